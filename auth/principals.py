@@ -1,0 +1,21 @@
+"""Builds the Principal from a verified token and the organisation record as it is now."""
+
+from auth.clients import ClientRecord
+from auth.verify import VerifiedToken
+from catalog.principal import Principal
+
+
+def principal_for(token: VerifiedToken, client: ClientRecord) -> Principal:
+    """Organisation, kind, country and vetting come from the database, never from the token;
+    the token's scopes can only narrow what the client and its kind allow."""
+    return Principal(
+        subject=str(token.claims["sub"]),
+        client_id=client.client_id,
+        org_id=client.org_id,
+        org_slug=client.org_slug,
+        org_name=client.org_name,
+        kind=client.kind,
+        country=client.country,
+        vetting=client.vetting,
+        scopes=token.scopes & client.effective_scopes,
+    )

@@ -1,0 +1,121 @@
+"""Checks our own access tokens: signature, header, claims, client and denylist."""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from joserfc.jwt import JWTClaimsRegistry
+from sqlalchemy import exists
+
+from auth import scopes as scope_set
+from auth.clients import ClientRecord, client_query, record_from_row
+from auth.config import LEEWAY_SECONDS
+from auth.errors import InvalidToken
+from auth.keys import ALGORITHM, KeyRing
+from catalog.db import Database
+from catalog.models import OAuthClient, RevokedToken
+
+ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedToken:
+    claims: dict[str, Any]
+    scopes: frozenset[str]
+
+    @property
+    def jti(self) -> str:
+        return str(self.claims["jti"])
+
+    @property
+    def client_id(self) -> str:
+        return str(self.claims["client_id"])
+
+    @property
+    def expires_at(self) -> int:
+        return int(self.claims["exp"])
+
+
+def unverified_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Header and claims before any check: only to pick the keys and rules to check them with."""
+    try:
+        compact = jws.extract_compact(token.encode("ascii"))
+        claims = json.loads(compact.payload)
+    except (JoseError, ValueError, UnicodeError) as error:
+        raise InvalidToken("the token is malformed") from error
+    if not isinstance(claims, dict):
+        raise InvalidToken("the token is malformed")
+    return dict(compact.protected), claims
+
+
+def check_claims(claims: dict[str, Any], registry: JWTClaimsRegistry) -> None:
+    try:
+        registry.validate(claims)
+    except JoseError as error:
+        raise InvalidToken(f"the token was refused: {error.description or error.error}") from error
+
+
+def decode(token: str, keys: KeySet, algorithms: list[str]) -> dict[str, Any]:
+    try:
+        return dict(jwt.decode(token, keys, algorithms=algorithms).claims)
+    except (JoseError, ValueError) as error:
+        raise InvalidToken("the token signature is invalid") from error
+
+
+class TokenVerifier:
+    def __init__(self, db: Database, keyring: KeyRing, *, issuer: str, audience: str) -> None:
+        self.db = db
+        self.keyring = keyring
+        self.registry = JWTClaimsRegistry(
+            leeway=LEEWAY_SECONDS,
+            iss={"essential": True, "value": issuer},
+            aud={"essential": True, "value": audience},
+            exp={"essential": True},
+            iat={"essential": True},
+            sub={"essential": True},
+            jti={"essential": True},
+            client_id={"essential": True},
+            org={"essential": True},
+        )
+
+    async def verify(self, token: str) -> VerifiedToken:
+        """Signature, header and claims; no database work beyond (cached) key lookup."""
+        header, _ = unverified_parts(token)
+        if header.get("alg") != ALGORITHM:
+            raise InvalidToken("the token's algorithm is not accepted")
+        if str(header.get("typ", "")).lower() not in ACCESS_TOKEN_TYPES:
+            raise InvalidToken("the token is not an access token")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise InvalidToken("the token names no key")
+        keys = await self.keyring.verification_keys(kid)
+        if keys is None:
+            raise InvalidToken("the token was signed by an unknown key")
+        claims = decode(token, keys, [ALGORITHM])
+        check_claims(claims, self.registry)
+        return VerifiedToken(claims=claims, scopes=scope_set.parse(claims.get("scope")))
+
+    async def client_of(self, token: VerifiedToken) -> ClientRecord:
+        """The token's client and organisation as they are now, and whether the token's jti was
+        revoked: one query."""
+        revoked = exists().where(RevokedToken.jti == token.jti)
+        query = client_query().add_columns(revoked).where(OAuthClient.client_id == token.client_id)
+        async with self.db.read() as session:
+            row = (await session.execute(query)).first()
+        if row is None:
+            raise InvalidToken("the token's client does not exist")
+        record = record_from_row(tuple(row))
+        if tuple(row)[-1]:
+            raise InvalidToken("the token has been revoked")
+        if record.revoked:
+            raise InvalidToken("the token's client has been revoked")
+        if str(record.org_id) != str(token.claims["org"]):
+            raise InvalidToken("the token's organisation does not match its client")
+        return record
+
+    async def check(self, token: str) -> tuple[VerifiedToken, ClientRecord]:
+        verified = await self.verify(token)
+        return verified, await self.client_of(verified)
