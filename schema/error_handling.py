@@ -1,0 +1,117 @@
+"""Every top-level GraphQL error leaves with a code; unexpected ones are masked and logged once.
+
+Codes: GRAPHQL_PARSE_FAILED (syntax), GRAPHQL_VALIDATION_FAILED (the document does not fit the
+schema), BAD_USER_INPUT (variables that cannot be coerced, bad arguments), LIMIT_EXCEEDED,
+UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, and INTERNAL for anything a resolver did not expect:
+its message becomes "internal error" with the request id, and the traceback goes to the log
+only. Expected errors are logged without a traceback. Two failures of the database are named
+instead of masked as INTERNAL: SERVICE_UNAVAILABLE (it cannot be reached; the transport turns
+the whole response into a 503) and TIMEOUT (a statement ran past its timeout and was cancelled).
+"""
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.execution import PreExecutionError
+
+from catalog.db import is_statement_timeout, is_unavailable
+from schema.errors import ErrorCode
+
+logger = logging.getLogger("market.graphql")
+
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+INTERNAL_MESSAGE = "internal error"
+# Fixed messages for failures that are not the caller's and carry SQL we do not show.
+MASKED = {
+    ErrorCode.INTERNAL: INTERNAL_MESSAGE,
+    ErrorCode.SERVICE_UNAVAILABLE: "the database is unavailable; retry shortly",
+    ErrorCode.TIMEOUT: "the query took too long and was cancelled",
+}
+
+
+def request_id_of(context: Any) -> str | None:
+    return getattr(context, "request_id", None) or None
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """An exception that is not one of our coded errors, raised by a resolver (it has a path)
+    or by the machinery before execution (it points at no part of the document): a bug or a
+    failed dependency. A literal or variable a scalar could not parse also carries a ValueError,
+    but points at the document, and is the caller's mistake."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    return error.path is not None or not error.nodes
+
+
+def _code_of(error: GraphQLError, before_execution: bool) -> str:
+    code = (error.extensions or {}).get("code")
+    if code:
+        return str(code)
+    if isinstance(error, GraphQLSyntaxError):
+        too_long = "tokens. Parsing aborted" in error.message
+        return ErrorCode.LIMIT_EXCEEDED if too_long else PARSE_FAILED
+    if is_unexpected(error):
+        assert error.original_error is not None
+        if is_unavailable(error.original_error):
+            return ErrorCode.SERVICE_UNAVAILABLE
+        if is_statement_timeout(error.original_error):
+            return ErrorCode.TIMEOUT
+        return ErrorCode.INTERNAL
+    return VALIDATION_FAILED if before_execution else ErrorCode.BAD_USER_INPUT
+
+
+def present(
+    error: GraphQLError, before_execution: bool, request_id: str | None, dev: bool
+) -> GraphQLError:
+    code = _code_of(error, before_execution)
+    if code in MASKED:
+        extensions: dict[str, Any] = {"code": code, "requestId": request_id}
+        return GraphQLError(MASKED[code], error.nodes, path=error.path, extensions=extensions)
+    if not dev and " Did you mean" in error.message:
+        # Suggestions name fields, arguments and enum values: schema detail for dev only.
+        error.message = error.message.split(" Did you mean")[0]
+    error.extensions = {**(error.extensions or {}), "code": code}
+    if code == ErrorCode.LIMIT_EXCEEDED and isinstance(error, GraphQLSyntaxError):
+        error.extensions["limit"] = "tokens"
+    return error
+
+
+class MarketSchema(strawberry.Schema):
+    """strawberry.Schema with the service's error model applied to every result."""
+
+    def __init__(self, *args: Any, dev: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dev = dev
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+        result = await super().execute(*args, **kwargs)
+        if result.errors:
+            before = isinstance(result, PreExecutionError)
+            request_id = request_id_of(kwargs.get("context_value"))
+            result.errors = [present(e, before, request_id, self.dev) for e in result.errors]
+        return result
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        request_id = request_id_of(execution_context.context) if execution_context else None
+        for error in errors:
+            if is_unexpected(error) and is_unavailable(error.original_error):  # type: ignore[arg-type]
+                # An outage, not a bug: one line per request, no traceback.
+                logger.warning("database unavailable (request %s): %s", request_id, error.message)
+            elif is_unexpected(error):
+                original = error.original_error
+                assert original is not None
+                logger.error(
+                    "internal error in %s (request %s)",
+                    ".".join(map(str, error.path or [])) or "operation",
+                    request_id,
+                    exc_info=(type(original), original, original.__traceback__),
+                )
+            else:
+                logger.info("graphql error (request %s): %s", request_id, error.message)

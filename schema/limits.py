@@ -1,0 +1,214 @@
+"""Static limits on a GraphQL document: depth, aliases, cost and mutations per operation.
+
+Measured from the parsed document and the request's variables before the specification's
+validation rules run, so an oversized document costs one linear walk and never reaches a
+resolver. Fragments are measured once each and reused wherever they are spread, which keeps a
+"fragment bomb" (fragments spreading each other many times) linear instead of exponential.
+"""
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLNamedType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+)
+from graphql.type import GraphQLInterfaceType, GraphQLObjectType
+from strawberry.extensions import ValidationCache
+
+from schema.errors import ErrorCode
+from schema.input_text import nul_characters
+
+DEFAULT_PAGE_SIZE = 20  # what `first` means when a connection is asked without it
+
+
+class LimitSettings(Protocol):
+    """The part of the service settings the schema reads (see api/settings.py)."""
+
+    graphql_max_depth: int
+    graphql_max_aliases: int
+    graphql_max_tokens: int
+    graphql_max_cost: int
+    graphql_max_mutations: int
+    page_size_max: int
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_depth: int = 10
+    max_aliases: int = 30
+    max_cost: int = 20_000
+    max_mutations: int = 5
+    page_size_max: int = 100
+
+    @classmethod
+    def from_settings(cls, settings: LimitSettings) -> "Limits":
+        return cls(
+            max_depth=settings.graphql_max_depth,
+            max_aliases=settings.graphql_max_aliases,
+            max_cost=settings.graphql_max_cost,
+            max_mutations=settings.graphql_max_mutations,
+            page_size_max=settings.page_size_max,
+        )
+
+
+@dataclass(frozen=True)
+class Measure:
+    depth: int = 0
+    aliases: int = 0
+    cost: int = 0
+    fields: int = 0  # fields at the top of the selection set, fragments included
+
+
+@dataclass
+class DocumentMeter:
+    """Measures selection sets against the schema; `first` multiplies a connection's subtree."""
+
+    schema: GraphQLSchema
+    fragments: Mapping[str, FragmentDefinitionNode]
+    variables: Mapping[str, Any]
+    page_size_max: int
+    _memo: dict[str, Measure] = field(default_factory=dict)
+    _open: set[str] = field(default_factory=set)
+
+    def selection_set(self, node: SelectionSetNode | None, parent: Any) -> Measure:
+        if node is None:
+            return Measure()
+        depth = aliases = cost = fields = 0
+        for selection in node.selections:
+            if isinstance(selection, FieldNode):
+                part = self.field(selection, parent)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                inner = self.schema.get_type(condition.name.value) if condition else parent
+                part = self.selection_set(selection.selection_set, inner)
+            else:
+                part = self.fragment(selection)
+            depth = max(depth, part.depth)
+            aliases += part.aliases
+            cost += part.cost
+            fields += 1 if isinstance(selection, FieldNode) else part.fields
+        return Measure(depth, aliases, cost, fields)
+
+    def field(self, node: FieldNode, parent: Any) -> Measure:
+        alias = 1 if node.alias else 0
+        if node.name.value.startswith("__"):
+            # Introspection is refused outside dev/test by its own rule; `__typename` is free.
+            return Measure(1, alias, 0)
+        definition = None
+        if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            definition = parent.fields.get(node.name.value)
+        child_type = get_named_type(definition.type) if definition else None
+        inner = self.selection_set(node.selection_set, child_type)
+        multiplier = self._page_size(node, definition) if definition else 1
+        return Measure(1 + inner.depth, alias + inner.aliases, 1 + multiplier * inner.cost)
+
+    def fragment(self, spread: FragmentSpreadNode) -> Measure:
+        name = spread.name.value
+        if name in self._memo:
+            return self._memo[name]
+        definition = self.fragments.get(name)
+        if definition is None or name in self._open:
+            return Measure()  # unknown or cyclic: the validation rules report it
+        self._open.add(name)
+        parent: GraphQLNamedType | None = self.schema.get_type(definition.type_condition.name.value)
+        measure = self.selection_set(definition.selection_set, parent)
+        self._open.discard(name)
+        self._memo[name] = measure
+        return measure
+
+    def _page_size(self, node: FieldNode, definition: Any) -> int:
+        if "first" not in definition.args:
+            return 1
+        value: Any = definition.args["first"].default_value
+        for argument in node.arguments or ():
+            if argument.name.value != "first":
+                continue
+            if isinstance(argument.value, IntValueNode):
+                value = int(argument.value.value)
+            elif isinstance(argument.value, VariableNode):
+                value = self.variables.get(argument.value.name.value, value)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            return DEFAULT_PAGE_SIZE
+        return min(value, self.page_size_max)  # a larger `first` is refused by the resolver
+
+
+def limit_error(what: str, actual: int, allowed: int, setting: str) -> GraphQLError:
+    return GraphQLError(
+        f"{what} is {actual}, over the limit of {allowed}",
+        extensions={
+            "code": ErrorCode.LIMIT_EXCEEDED,
+            "limit": setting,
+            "allowed": allowed,
+            "actual": actual,
+        },
+    )
+
+
+def check_document(
+    schema: GraphQLSchema, document: Any, variables: Mapping[str, Any] | None, limits: Limits
+) -> list[GraphQLError]:
+    """The limits the document exceeds, one error per limit and operation."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    meter = DocumentMeter(schema, fragments, variables or {}, limits.page_size_max)
+    errors: list[GraphQLError] = []
+    for operation in document.definitions:
+        if not isinstance(operation, OperationDefinitionNode):
+            continue
+        root = schema.get_root_type(operation.operation)
+        measure = meter.selection_set(operation.selection_set, root)
+        if measure.depth > limits.max_depth:
+            errors.append(limit_error("query depth", measure.depth, limits.max_depth, "depth"))
+        if measure.aliases > limits.max_aliases:
+            allowed = limits.max_aliases
+            errors.append(limit_error("alias count", measure.aliases, allowed, "aliases"))
+        if measure.cost > limits.max_cost:
+            errors.append(limit_error("query cost", measure.cost, limits.max_cost, "cost"))
+        if operation.operation is OperationType.MUTATION:
+            count, allowed = measure.fields, limits.max_mutations
+            if count > allowed:
+                errors.append(limit_error("mutation count", count, allowed, "mutations"))
+    return errors
+
+
+def unnamed_choice(document: Any, context: Any) -> list[GraphQLError]:
+    """One operation per request: with several in the document, `operationName` picks it.
+    (Strawberry would otherwise run the first; the name the client gave is kept privately.)"""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) > 1 and getattr(context, "_provided_operation_name", None) is None:
+        message = "the document has several operations: choose one with operationName"
+        return [GraphQLError(message, extensions={"code": ErrorCode.BAD_USER_INPUT})]
+    return []
+
+
+class LimitedValidation(ValidationCache):
+    """Checks the limits and input text first, then the (cached) specification rules."""
+
+    def __init__(self, limits: Limits) -> None:
+        super().__init__()
+        self.limits = limits
+
+    def on_validate(self) -> Iterator[None]:  # type: ignore[override]
+        context = self.execution_context
+        document, variables = context.graphql_document, context.variables
+        errors = check_document(context.schema._schema, document, variables, self.limits)
+        errors = errors or unnamed_choice(document, context) or nul_characters(document, variables)
+        if errors:
+            context.pre_execution_errors = errors
+            yield
+            return
+        yield from super().on_validate()  # type: ignore[misc]

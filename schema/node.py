@@ -1,0 +1,45 @@
+"""`node(id:)`: any object by global ID, with the same visibility as its own query."""
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from catalog.enums import OrgKind
+from schema.context import Context
+from schema.licensing import load_case
+from schema.loaders import organisation_loader
+from schema.organisations import Manufacturer
+from schema.permissions import require
+from schema.products import load_visible_product
+from schema.quotes import load_quote
+from schema.relay import Node, parse_global_id
+from schema.routing_rules import load_rule
+
+
+async def resolve_node(info: Info[Context, Any], global_id: str) -> Node | None:
+    parsed = parse_global_id(global_id)
+    if parsed is None:
+        return None
+    type_name, object_id = parsed
+    if type_name == "Product":
+        return await load_visible_product(info, object_id)
+    if type_name == "Manufacturer":
+        org = await organisation_loader(info).load(object_id)
+        if org is not None and org.kind is OrgKind.MANUFACTURER:
+            return Manufacturer.from_row(org)
+    if type_name == "QuoteRequest" and info.context.principal.has_scope("quotes:read"):
+        return await load_quote(info, object_id)
+    if type_name == "LicensingCase" and info.context.principal.has_scope("licensing:review"):
+        return await load_case(info, object_id)
+    if type_name == "RoutingRule" and info.context.principal.has_scope("licensing:rules"):
+        return await load_rule(info, object_id)
+    return None
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="An object by global ID; null when absent or not visible.")
+    async def node(self, info: Info[Context, Any], id: strawberry.ID) -> Node | None:
+        require(info, "catalog:read")
+        return await resolve_node(info, id)

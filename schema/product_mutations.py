@@ -1,0 +1,192 @@
+"""Manufacturer and curator mutations on products. Each returns a payload with `errors`;
+when `errors` is not empty nothing was written."""
+
+import dataclasses
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from catalog import products as domain
+from catalog import releases as release_domain
+from catalog.errors import DomainError, not_found
+from catalog.models import Product as ProductRow
+from schema.context import Context
+from schema.errors import mutation_payload
+from schema.permissions import require
+from schema.products import (
+    CombatRecordInput,
+    CreateProductInput,
+    Product,
+    ProductCountriesInput,
+    ProductIdInput,
+    ProductNoteInput,
+    ProductPayload,
+    ProductSpecsInput,
+    SuspendProductInput,
+    UpdateProductInput,
+)
+from schema.relay import id_of_type
+
+_FIELDS = {
+    "name": "name",
+    "category": "category",
+    "summary": "summary",
+    "description": "description",
+    "control_entry": "control_entry",
+    "tech_transfer": "tech_transfer",
+    "units_available": "units_available",
+    "lead_time_days": "lead_time_days",
+    "unit_price_eur": "unit_price_eur",
+}
+
+
+def _specs(specs: ProductSpecsInput | None) -> dict[str, Any] | None:
+    if specs is None:
+        return None
+    parts = [p for p in (specs.ground_drone, specs.naval_drone, specs.software) if p is not None]
+    if len(parts) != 1:
+        raise DomainError.one(
+            "give exactly one of groundDrone, navalDrone, software", "INVALID", "specs"
+        )
+    return {k: v for k, v in dataclasses.asdict(parts[0]).items() if v is not None}
+
+
+def _combat_record(record: CombatRecordInput | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    return {
+        "first_deployment": record.first_deployment.isoformat()
+        if record.first_deployment
+        else None,
+        "roles": record.roles or [],
+        "evidence": record.evidence,
+    }
+
+
+def _draft(source: CreateProductInput | UpdateProductInput) -> domain.ProductDraft:
+    draft = domain.ProductDraft()
+    for attr, target in _FIELDS.items():
+        value = getattr(source, attr)
+        if value is not strawberry.UNSET:
+            setattr(draft, target, value)
+            draft.given.add(target)
+    if source.specs is not strawberry.UNSET:
+        draft.specs = _specs(source.specs)
+        draft.given.add("specs")
+    if source.combat_record is not strawberry.UNSET:
+        draft.combat_record = _combat_record(source.combat_record)
+        draft.given.add("combat_record")
+    if isinstance(source, CreateProductInput):
+        draft.sku = source.sku
+    return draft
+
+
+def _product_id(global_id: str) -> uuid.UUID:
+    product_id = id_of_type(global_id, "Product")
+    if product_id is None:
+        raise not_found("product", "productId")
+    return product_id
+
+
+async def _payload(action: Callable[[], Awaitable[ProductRow]]) -> ProductPayload:
+    return await mutation_payload(
+        action,
+        lambda row: ProductPayload(product=Product.from_row(row), errors=[]),
+        lambda errors: ProductPayload(product=None, errors=errors),
+    )
+
+
+@strawberry.type
+class ProductMutation:
+    @strawberry.mutation(description="Manufacturer: create a draft listing.")
+    async def create_product(
+        self, info: Info[Context, Any], input: CreateProductInput
+    ) -> ProductPayload:
+        require(info, "products:write")
+        ctx = info.context
+        return await _payload(lambda: domain.create_product(ctx.db, ctx.principal, _draft(input)))
+
+    @strawberry.mutation(
+        description="Manufacturer: edit a draft; on a published listing only units and price."
+    )
+    async def update_product(
+        self, info: Info[Context, Any], input: UpdateProductInput
+    ) -> ProductPayload:
+        require(info, "products:write")
+        ctx = info.context
+        return await _payload(
+            lambda: domain.update_product(
+                ctx.db, ctx.principal, _product_id(input.product_id), _draft(input)
+            )
+        )
+
+    @strawberry.mutation(description="Manufacturer: submit a draft for review.")
+    async def submit_product(
+        self, info: Info[Context, Any], input: ProductIdInput
+    ) -> ProductPayload:
+        require(info, "products:write")
+        return await _step(info, input.product_id, "submit")
+
+    @strawberry.mutation(description="Manufacturer: withdraw a listing.")
+    async def withdraw_product(
+        self, info: Info[Context, Any], input: ProductIdInput
+    ) -> ProductPayload:
+        require(info, "products:write")
+        return await _step(info, input.product_id, "withdraw")
+
+    @strawberry.mutation(description="Curator: publish a submitted listing.")
+    async def publish_product(
+        self, info: Info[Context, Any], input: ProductIdInput
+    ) -> ProductPayload:
+        require(info, "catalog:curate")
+        return await _step(info, input.product_id, "publish")
+
+    @strawberry.mutation(description="Curator: send a submitted listing back with a note.")
+    async def request_product_changes(
+        self, info: Info[Context, Any], input: ProductNoteInput
+    ) -> ProductPayload:
+        require(info, "catalog:curate")
+        return await _step(info, input.product_id, "request_changes", input.note)
+
+    @strawberry.mutation(description="Curator: suspend a published listing.")
+    async def suspend_product(
+        self, info: Info[Context, Any], input: SuspendProductInput
+    ) -> ProductPayload:
+        require(info, "catalog:curate")
+        return await _step(info, input.product_id, "suspend", input.reason)
+
+    @strawberry.mutation(description="Curator: release a product to countries (ISO codes).")
+    async def release_product(
+        self, info: Info[Context, Any], input: ProductCountriesInput
+    ) -> ProductPayload:
+        require(info, "catalog:curate")
+        ctx = info.context
+        return await _payload(
+            lambda: release_domain.release_product(
+                ctx.db, ctx.principal, _product_id(input.product_id), input.countries
+            )
+        )
+
+    @strawberry.mutation(description="Curator: revoke a product's release to countries.")
+    async def revoke_release(
+        self, info: Info[Context, Any], input: ProductCountriesInput
+    ) -> ProductPayload:
+        require(info, "catalog:curate")
+        ctx = info.context
+        return await _payload(
+            lambda: release_domain.revoke_release(
+                ctx.db, ctx.principal, _product_id(input.product_id), input.countries
+            )
+        )
+
+
+async def _step(
+    info: Info[Context, Any], global_id: str, step: str, note: str | None = None
+) -> ProductPayload:
+    ctx = info.context
+    return await _payload(
+        lambda: domain.transition(ctx.db, ctx.principal, _product_id(global_id), step, note)
+    )

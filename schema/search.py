@@ -1,0 +1,112 @@
+"""The `search` query: full-text hits over the products the caller may see, with facets."""
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from catalog.errors import DomainError
+from schema.context import Context
+from schema.loaders import product_loader
+from schema.permissions import require
+from schema.products import Product, ProductFilter, domain_filter
+from schema.relay import PageInfo, bad_input, page_info, page_size, to_global_id
+from search import backend as contract
+
+
+@strawberry.type
+class FacetValue:
+    value: str
+    count: int
+    label: str | None = strawberry.field(
+        default=None, description="A readable name where the value is an ID (manufacturer)."
+    )
+
+
+@strawberry.type
+class Facet:
+    name: str
+    values: list[FacetValue]
+
+
+@strawberry.type
+class SearchEdge:
+    cursor: str
+    node: Product
+    score: float | None
+    highlights: list[str] = strawberry.field(
+        description="Matched text with the matched words in <mark>…</mark>; HTML-escaped."
+    )
+
+
+@strawberry.type
+class SearchConnection:
+    edges: list[SearchEdge]
+    page_info: PageInfo
+    total_count: int | None
+    facets: list[Facet]
+
+
+def _selects(info: Info[Context, Any], name: str) -> bool:
+    return any(
+        getattr(selection, "name", None) == name
+        for field in info.selected_fields
+        for selection in field.selections
+    )
+
+
+def _facet(facet: contract.Facet) -> Facet:
+    values = []
+    for v in facet.values:
+        # Manufacturer values are global IDs, usable as `filter.manufacturerId`.
+        value = to_global_id("Manufacturer", v.value) if facet.name == "manufacturer" else v.value
+        values.append(FacetValue(value=value, count=v.count, label=v.label))
+    return Facet(name=facet.name, values=values)
+
+
+@strawberry.type
+class SearchQueries:
+    @strawberry.field(description="Full-text search over the products visible to the caller.")
+    async def search(
+        self,
+        info: Info[Context, Any],
+        query: str,
+        filter: ProductFilter | None = None,
+        facets: list[str] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> SearchConnection:
+        require(info, "catalog:read")
+        backend = info.context.search
+        assert backend is not None, "the app wires a search backend into every context"
+        try:
+            request = contract.SearchQuery(
+                text=query,
+                filter=domain_filter(filter),
+                facets=tuple(dict.fromkeys(facets or ())),
+                first=page_size(info, first),
+                offset=contract.decode_cursor(after),
+                with_total=_selects(info, "totalCount"),
+            )
+            result = await backend.search(info.context.principal, request)
+        except DomainError as error:
+            raise bad_input(error.problems[0].message) from error
+        if result.degraded_from:
+            info.context.report("degraded", {"search": f"{result.degraded_from} unavailable"})
+        rows = await product_loader(info).load_many([h.product_id for h in result.hits])
+        edges = [
+            SearchEdge(
+                cursor=result.cursor_of(index),
+                node=Product.from_row(row),
+                score=hit.score,
+                highlights=list(hit.highlights),
+            )
+            for index, (hit, row) in enumerate(zip(result.hits, rows, strict=True))
+            if row is not None  # hidden since the search ran: not found, like any other
+        ]
+        return SearchConnection(
+            edges=edges,
+            page_info=page_info([e.cursor for e in edges], result.has_next_page, after),
+            total_count=result.total,
+            facets=[_facet(f) for f in result.facets],
+        )
