@@ -1,0 +1,138 @@
+"""The Starlette application: one `create_app(settings)` so that tests build their own."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from api.dev import dev_routes
+from api.graphql_app import AuthenticatedGraphQL
+from api.metrics import Metrics, TimedSearch, metrics_endpoint
+from api.observability import GraphQLObservability, ObservabilityMiddleware
+from api.ratelimit import RateLimits
+from api.ratelimit_http import BudgetedGraphQL, TokenAttemptLimit
+from api.request_id import RequestIdMiddleware
+from api.settings import Settings
+from api.unavailable import UnavailableDatabase
+from auth.service import auth_routes, build_authenticator
+from catalog.db import Database
+from schema import build_schema
+from search.backend import SearchBackend
+from search.factory import build_backend
+
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend_stub"
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    db: Database = request.app.state.db
+    checks: dict[str, str] = {}
+    try:
+        await db.ping()
+        checks["database"] = "ok"
+    except Exception as error:  # any failure means not ready; the reason is for operators
+        checks["database"] = f"unavailable: {type(error).__name__}"
+    health = await request.app.state.search.health()
+    checks["search"] = "ok" if health.ok else f"unavailable: {health.detail}"
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "checks": checks},
+        status_code=200 if ready else 503,
+    )
+
+
+# The page loads only its own scripts and styles and talks only to this origin, so injected
+# markup could neither run nor send anything elsewhere.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+async def index(request: Request) -> Response:
+    return FileResponse(FRONTEND / "index.html", headers=PAGE_HEADERS)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    search: SearchBackend | None = None,
+) -> Starlette:
+    settings = settings or Settings()
+    database = db or Database(
+        settings.database_url,
+        echo=settings.sql_echo,
+        pool_size=settings.db_pool_size,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+        connect_timeout_s=settings.db_connect_timeout_seconds,
+    )
+    owns_db = db is None
+    search = search or build_backend(
+        settings.search_backend,
+        database,
+        meili_url=settings.meili_url,
+        meili_key=settings.meili_master_key,
+        meili_index=settings.meili_index,
+        degrade_to_sql=True,
+    )
+    limits = RateLimits(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await limits.close()
+        if owns_db:
+            await database.dispose()
+
+    metrics = Metrics()
+    search = TimedSearch(search, metrics)  # type: ignore[assignment]
+    graphql = AuthenticatedGraphQL(
+        BudgetedGraphQL(
+            build_schema(settings, [GraphQLObservability]),
+            database,
+            settings,
+            search,
+            limits=limits,
+        ),
+        build_authenticator(database, settings),
+    )
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        *auth_routes(database, settings),
+        Route("/", index),
+        Route("/metrics", metrics_endpoint),
+        Mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static"),
+        *dev_routes(),
+    ]
+    # The request id first: the observability middleware logs under it.
+    middleware = [
+        Middleware(RequestIdMiddleware),
+        Middleware(
+            ObservabilityMiddleware, metrics=metrics, routes={route.path for route in routes}
+        ),
+        Middleware(UnavailableDatabase),
+        Middleware(TokenAttemptLimit, limits=limits, trusted_proxies=settings.trusted_proxies),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    app.state.db = database
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.search = search
+    return app

@@ -1,0 +1,370 @@
+"""The `market` command line (typer + rich)."""
+
+import asyncio
+import json
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from api import cli_catalogue
+from api.settings import Settings
+
+app = typer.Typer(help="Defence export marketplace: operate the service.", no_args_is_help=True)
+console = Console(stderr=True)
+# Per database: `make run-prod` keeps its PostgreSQL demo credentials apart (DEMO_CREDENTIALS_FILE).
+DEMO_CREDENTIALS = Settings().demo_credentials_file
+T = TypeVar("T")
+cli_catalogue.register(app)
+
+
+def _run(factory: Callable[[Any], Awaitable[T]]) -> T:
+    """Run one async operation against the configured database, then release it."""
+    from catalog.db import Database
+
+    settings = Settings()
+
+    async def main() -> T:
+        db = Database(settings.database_url)
+        try:
+            return await factory(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())
+
+
+def _ensure_var_dir(settings: Settings) -> None:
+    if settings.database_url.startswith("sqlite") and ":///var/" in settings.database_url:
+        Path("var").mkdir(exist_ok=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="Number of API worker processes")] = 1,
+) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    from api.logs import uvicorn_log_config
+
+    settings = Settings()
+    uvicorn.run(
+        "api.main:app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=uvicorn_log_config(settings.log_level),
+        timeout_graceful_shutdown=int(settings.graceful_shutdown_seconds),
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic upgrade head)."""
+    from api.migrate import migrate as upgrade
+
+    settings = Settings()
+    _ensure_var_dir(settings)
+    upgrade(settings.database_url)
+    console.print("[green]database is up to date[/green]")
+
+
+async def _demo_clients(db: Any) -> dict[str, dict[str, str]]:
+    """One OAuth client per demo organisation, kept in var/ so `make run` can show them."""
+    from auth.clients import create_client
+    from catalog import demo_data
+
+    if DEMO_CREDENTIALS.exists():
+        return json.loads(DEMO_CREDENTIALS.read_text())
+    slugs = [m["slug"] for m in demo_data.MANUFACTURERS]
+    slugs += [p["slug"] for p in demo_data.PARTNERS]
+    slugs += [demo_data.CURATOR["slug"], demo_data.LICENSING["slug"]]
+    credentials = {}
+    for slug in slugs:
+        created = await create_client(db, org_slug=slug, scopes=None, name=f"{slug} demo client")
+        credentials[slug] = {"client_id": created.client_id, "client_secret": created.client_secret}
+    DEMO_CREDENTIALS.parent.mkdir(exist_ok=True)
+    DEMO_CREDENTIALS.write_text(json.dumps(credentials, indent=2))
+    os.chmod(DEMO_CREDENTIALS, 0o600)
+    return credentials
+
+
+@app.command("seed-demo")
+def seed_demo(
+    with_clients: Annotated[
+        bool, typer.Option(help="Also create demo OAuth clients (var/demo-credentials.json)")
+    ] = True,
+) -> None:
+    """Load the demo catalogue into an empty database (does nothing when already seeded)."""
+    from catalog.seed import seed_demo as seed
+
+    async def run(db: Any) -> None:
+        result = await seed(db)
+        if result.created:
+            console.print(
+                f"[green]seeded[/green] {result.organisations} organisations, "
+                f"{result.products} products, {result.releases} releases, {result.rules} rules"
+            )
+        else:
+            console.print("demo catalogue already present: nothing to do")
+        if with_clients:
+            await _demo_clients(db)
+
+    _run(run)
+
+
+@app.command("create-client")
+def create_client(
+    org: Annotated[str, typer.Option(help="Organisation slug, e.g. demo-partner-PL")],
+    scope: Annotated[
+        list[str] | None, typer.Option(help="Scope to allow (repeatable); default: all of its kind")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="A name to recognise the client by")] = None,
+) -> None:
+    """Create an OAuth client for an organisation; prints its id and secret as JSON."""
+    from auth.clients import create_client as create
+    from catalog.errors import DomainError
+
+    async def run(db: Any) -> dict[str, str]:
+        created = await create(db, org_slug=org, scopes=scope, name=name or f"{org} client")
+        return {"client_id": created.client_id, "client_secret": created.client_secret}
+
+    try:
+        print(json.dumps(_run(run)))
+    except DomainError as error:
+        console.print(f"[red]refused:[/red] {error}")
+        raise typer.Exit(code=2) from error
+
+
+@app.command("verify-audit")
+def verify_audit() -> None:
+    """Check the audit log's hash chain; exits 1 and names the first broken event."""
+    from catalog.audit import verify_chain
+
+    async def run(db: Any) -> Any:
+        async with db.read() as session:
+            return await verify_chain(session)
+
+    report = _run(run)
+    if report.ok:
+        console.print(f"[green]audit chain intact[/green]: {report.length} events", soft_wrap=True)
+        return
+    console.print(
+        f"[red]audit chain broken[/red] at event {report.broken_at}: {report.reason} "
+        f"(chain of {report.length} events)",
+        soft_wrap=True,
+    )
+    raise typer.Exit(code=1)
+
+
+@app.command("demo-credentials")
+def demo_credentials() -> None:
+    """Print the demo organisations' client credentials (created by seed-demo)."""
+    if not DEMO_CREDENTIALS.exists():
+        console.print("no demo credentials yet: run `market seed-demo`")
+        raise typer.Exit(code=1)
+    print(DEMO_CREDENTIALS.read_text())
+
+
+@app.command("demo-info")
+def demo_info(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Print the URL, the demo credentials and a sample request (used by `make run`)."""
+    if not DEMO_CREDENTIALS.exists():
+        console.print("no demo credentials yet: run `market seed-demo`")
+        raise typer.Exit(code=1)
+    credentials = json.loads(DEMO_CREDENTIALS.read_text())
+    base = f"http://{host}:{port}"
+    partner = credentials["demo-partner-PL"]
+    lines = [
+        "=== Defence export marketplace (demo) ===",
+        f"Serving on {base}  (GraphQL at {base}/graphql)",
+        f"Web page: {base}/  (pick a demo organisation to sign in)",
+        "Demo clients (client_id  client_secret; all of them: var/demo-credentials.json):",
+    ]
+    for slug in ("demo-partner-PL", "demo-manufacturer-1", "demo-curator", "demo-licensing"):
+        pair = credentials[slug]
+        lines.append(f"  {slug:22} {pair['client_id']}  {pair['client_secret']}")
+    lines.append("Try it (a Polish procurement agency lists the catalogue released to Poland):")
+    query = '{"query": "{ products(first: 5) { totalCount edges { node { name category } } } }"}'
+    lines.append(
+        f"TOKEN=$(curl -s -u {partner['client_id']}:{partner['client_secret']} "
+        f"-d grant_type=client_credentials {base}/oauth/token "
+        "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])') && "
+        f'curl -s {base}/graphql -H "Authorization: Bearer $TOKEN" '
+        f"-H 'Content-Type: application/json' -d '{query}'"
+    )
+    print("\n".join(lines), flush=True)
+
+
+@app.command("rotate-keys")
+def rotate_keys() -> None:
+    """Start signing with a new key. The old key stays in the JWKS until every token it signed
+    has expired; keys past that point, and expired denylist entries, are pruned."""
+    from datetime import timedelta
+
+    from auth.config import MAX_TOKEN_LIFETIME_SECONDS
+    from auth.introspection import prune_denylist
+    from auth.keys import rotate_keys as rotate
+
+    async def run(db: Any) -> tuple[str, list[str], int]:
+        kid, pruned = await rotate(db, timedelta(seconds=MAX_TOKEN_LIFETIME_SECONDS))
+        return kid, pruned, await prune_denylist(db)
+
+    kid, pruned, forgotten = _run(run)
+    console.print(f"[green]now signing with[/green] {kid}")
+    for old in pruned:
+        console.print(f"pruned expired key {old}")
+    if forgotten:
+        console.print(f"forgot {forgotten} expired revoked token ids")
+
+
+def _search_backend(db: Any, settings: Settings) -> Any:
+    from search.factory import build_backend
+
+    return build_backend(
+        settings.search_backend,
+        db,
+        meili_url=settings.meili_url,
+        meili_key=settings.meili_master_key,
+        meili_index=settings.meili_index,
+    )
+
+
+@app.command()
+def reindex(
+    batch: Annotated[int, typer.Option(help="Products per batch")] = 500,
+) -> None:
+    """Rebuild the search index of the configured backend from the database."""
+    from rich.progress import Progress
+    from sqlalchemy import func, select
+
+    from catalog.models import Product
+    from search.indexer import rebuild
+
+    settings = Settings()
+
+    async def run(db: Any) -> int:
+        async with db.read() as session:
+            total = int(await session.scalar(select(func.count()).select_from(Product)) or 0)
+        done = 0
+        with Progress(console=console) as progress:
+            task = progress.add_task(f"indexing ({settings.search_backend})", total=total)
+            async for count in rebuild(db, _search_backend(db, settings), batch):
+                done += count
+                progress.update(task, advance=count)
+        return done
+
+    console.print(f"[green]reindexed[/green] {_run(run)} products")
+
+
+@app.command()
+def worker(
+    batch: Annotated[int, typer.Option(help="Outbox events per batch")] = 200,
+    idle: Annotated[float, typer.Option(help="Seconds to wait when there is nothing to do")] = 1.0,
+) -> None:
+    """Drain the outbox until SIGTERM/SIGINT: webhook deliveries, and the search index when
+    the backend keeps one outside the database. Stops between rows (deliveries, batches)."""
+    from api import logs
+    from api.worker import run_worker
+    from search.indexer import run_worker as run_indexer
+
+    settings = Settings()
+    logs.configure(settings.log_level)
+
+    async def run(db: Any) -> int:
+        indexers = []
+        if settings.search_backend != "sql":  # the sql backend indexes in each write
+            backend = _search_backend(db, settings)
+            await backend.ensure_index()
+            console.print(f"[green]indexing[/green] into {settings.meili_url} (Ctrl-C to stop)")
+            indexers.append(lambda stop: run_indexer(db, backend, stop, batch=batch))
+        return await run_worker(db, idle, also=indexers)
+
+    console.print(f"worker stopped after {_run(run)} events")
+
+
+@app.command("serve-with-meili")
+def serve_with_meili(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+) -> None:
+    """Local runs: a Meilisearch server (var/meilisearch), a full reindex, the outbox worker
+    and the API on the Meilisearch backend; everything stops with the API."""
+    import subprocess
+    import sys
+
+    from search.meili_server import MeiliServer, binary_path
+
+    binary = binary_path()
+    if binary is None:
+        console.print("[red]Meilisearch binary missing[/red]: run `make meili`")
+        raise typer.Exit(code=1)
+    data = Path("var/meilisearch")
+    data.mkdir(parents=True, exist_ok=True)
+    server = MeiliServer(binary, db_path=data)
+    server.start()
+    os.environ.update(
+        SEARCH_BACKEND="meilisearch", MEILI_URL=server.url, MEILI_MASTER_KEY=server.master_key
+    )
+    indexer = None
+    try:
+        reindex(batch=500)
+        indexer = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"])
+        serve(host=host, port=port, workers=1)
+    finally:
+        if indexer is not None:
+            indexer.terminate()
+            indexer.wait(timeout=30)
+        server.stop()
+
+
+@app.command("run-prod")
+def run_prod(
+    host: Annotated[str, typer.Option(help="Address the API listens on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port the API listens on")] = 8000,
+    workers: Annotated[int, typer.Option(help="Number of API worker processes")] = 2,
+) -> None:
+    """The production topology on this machine: PostgreSQL database (created if missing),
+    migrated and seeded; Meilisearch from the pinned binary when fetched; N API workers; the
+    outbox worker (webhooks, search index). Ctrl-C stops everything."""
+    from api.topology import LOCAL_REDIS, plan, prepare, redis_reachable, start_search, supervise
+
+    settings = Settings()
+    if not settings.database_url.startswith("postgres"):
+        console.print("[red]run-prod needs DATABASE_URL=postgresql://…[/red]")
+        raise typer.Exit(code=2)
+    env: dict[str, str] = {}
+    if settings.redis_url is None and workers > 1 and redis_reachable(LOCAL_REDIS):
+        env["REDIS_URL"] = LOCAL_REDIS  # the API workers share their rate limit buckets
+    if "ISSUER" not in os.environ:
+        env["ISSUER"] = f"http://{host}:{port}"  # one issuer for every worker
+    prepare(settings.database_url, console.print)
+    buckets = env.get("REDIS_URL") or settings.redis_url or "in each process"
+    console.print(f"rate limit buckets: {buckets}")
+    search = start_search(env, console.print)
+    demo_info(host=host, port=port)
+    try:
+        code = supervise(plan(host, port, workers, env), console.print)
+    finally:
+        if search is not None:
+            search.stop()
+    raise typer.Exit(code=code)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Schema migrations, run through Alembic for every database."""
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logging"] = False
+    return config
+
+
+def _in_thread(fn: object, *args: object) -> None:
+    """Alembic's env.py runs its own event loop; keep it off any loop that is running."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        fn(*args)  # type: ignore[operator]
+        return
+    raise RuntimeError("call migrate() from synchronous code or via asyncio.to_thread")
+
+
+def migrate(database_url: str, revision: str = "head") -> None:
+    _in_thread(command.upgrade, alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str = "base") -> None:
+    _in_thread(command.downgrade, alembic_config(database_url), revision)

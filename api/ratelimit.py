@@ -1,0 +1,226 @@
+"""Per-client rate limits: a leaky bucket of GraphQL cost per OAuth client, and a bucket of
+token-endpoint attempts per client id and per source address.
+
+A bucket holds up to `capacity` points and refills at `restore_rate` points per second. A
+request spends its cost up front; when the bucket holds less than that, the request is refused
+with HTTP 429 and a Retry-After of the seconds the refill needs. Buckets live in this process
+by default; with REDIS_URL they live in Redis, updated by one Lua script per spend, so every
+API worker draws from the same bucket.
+"""
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from graphql import (
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    parse,
+)
+
+from schema.limits import DocumentMeter
+
+logger = logging.getLogger("market.ratelimit")
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """The outcome of one spend, and what the client is told about its bucket."""
+
+    allowed: bool
+    requested: int
+    remaining: float
+    capacity: int
+    restore_rate: float
+
+    @property
+    def retry_after(self) -> int:
+        """Whole seconds until the bucket holds `requested` again (0 when it already does)."""
+        if self.allowed:
+            return 0
+        return max(1, math.ceil((self.requested - self.remaining) / self.restore_rate))
+
+    @property
+    def ever_affordable(self) -> bool:
+        return self.requested <= self.capacity
+
+    def as_extension(self) -> dict[str, Any]:
+        return {
+            "requested": self.requested,
+            "remaining": math.floor(self.remaining),
+            "capacity": self.capacity,
+            "restoreRate": self.restore_rate,
+        }
+
+
+class Buckets(Protocol):
+    async def spend(self, key: str, cost: int, capacity: int, restore_rate: float) -> Budget: ...
+
+    async def close(self) -> None: ...
+
+
+def _refill(level: float, elapsed: float, capacity: int, restore_rate: float) -> float:
+    return min(float(capacity), level + max(0.0, elapsed) * restore_rate)
+
+
+class MemoryBuckets:
+    """Buckets in this process: right for one API process, or when each process may have its
+    own allowance. A spend never awaits, so it is atomic within the event loop."""
+
+    PRUNE_ABOVE = 10_000
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._state: dict[str, tuple[float, float]] = {}
+        self.clock = clock
+
+    async def spend(self, key: str, cost: int, capacity: int, restore_rate: float) -> Budget:
+        now = self.clock()
+        level, at = self._state.get(key, (float(capacity), now))
+        level = _refill(level, now - at, capacity, restore_rate)
+        allowed = cost <= level
+        if allowed:
+            level -= cost
+        self._state[key] = (level, now)
+        if len(self._state) > self.PRUNE_ABOVE:
+            self._prune(now, capacity, restore_rate)
+        return Budget(allowed, cost, level, capacity, restore_rate)
+
+    def _prune(self, now: float, capacity: int, restore_rate: float) -> None:
+        """Forget buckets that have refilled completely: they are the same as new ones."""
+        full = [
+            key
+            for key, (level, at) in self._state.items()
+            if _refill(level, now - at, capacity, restore_rate) >= capacity
+        ]
+        for key in full:
+            del self._state[key]
+
+    async def close(self) -> None:
+        self._state.clear()
+
+
+# Refill and spend in one step on the Redis server, with the server's clock, so that workers
+# on different hosts agree. The key expires once it would have refilled anyway.
+SPEND_SCRIPT = """
+local cost = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local rate = tonumber(ARGV[3])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'level', 'at')
+local level = tonumber(state[1]) or capacity
+local at = tonumber(state[2]) or now
+level = math.min(capacity, level + math.max(0, now - at) * rate)
+local allowed = 0
+if cost <= level then
+  level = level - cost
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'level', string.format('%.6f', level),
+           'at', string.format('%.6f', now))
+redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - level) / rate * 1000) + 1000)
+return {allowed, string.format('%.6f', level)}
+"""
+
+
+class RedisBuckets:
+    """Buckets shared by every API worker through Redis. If Redis cannot be reached the
+    request is let through and the failure logged: the limiter guards capacity, not access."""
+
+    def __init__(self, url: str, prefix: str = "market:bucket:") -> None:
+        from redis.asyncio import Redis
+
+        self.redis = Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        self.script = self.redis.register_script(SPEND_SCRIPT)
+        self.prefix = prefix
+
+    async def spend(self, key: str, cost: int, capacity: int, restore_rate: float) -> Budget:
+        from redis.exceptions import RedisError
+
+        try:
+            allowed, level = await self.script(
+                keys=[self.prefix + key], args=[cost, capacity, restore_rate]
+            )
+        except (RedisError, OSError) as error:
+            logger.warning("rate limit store unavailable, request not limited: %s", error)
+            return Budget(True, cost, float(capacity), capacity, restore_rate)
+        return Budget(bool(allowed), cost, float(level), capacity, restore_rate)
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+class RateLimitSettings(Protocol):
+    @property
+    def redis_url(self) -> str | None: ...
+    @property
+    def rate_limit_capacity(self) -> int: ...
+    @property
+    def rate_limit_restore_rate(self) -> float: ...
+    @property
+    def token_attempts_capacity(self) -> int: ...
+    @property
+    def token_attempts_restore_rate(self) -> float: ...
+
+
+class RateLimits:
+    """The service's limits over one bucket store."""
+
+    def __init__(self, settings: RateLimitSettings) -> None:
+        self.settings = settings
+        self.buckets: Buckets = (
+            RedisBuckets(settings.redis_url) if settings.redis_url else MemoryBuckets()
+        )
+
+    async def spend_cost(self, client: str, cost: int) -> Budget:
+        return await self.buckets.spend(
+            f"cost:{client}",
+            cost,
+            self.settings.rate_limit_capacity,
+            self.settings.rate_limit_restore_rate,
+        )
+
+    async def token_attempt(self, client_id: str | None, address: str) -> Budget:
+        """One attempt at the token endpoint, counted against the source address and, when
+        the request names one, the client id; refused when either bucket is empty."""
+        capacity = self.settings.token_attempts_capacity
+        rate = self.settings.token_attempts_restore_rate
+        budget = await self.buckets.spend(f"token-addr:{address}", 1, capacity, rate)
+        if budget.allowed and client_id:
+            budget = await self.buckets.spend(f"token-client:{client_id}", 1, capacity, rate)
+        return budget
+
+    async def close(self) -> None:
+        await self.buckets.close()
+
+
+def query_cost(
+    schema: GraphQLSchema,
+    query: str,
+    variables: dict[str, Any] | None,
+    page_size_max: int,
+    max_tokens: int | None = None,
+) -> int:
+    """The static cost the request limits use (schema/limits.py): one point per field, a
+    connection's selection counted once per item its `first` asks for; the dearest operation
+    of the document. A document that does not parse costs one point (it is refused before
+    anything runs), as does one past `max_tokens`, which is not even parsed in full."""
+    try:
+        document = parse(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return 1
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    meter = DocumentMeter(schema, fragments, variables or {}, page_size_max)
+    costs = [
+        meter.selection_set(op.selection_set, schema.get_root_type(op.operation)).cost
+        for op in document.definitions
+        if isinstance(op, OperationDefinitionNode)
+    ]
+    return max([1, *costs])

@@ -1,0 +1,70 @@
+"""Configuration from the environment (pydantic-settings). Secure unless told otherwise."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from auth.config import MAX_TOKEN_LIFETIME_SECONDS, ExternalIssuer
+
+# Written by `market seed-demo`; served to the web page only in dev mode.
+DEMO_CREDENTIALS_FILE = Path("var/demo-credentials.json")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    database_url: str = "sqlite+aiosqlite:///var/market.db"
+    market_env: Literal["production", "dev", "test"] = "production"
+    search_backend: Literal["sql", "meilisearch"] = "sql"
+    meili_url: str = "http://127.0.0.1:7700"
+    meili_master_key: str | None = None
+    meili_index: str = "products"
+
+    issuer: str = "http://127.0.0.1:8000"
+    audience: str = "defence-export-market"
+    token_lifetime_seconds: int = Field(default=600, gt=0, le=MAX_TOKEN_LIFETIME_SECONDS)
+    # Addresses or networks of reverse proxies whose X-Forwarded-Proto we believe (JSON list).
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # How long an API worker trusts its in-memory copy of the public signing keys.
+    signing_key_cache_seconds: float = Field(default=5.0, ge=0, le=60)
+    # Identity providers whose tokens are accepted (JSON list of ExternalIssuer objects).
+    external_issuers: list[ExternalIssuer] = Field(default_factory=list)
+
+    db_pool_size: int = Field(default=10, gt=0)
+    db_statement_timeout_ms: int = Field(default=15_000, gt=0)
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    sql_echo: bool = False
+    demo_credentials_file: Path = DEMO_CREDENTIALS_FILE
+
+    graphql_max_depth: int = Field(default=10, gt=0)
+    graphql_max_aliases: int = Field(default=30, gt=0)
+    graphql_max_tokens: int = Field(default=5000, gt=0)
+    graphql_max_cost: int = Field(default=20_000, gt=0)
+    graphql_max_mutations: int = Field(default=5, gt=0)
+    graphql_max_body_bytes: int = Field(default=256 * 1024, gt=0)
+    page_size_max: int = Field(default=100, gt=0, le=100)
+
+    # On SIGTERM the server stops accepting and gives in-flight requests this long to finish.
+    graceful_shutdown_seconds: float = Field(default=30, ge=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Rate limits (api/ratelimit.py). Buckets are per process unless REDIS_URL is set.
+    redis_url: str | None = None
+    # GraphQL cost per OAuth client: the bucket's size and its refill in points per second.
+    rate_limit_capacity: int = Field(default=50_000, gt=0)
+    rate_limit_restore_rate: float = Field(default=1_000.0, gt=0)
+    # Token endpoint attempts, per source address and per client id.
+    token_attempts_capacity: int = Field(default=30, gt=0)
+    token_attempts_restore_rate: float = Field(default=1.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("DATABASE_URL must not be empty")
+        return value
+
+    @property
+    def is_dev(self) -> bool:
+        return self.market_env == "dev"

@@ -1,0 +1,1 @@
+"""Outbound notifications: webhook deliveries over HTTP, signed per endpoint."""
