@@ -1,0 +1,87 @@
+"""Keeping an external index (Meilisearch) in step with the database through the outbox.
+
+The `sql` backend needs none of this: its index is maintained inside the writing transaction.
+"""
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.db import Database
+from catalog.models import OutboxEvent, Product
+from catalog.outbox import advance_to, drain, last_event_id
+from search.backend import SearchBackend
+
+CONSUMER = "search.meilisearch"
+PRODUCT_TOPICS = frozenset({"product.changed"})
+ORGANISATION_TOPICS = frozenset({"organisation.changed"})
+log = logging.getLogger(__name__)
+
+
+async def changed_products(db: Database, events: Sequence[OutboxEvent]) -> list[uuid.UUID]:
+    """Products whose documents these events may have changed: the product itself, or every
+    product of an organisation that changed (documents carry the manufacturer's name)."""
+    ids = [uuid.UUID(e.entity_id) for e in events if e.topic in PRODUCT_TOPICS]
+    orgs = [uuid.UUID(e.entity_id) for e in events if e.topic in ORGANISATION_TOPICS]
+    if orgs:
+        async with db.read() as session:
+            rows = await session.execute(
+                sa.select(Product.id).where(Product.manufacturer_id.in_(orgs))  # type: ignore[attr-defined]
+            )
+            ids += list(rows.scalars())
+    return list(dict.fromkeys(ids))
+
+
+async def index_pending(db: Database, backend: SearchBackend, batch: int = 200) -> int:
+    """Apply the next batch of product changes to the index; returns the events consumed."""
+
+    async def handle(_session: AsyncSession, events: Sequence[OutboxEvent]) -> None:
+        # Idempotent: each product is re-read from the database and upserted or deleted.
+        # The consumer's session is left alone until the index has answered, so no database
+        # lock is held across the network call.
+        await backend.apply(await changed_products(db, events))
+
+    return await drain(db, CONSUMER, handle, batch)
+
+
+async def rebuild(db: Database, backend: SearchBackend, batch: int = 500) -> AsyncIterator[int]:
+    """Rebuild the whole index; afterwards the indexer resumes after the events the rebuild
+    has covered (events during the rebuild are applied again, harmlessly)."""
+    covered = await last_event_id(db)
+    async for count in backend.reindex(batch):
+        yield count
+    if backend.name != "sql":
+        await advance_to(db, CONSUMER, covered)
+
+
+async def run_worker(
+    db: Database,
+    backend: SearchBackend,
+    stop: asyncio.Event,
+    *,
+    batch: int = 200,
+    idle_seconds: float = 0.5,
+    max_backoff_seconds: float = 30.0,
+) -> int:
+    """Drain the outbox until `stop` is set (checked between batches); an unreachable index
+    is retried with backoff and nothing is skipped. Returns the events consumed."""
+    consumed = 0
+    backoff = idle_seconds
+    while not stop.is_set():
+        try:
+            handled = await index_pending(db, backend, batch)
+            backoff = idle_seconds
+        except Exception as error:  # the index is down or refused: retry the same batch
+            log.warning("indexing failed, retrying in %.1fs: %s", backoff, error)
+            handled = 0
+            backoff = min(backoff * 2, max_backoff_seconds)
+        consumed += handled
+        if handled == 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=backoff)
+    return consumed

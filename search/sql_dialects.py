@@ -1,0 +1,142 @@
+"""What differs between SQLite (FTS5) and PostgreSQL (tsvector) in the `sql` search backend.
+
+Both render the same query plan: every query word must match, each through one of its
+alternatives (the word, its typo variants from the term vocabulary, a prefix for the last word).
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, FromClause
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.models import Product
+from search.text import QueryWord
+
+
+@dataclass(frozen=True)
+class Matching:
+    """The FROM clause joining the index to `product`, the match condition, a relevance score
+    (higher is better), whether a row matches without typos (0) or needs them (1), and whether
+    every query word matches in the name (0) or not (1)."""
+
+    source: FromClause
+    condition: ColumnElement[bool]
+    score: ColumnElement[float]
+    typo_tier: ColumnElement[int]
+    name_tier: ColumnElement[int]
+
+
+def _fts5(words: Sequence[QueryWord], *, with_typos: bool, column: str | None = None) -> str:
+    groups = []
+    for w in words:
+        alternatives = [f'"{w.word}"*' if w.prefix else f'"{w.word}"']
+        if with_typos:
+            alternatives += [f'"{t}"' for t in w.typos]
+        groups.append("(" + " OR ".join(alternatives) + ")")
+    expression = " AND ".join(groups)
+    return f"{{{column}}} : ({expression})" if column else expression
+
+
+def _tsquery(words: Sequence[QueryWord], *, with_typos: bool, weight: str = "") -> str:
+    groups = []
+    for w in words:
+        alternatives = [f"'{w.word}':*{weight}" if w.prefix else f"'{w.word}'" + _w(weight)]
+        if with_typos:
+            alternatives += [f"'{t}'" + _w(weight) for t in w.typos]
+        groups.append("(" + " | ".join(alternatives) + ")")
+    return " & ".join(groups)
+
+
+def _w(weight: str) -> str:
+    return f":{weight}" if weight else ""
+
+
+def _fts5_rowids(expression: str, name: str) -> sa.Select[Any]:
+    return (
+        sa.select(sa.literal_column("rowid"))
+        .select_from(sa.text("product_search_fts"))
+        .where(sa.text(f"product_search_fts MATCH :{name}").bindparams(**{name: expression}))
+    )
+
+
+class SqliteIndex:
+    fts = sa.table("product_search_fts", sa.column("rowid", sa.Integer))
+    docs = sa.table("product_search", sa.column("doc_id", sa.Integer), sa.column("product_id"))
+
+    def matching(self, words: Sequence[QueryWord]) -> Matching:
+        source = self.fts.join(self.docs, self.docs.c.doc_id == self.fts.c.rowid).join(
+            Product,
+            Product.id == self.docs.c.product_id,  # type: ignore[arg-type]
+        )
+        condition = sa.text("product_search_fts MATCH :match").bindparams(
+            match=_fts5(words, with_typos=True)
+        )
+        # bm25 is lower for better matches; weights: name, summary, body, manufacturer, keywords
+        score = -sa.literal_column("bm25(product_search_fts, 10.0, 2.0, 1.0, 3.0, 3.0)")
+        tier: ColumnElement[int] = sa.literal(0)
+        if any(w.typos for w in words):
+            exact = _fts5_rowids(_fts5(words, with_typos=False), "exact")
+            tier = sa.case((self.fts.c.rowid.in_(exact), 0), else_=1)
+        in_name = _fts5_rowids(_fts5(words, with_typos=True, column="name"), "in_name")
+        name_tier = sa.case((self.fts.c.rowid.in_(in_name), 0), else_=1)
+        return Matching(source, condition, score, tier, name_tier)
+
+    async def refresh(self, session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+        keys = [i.hex for i in ids]  # SQLite stores UUIDs as 32 hex digits
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            params = {"ids": chunk}
+            stmt_delete = sa.text("DELETE FROM product_search WHERE product_id IN :ids")
+            stmt_insert = sa.text(
+                "INSERT INTO product_search(product_id, name, summary, body, manufacturer,"
+                " keywords) SELECT product_id, name, summary, body, manufacturer, keywords"
+                " FROM product_search_source WHERE product_id IN :ids"
+            )
+            expanding = sa.bindparam("ids", expanding=True)
+            await session.execute(stmt_delete.bindparams(expanding), params)
+            await session.execute(stmt_insert.bindparams(expanding), params)
+
+
+class PostgresIndex:
+    docs = sa.table("product_search", sa.column("product_id"), sa.column("document"))
+
+    def matching(self, words: Sequence[QueryWord]) -> Matching:
+        source = sa.join(
+            self.docs,
+            Product,
+            Product.id == self.docs.c.product_id,  # type: ignore[arg-type]
+        )
+        query = sa.func.to_tsquery(
+            sa.literal_column("'simple'::regconfig"),
+            sa.bindparam("match", _tsquery(words, with_typos=True)),
+        )
+        condition = self.docs.c.document.op("@@")(query)
+        score = sa.func.ts_rank(self.docs.c.document, query)
+        tier: ColumnElement[int] = sa.literal(0)
+        if any(w.typos for w in words):
+            exact = sa.func.to_tsquery(
+                sa.literal_column("'simple'::regconfig"),
+                sa.bindparam("exact", _tsquery(words, with_typos=False)),
+            )
+            tier = sa.case((self.docs.c.document.op("@@")(exact), 0), else_=1)
+        # The name is the document's weight-A part.
+        in_name = sa.func.to_tsquery(
+            sa.literal_column("'simple'::regconfig"),
+            sa.bindparam("in_name", _tsquery(words, with_typos=True, weight="A")),
+        )
+        name_tier = sa.case((self.docs.c.document.op("@@")(in_name), 0), else_=1)
+        return Matching(source, condition, score, tier, name_tier)
+
+    async def refresh(self, session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+        for start in range(0, len(ids), 500):
+            await session.execute(
+                sa.text("SELECT product_search_refresh(CAST(:ids AS uuid[]))"),
+                {"ids": [str(i) for i in ids[start : start + 500]]},
+            )
+
+
+Index = SqliteIndex | PostgresIndex

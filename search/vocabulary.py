@@ -1,0 +1,103 @@
+"""Typo candidates from the index's term vocabulary.
+
+PostgreSQL keeps the vocabulary in a B-tree table (`product_search_term`), so a range query is
+cheap and always current. SQLite's only vocabulary is the `fts5vocab` view, which counts every
+term's documents as it goes (tens of milliseconds for a one-letter range at 100k products), so it
+is read in full into memory and refreshed in the background when older than `ttl_seconds`. A
+term added since the last refresh matches exactly at once and with typos after the refresh.
+"""
+
+import asyncio
+import bisect
+import logging
+import time
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from catalog.db import Database
+from search.text import first_letter_variants, prefix_range
+
+REFRESH_SECONDS = 30.0
+log = logging.getLogger(__name__)
+
+
+def _within_lengths(terms: Sequence[str], word: str, budget: int) -> list[str]:
+    return [t for t in terms if abs(len(t) - len(word)) <= budget]
+
+
+class SqliteVocabulary:
+    def __init__(self, db: Database, ttl_seconds: float = REFRESH_SECONDS) -> None:
+        self.db = db
+        self.ttl_seconds = ttl_seconds
+        self._terms: list[str] | None = None
+        self._known: frozenset[str] = frozenset()
+        self._loaded_at = 0.0
+        self._refreshing: asyncio.Task[None] | None = None
+
+    async def _load(self) -> None:
+        async with self.db.read() as session:
+            rows = await session.execute(sa.text("SELECT term FROM product_search_vocab"))
+            terms = sorted(row[0] for row in rows)
+        self._terms, self._known, self._loaded_at = terms, frozenset(terms), time.monotonic()
+
+    async def _refresh(self) -> None:
+        try:
+            await self._load()
+        except Exception as error:  # keep serving the previous vocabulary; retry next time
+            log.warning("search vocabulary refresh failed: %s", error)
+
+    async def _current(self) -> list[str]:
+        if self._terms is None:
+            await self._load()
+        elif time.monotonic() - self._loaded_at > self.ttl_seconds and (
+            self._refreshing is None or self._refreshing.done()
+        ):
+            self._refreshing = asyncio.create_task(self._refresh())
+        assert self._terms is not None
+        return self._terms
+
+    async def candidates(self, word: str, budget: int) -> list[str]:
+        terms = await self._current()
+        low, high = prefix_range(word[0])
+        found = _within_lengths(
+            terms[bisect.bisect_left(terms, low) : bisect.bisect_left(terms, high)], word, budget
+        )
+        if budget >= 2:
+            found += [t for t in first_letter_variants(word) if t in self._known]
+        return found
+
+
+class PostgresVocabulary:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def candidates(self, word: str, budget: int) -> list[str]:
+        low, high = prefix_range(word[0])
+        async with self.db.read() as session:
+            rows = await session.execute(
+                sa.text(
+                    "SELECT term FROM product_search_term WHERE term >= :low AND term < :high"
+                    " AND length(term) BETWEEN :shortest AND :longest"
+                ),
+                {
+                    "low": low,
+                    "high": high,
+                    "shortest": len(word) - budget,
+                    "longest": len(word) + budget,
+                },
+            )
+            terms = [row[0] for row in rows]
+            if budget >= 2:
+                variants = sorted(first_letter_variants(word))
+                found = await session.execute(
+                    sa.text("SELECT term FROM product_search_term WHERE term IN :terms").bindparams(
+                        sa.bindparam("terms", expanding=True)
+                    ),
+                    {"terms": variants},
+                )
+                terms += [row[0] for row in found]
+        return terms
+
+
+Vocabulary = SqliteVocabulary | PostgresVocabulary
