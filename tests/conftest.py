@@ -1,0 +1,175 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+With REQUIRE_POSTGRES=1 a missing PostgreSQL server fails the run instead of skipping.
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.app import create_app
+from api.settings import Settings
+from catalog.db import Database
+from tests.databases import PostgresTemplates, SqliteTemplates, postgres_available
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+def _required(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0", "false", "no")
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
+    templates = SqliteTemplates(tmp_path_factory.mktemp("sqlite"))
+    templates.migrate_template()
+    return templates
+
+
+@pytest.fixture(scope="session")
+async def postgres_templates(run_id: str) -> AsyncIterator[PostgresTemplates | None]:
+    if not await postgres_available():
+        if _required("REQUIRE_POSTGRES"):
+            pytest.fail("REQUIRE_POSTGRES=1 but PostgreSQL is not reachable")
+        yield None
+        return
+    templates = PostgresTemplates(run_id)
+    await templates.prepare()
+    await asyncio.to_thread(templates.migrate_template)
+    yield templates
+    assert templates.template
+    await templates.dropped()
+    await templates.drop(templates.template)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def database_url(
+    backend: str,
+    sqlite_templates: SqliteTemplates,
+    postgres_templates: PostgresTemplates | None,
+) -> AsyncIterator[str]:
+    """A freshly migrated, empty database of the test's backend."""
+    if backend == "sqlite":
+        path = sqlite_templates.clone()
+        yield sqlite_templates.url_for(path)
+        return
+    if postgres_templates is None:
+        pytest.skip("PostgreSQL is not reachable (set REQUIRE_POSTGRES=1 to fail instead)")
+    name = await postgres_templates.clone()
+    yield postgres_templates.url_for(name)
+    postgres_templates.drop_soon(name)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url, pool_size=5)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    # Cost budgets out of reach: tests/test_ratelimit.py sets its own.
+    return Settings(database_url=database_url, market_env="test", rate_limit_capacity=10**9)
+
+
+@pytest.fixture
+async def api(settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to a fresh app over ASGI (no network)."""
+    app = create_app(settings, db=db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+        yield client
+
+
+@pytest.fixture
+def project_root() -> Iterator[Path]:
+    yield Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def seeded(db: Database) -> Database:
+    """The database with the demo catalogue (organisations, products, releases, rules)."""
+    from catalog.seed import seed_demo
+
+    await seed_demo(db)
+    return db
+
+
+@pytest.fixture
+def token_for(api: httpx.AsyncClient, seeded: Database) -> Callable[..., Awaitable[str]]:
+    """`await token_for("demo-partner-PL", scopes=None)` → a real access token for that demo
+    organisation (the demo catalogue is seeded first)."""
+    from tests.tokens import issue_token
+
+    async def issue(org_slug: str, scopes: list[str] | None = None) -> str:
+        return await issue_token(api, seeded, org_slug, scopes)
+
+    return issue
+
+
+@pytest.fixture
+async def live_url(settings: Settings, seeded: Database) -> AsyncIterator[str]:
+    """A real uvicorn on 127.0.0.1 (free port) serving a fresh app over the test's seeded
+    database; tokens from `token_for` are valid there (same database, same issuer)."""
+    from tests.live import serve
+
+    with serve(create_app(settings)) as url:
+        yield url
+
+
+# ---------------------------------------------------------------- per-backend summary
+
+_outcomes: dict[str, dict[str, int]] = {}
+
+
+def _backend_of(item_id: str) -> str | None:
+    for name in BACKENDS:
+        if f"[{name}" in item_id or f"-{name}]" in item_id or f"-{name}-" in item_id:
+            return name
+    return None
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
+        return
+    backend = _backend_of(report.nodeid)
+    if backend is not None:
+        counts = _outcomes.setdefault(backend, {})
+        counts[report.outcome] = counts.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    terminalreporter.section("database backends")
+    for backend in BACKENDS:
+        counts = _outcomes.get(backend, {})
+        line = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none ran"
+        terminalreporter.write_line(f"{backend}: {line}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With REQUIRE_POSTGRES=1 a run in which no PostgreSQL test passed is a failure."""
+    if session.config.option.collectonly or exitstatus != 0:
+        return
+    postgres_passed = _outcomes.get("postgres", {}).get("passed", 0)
+    if any(_outcomes.values()) and _required("REQUIRE_POSTGRES") and postgres_passed == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+from tests.meili import meili_server  # noqa: E402,F401  (session-wide Meilisearch fixture)

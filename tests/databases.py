@@ -1,0 +1,115 @@
+"""Throw-away databases for tests: a migrated template per backend, cloned for each test."""
+
+import asyncio
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from api.migrate import migrate
+
+ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return str(make_url(url).set(drivername="postgresql"))
+
+
+async def postgres_available() -> bool:
+    try:
+        conn = await asyncpg.connect(_asyncpg_dsn(ADMIN_URL), timeout=3)
+    except (OSError, asyncpg.PostgresError):
+        return False
+    await conn.close()
+    return True
+
+
+@dataclass
+class PostgresTemplates:
+    """One migrated template database per test run; each test gets a clone of it."""
+
+    run_id: str
+    template: str | None = None
+    _dropping: "asyncio.Task[None] | None" = None
+
+    def url_for(self, name: str) -> str:
+        return str(make_url(ADMIN_URL).set(database=name, drivername="postgresql+asyncpg"))
+
+    async def _admin(self) -> asyncpg.Connection:
+        return await asyncpg.connect(_asyncpg_dsn(ADMIN_URL))
+
+    async def prepare(self) -> None:
+        self.template = f"market_tpl_{self.run_id}"
+        conn = await self._admin()
+        try:
+            await conn.execute(f'CREATE DATABASE "{self.template}"')
+        finally:
+            await conn.close()
+
+    def migrate_template(self) -> None:
+        assert self.template
+        migrate(self.url_for(self.template))
+
+    async def clone(self) -> str:
+        name = f"market_t_{self.run_id}_{uuid.uuid4().hex[:8]}"
+        conn = await self._admin()
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        finally:
+            await conn.close()
+        return name
+
+    async def drop(self, name: str) -> None:
+        conn = await self._admin()
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    def drop_soon(self, name: str) -> None:
+        """Drop in the background, one database after another, while the next test runs:
+        DROP DATABASE waits for a checkpoint, which the test run need not wait for."""
+        previous = self._dropping
+
+        async def chained() -> None:
+            if previous is not None:
+                await previous
+            await self.drop(name)
+
+        self._dropping = asyncio.get_running_loop().create_task(chained())
+
+    async def dropped(self) -> None:
+        if self._dropping is not None:
+            await self._dropping
+
+    async def empty(self) -> str:
+        name = f"market_e_{self.run_id}_{uuid.uuid4().hex[:8]}"
+        conn = await self._admin()
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        return name
+
+
+@dataclass
+class SqliteTemplates:
+    directory: Path
+    template: Path | None = None
+
+    def url_for(self, path: Path) -> str:
+        return f"sqlite+aiosqlite:///{path}"
+
+    def migrate_template(self) -> None:
+        self.template = self.directory / "template.db"
+        migrate(self.url_for(self.template))
+
+    def clone(self) -> Path:
+        assert self.template
+        target = self.directory / f"t_{uuid.uuid4().hex[:8]}.db"
+        shutil.copyfile(self.template, target)
+        return target

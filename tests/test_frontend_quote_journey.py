@@ -1,0 +1,178 @@
+"""Quote journeys in a real browser: a partner finds a listing and requests a quote, two
+licensing officers approve the four-eyes case, and the partner sees the quote licensed; an
+officer asks for information, the partner answers, then withdraws the request."""
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.browser import Market, Shots, browser, market, screenshots
+
+__all__ = ["browser", "market", "screenshots"]
+
+
+@pytest.fixture
+def shots(screenshots: Path, request: pytest.FixtureRequest) -> Shots:
+    return Shots(screenshots, re.sub(r"[^A-Za-z0-9]+", "-", request.node.name).strip("-"))
+
+
+@pytest.fixture
+async def open_page(
+    browser: Browser, market: Market
+) -> AsyncIterator[Callable[[str], Awaitable[Page]]]:
+    """`await open_page("demo-partner-PL")`: a page in a new context, signed in as that client."""
+    contexts = []
+    errors: list[str] = []
+
+    async def signed_in(label: str) -> Page:
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = await context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await page.goto(market.url + "/")
+        await page.get_by_label("Demo organisation").select_option(label)
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.locator(".identity")).to_be_visible()
+        return page
+
+    yield signed_in
+    for context in contexts:
+        await context.close()
+    assert errors == []
+
+
+async def request_quote(page: Page, shots: Shots) -> None:
+    await page.get_by_label("Search").fill("kremin")
+    listings = page.get_by_role("list", name="Listings").get_by_role("listitem")
+    await expect(listings).to_have_count(2)
+    await listings.get_by_role("link", name="Kremin", exact=True).click()
+    await expect(page.get_by_role("heading", name="Kremin", level=1)).to_be_visible()
+
+    # The server's UserErrors are shown next to the fields they concern.
+    await page.get_by_label("Quantity (units)").fill("50")
+    await page.get_by_role("button", name="Request quote").click()
+    await expect(page.locator(".form-errors")).to_be_focused()
+    await expect(page.get_by_label("End user", exact=True)).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    await shots.take(page, "quote-errors")
+
+    await page.get_by_label("End user", exact=True).fill("1st Mechanised Brigade")
+    await page.get_by_label("End-use statement").fill("Resupply of forward positions in exercises")
+    await page.get_by_role("button", name="Request quote").click()
+    await expect(page.locator(".quote-result")).to_contain_text("Quote requested")
+    await expect(page.get_by_label("End user", exact=True)).not_to_have_attribute(
+        "aria-invalid", "true"
+    )
+    await expect(page.get_by_label("End user", exact=True)).to_have_value("")  # form reset
+    await shots.take(page, "quote-requested")
+
+
+async def approve(page: Page, reason: str) -> None:
+    await expect(page.get_by_role("heading", name="Licensing queues", level=1)).to_be_visible()
+    cases = page.get_by_role("list", name="Cases").get_by_role("listitem")
+    await expect(cases).to_have_count(1)
+    await cases.get_by_role("link", name="Kremin for Polish Armament Agency (demo)").click()
+    await expect(page.get_by_role("region", name="Routing explanation")).to_contain_text(
+        "High quantity (50 units or more)"
+    )
+    await page.get_by_role("button", name="Record decision").click()
+    await expect(page.get_by_label("Decision", exact=True)).to_have_attribute(
+        "aria-invalid", "true"
+    )  # nothing is preselected
+    await page.get_by_label("Decision", exact=True).select_option("APPROVE")
+    await page.get_by_label("Reason").fill(reason)
+    await page.get_by_role("button", name="Record decision").click()
+
+
+async def test_partner_requests_officers_approve_partner_sees_licensed(
+    open_page: Callable[[str], Awaitable[Page]], shots: Shots
+) -> None:
+    partner = await open_page("demo-partner-PL")
+    await request_quote(partner, shots)
+    await partner.get_by_role("link", name="My quotes").first.click()
+    quote = partner.get_by_role("list", name="Quote requests").get_by_role("listitem")
+    await expect(quote).to_have_count(1)
+    await expect(quote).to_contain_text("Licensing review")
+    await expect(quote).to_contain_text("Senior review")
+    await shots.take(partner, "my-quotes-in-review")
+
+    first = await open_page("demo-licensing")
+    await approve(first, "End user vetted; quantity within the partner's allocation")
+    decisions = first.get_by_role("region", name="Decisions")
+    await expect(decisions).to_contain_text("Approve")
+    await expect(first.locator("#case-status-badge")).to_have_text("Open")  # four eyes
+    await shots.take(first, "first-approval")
+
+    second = await open_page("demo-licensing-second-officer")
+    await approve(second, "Concur")
+    await expect(second.locator("#case-status-badge")).to_have_text("Approved")
+    await expect(second.get_by_role("button", name="Record decision")).to_have_count(0)
+    await shots.take(second, "approved")
+    await second.set_viewport_size({"width": 375, "height": 740})
+    assert await second.evaluate("document.documentElement.scrollWidth") <= 375
+    await second.get_by_role("region", name="Routing explanation").scroll_into_view_if_needed()
+    await shots.take(second, "approved-phone", full_page=False)
+
+    await partner.get_by_role("link", name="Catalogue").click()
+    await partner.get_by_role("link", name="My quotes").first.click()
+    quote = partner.get_by_role("list", name="Quote requests").get_by_role("listitem")
+    await expect(quote).to_contain_text("Licensed")
+    await expect(quote).to_contain_text("Approved")
+    await shots.take(partner, "my-quotes-licensed")
+
+
+async def open_case(page: Page, title: str) -> None:
+    await expect(page.get_by_role("heading", name="Licensing queues", level=1)).to_be_visible()
+    await page.get_by_role("list", name="Cases").get_by_role("link", name=title).click()
+    await expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+
+
+async def test_officer_asks_partner_answers_then_withdraws(
+    open_page: Callable[[str], Awaitable[Page]], shots: Shots
+) -> None:
+    partner = await open_page("demo-partner-PL")
+    await partner.get_by_label("Search").fill("Kremin-M")
+    await partner.get_by_role("link", name="Kremin-M", exact=True).click()
+    await partner.get_by_label("Quantity (units)").fill("5")
+    await partner.get_by_label("End user", exact=True).fill("12th Logistics Battalion")
+    await partner.get_by_label("End-use statement").fill("Casualty evacuation training")
+    await partner.get_by_role("button", name="Request quote").click()
+    await expect(partner.locator(".quote-result")).to_contain_text("Fast track queue")
+
+    officer = await open_page("demo-licensing")
+    title = "Kremin-M for Polish Armament Agency (demo)"
+    await open_case(officer, title)
+    await officer.get_by_label("Decision", exact=True).select_option("REQUEST_INFO")
+    await officer.get_by_label("Reason").fill("Which brigade will operate the units?")
+    await officer.get_by_role("button", name="Record decision").click()
+    await expect(officer.locator("#case-status-badge")).to_have_text("Info requested")
+
+    await partner.get_by_role("link", name="My quotes", exact=True).click()
+    quote = partner.get_by_role("list", name="Quote requests").get_by_role("listitem")
+    await expect(quote).to_contain_text("Licensing asks: Which brigade will operate the units?")
+    await expect(quote).to_contain_text("paused until you answer")
+    await partner.get_by_role("button", name="Send answer").click()
+    await expect(partner.get_by_label("Your answer")).to_have_attribute("aria-invalid", "true")
+    await partner.get_by_label("Your answer").fill("The 3rd Assault Brigade")
+    await partner.get_by_role("button", name="Send answer").click()
+    await expect(quote.locator(".badge")).to_have_text("Licensing review")
+    await expect(quote).to_contain_text("The 3rd Assault Brigade")
+    await shots.take(partner, "answered")
+
+    await officer.get_by_role("link", name="Queues", exact=True).click()
+    await open_case(officer, title)
+    await expect(officer.get_by_role("region", name="The request")).to_contain_text(
+        "The 3rd Assault Brigade"
+    )
+    await expect(officer.locator("#case-status-badge")).to_have_text("Open")
+
+    await partner.get_by_text("Withdraw this request").click()
+    await partner.get_by_label("Reason (optional)").fill("Requirement met elsewhere")
+    await partner.get_by_role("button", name="Withdraw request").click()
+    await expect(quote.locator(".badge")).to_have_text("Withdrawn")
+    await expect(partner.get_by_text("Withdraw this request")).to_have_count(0)
+    await shots.take(partner, "withdrawn")

@@ -1,0 +1,97 @@
+"""The document meter and HTTP content negotiation as plain functions (no database)."""
+
+import pytest
+from graphql import parse
+
+from api.graphql_http import GRAPHQL_RESPONSE, JSON, HTTPProblem, negotiate
+from schema import schema
+from schema.limits import Limits, check_document
+
+LIMITS = Limits(max_depth=10, max_aliases=30, max_cost=20_000, max_mutations=5)
+
+
+def problems(document: str, variables: dict[str, object] | None = None) -> dict[str, int]:
+    errors = check_document(schema._schema, parse(document), variables, LIMITS)
+    return {e.extensions["limit"]: e.extensions["actual"] for e in errors}  # type: ignore[index]
+
+
+def cost(document: str, variables: dict[str, object] | None = None) -> int:
+    tight = Limits(max_cost=0, max_depth=99, max_aliases=999, max_mutations=99)
+    errors = check_document(schema._schema, parse(document), variables, tight)
+    return int(errors[0].extensions["actual"]) if errors else 0  # type: ignore[index]
+
+
+def test_each_field_costs_one_and_first_multiplies_its_subtree() -> None:
+    assert cost("{ me { subject } }") == 2
+    # products 1 + 10 x (edges 1 + node 1 + id 1 + name 1)
+    assert cost("{ products(first: 10) { edges { node { id name } } } }") == 41
+    # without `first` a connection counts as a page of 20
+    assert cost("{ products { edges { node { id } } } }") == 1 + 20 * 3
+    # `first` above the page limit counts as the page limit (the resolver refuses it)
+    assert cost("{ products(first: 5000) { totalCount } }") == 1 + 100
+    # from variables, and the schema's own default (manufacturers: first = 100)
+    assert cost("query($n: Int) { products(first: $n) { totalCount } }", {"n": 7}) == 8
+    assert cost("{ manufacturers { id } }") == 1 + 100
+
+
+def test_fragments_are_expanded_and_measured_once() -> None:
+    document = """
+    { products(first: 10) { edges { ...E } } }
+    fragment E on ProductEdge { node { ...P } }
+    fragment P on Product { id name manufacturer { products(first: 2) { id } } }
+    """
+    assert cost(document) == 1 + 10 * (1 + 1 + 2 + 1 + (1 + 2 * 1))
+    levels = 60  # 2**60 fields once expanded; measured in linear time
+    bomb = "{ ...F0 }\n" + "\n".join(
+        f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)
+    )
+    bomb += f"\nfragment F{levels} on Query {{ a: __typename }}"
+    assert problems(bomb) == {"aliases": 2**levels}
+
+
+def test_depth_aliases_and_mutations() -> None:
+    deep = "{ " + "manufacturers { products(first: 1) { " * 5 + "id" + " } }" * 5 + " }"
+    assert problems(deep)["depth"] == 11
+    aliased = "{ " + " ".join(f"a{i}: me {{ subject }}" for i in range(31)) + " }"
+    assert problems(aliased) == {"aliases": 31}
+    fields = " ".join(
+        f'm{i}: vetPartner(input: {{organisationId: "x"}}) {{ __typename }}' for i in range(6)
+    )
+    via_fragment = f"mutation {{ ...M }} fragment M on Mutation {{ {fields} }}"
+    assert problems(via_fragment) == {"mutations": 6}
+    cyclic = "{ ...A } fragment A on Query { ...B } fragment B on Query { ...A me { subject } }"
+    assert problems(cyclic) == {}  # left to the validation rules, which name the cycle
+
+
+@pytest.mark.parametrize(
+    ("accept", "chosen"),
+    [
+        (None, JSON),
+        ("", JSON),
+        ("*/*", JSON),
+        ("application/json", JSON),
+        (GRAPHQL_RESPONSE, GRAPHQL_RESPONSE),
+        (f"{GRAPHQL_RESPONSE}, application/json;q=0.9", GRAPHQL_RESPONSE),
+        (f"{GRAPHQL_RESPONSE};q=0.5, application/json", JSON),
+        ("text/html, */*;q=0.8", JSON),
+        ("application/*", JSON),
+    ],
+)
+def test_negotiation(accept: str | None, chosen: str) -> None:
+    assert negotiate(accept) == chosen
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/xml", f"{GRAPHQL_RESPONSE};q=0"])
+def test_unacceptable_types_are_406(accept: str) -> None:
+    with pytest.raises(HTTPProblem) as refused:
+        negotiate(accept)
+    assert refused.value.status == 406
+
+
+async def test_nesting_past_the_parser_limit_is_a_parse_failure() -> None:
+    """Nesting is bounded before any walk over the document: the parser refuses it."""
+    deep = "{ " + "me { " * 600 + "subject" + " }" * 600 + " }"
+    result = await schema.execute(deep)
+    assert result.data is None and result.errors
+    assert [e.extensions["code"] for e in result.errors] == ["GRAPHQL_PARSE_FAILED"]  # type: ignore[index]
+    assert "nested too deeply" in result.errors[0].message
