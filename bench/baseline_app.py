@@ -1,0 +1,248 @@
+"""The real application plus plain Starlette baselines, for benchmarks only.
+
+    uvicorn --factory bench.baseline_app:app
+
+Each `/baseline/...` route answers what a GraphQL scenario answers, with the same bytes (or the
+same JSON), the same authentication and the same SQL, but without GraphQL; the ratio between the
+two is the cost of the GraphQL layer. `/baseline/stats` reports how many SQL statements the
+process has executed for completed requests (bench/counting.py). None of this is ever
+mounted by `api.app.create_app`.
+"""
+
+import functools
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from api.app import create_app
+from api.settings import Settings
+from auth.errors import InvalidToken
+from auth.service import Authenticator, build_authenticator
+from bench.counting import CountStatements, StatementCounter
+from catalog import organisations, products
+from catalog.db import Database
+from catalog.enums import ProductCategory
+from catalog.models import Organisation, Product
+from catalog.principal import Principal
+from catalog.products import ProductOrder
+from search.backend import SearchQuery
+from search.sql import SqlSearch
+
+PAGE_SIZE = 50
+SPEC_FIELDS: dict[ProductCategory, dict[str, str]] = {
+    ProductCategory.GROUND_DRONE: {
+        "range_km": "rangeKm",
+        "endurance_h": "enduranceH",
+        "payload_kg": "payloadKg",
+        "max_speed_kmh": "maxSpeedKmh",
+        "mass_kg": "massKg",
+        "drive": "drive",
+        "autonomy_level": "autonomyLevel",
+        "comms": "comms",
+    },
+    ProductCategory.NAVAL_DRONE: {
+        "range_km": "rangeKm",
+        "endurance_h": "enduranceH",
+        "payload_kg": "payloadKg",
+        "max_speed_knots": "maxSpeedKnots",
+        "length_m": "lengthM",
+        "hull": "hull",
+        "autonomy_level": "autonomyLevel",
+        "comms": "comms",
+    },
+    ProductCategory.SOFTWARE: {
+        "deployment": "deployment",
+        "platforms": "platforms",
+        "autonomy_level": "autonomyLevel",
+        "integrations": "integrations",
+        "licence_model": "licenceModel",
+    },
+}
+SPEC_TYPENAMES = {
+    ProductCategory.GROUND_DRONE: "GroundDroneSpecs",
+    ProductCategory.NAVAL_DRONE: "NavalDroneSpecs",
+    ProductCategory.SOFTWARE: "SoftwareSpecs",
+}
+FLOAT_SPECS = frozenset(
+    {"range_km", "endurance_h", "payload_kg", "max_speed_kmh", "mass_kg"}
+    | {"max_speed_knots", "length_m"}
+)
+
+
+def graphql_json(data: dict[str, Any]) -> Response:
+    """Encoded exactly as Strawberry encodes its responses."""
+    body = json.dumps({"data": data}, separators=(",", ":"))
+    return Response(body, media_type="application/json")
+
+
+def global_id(type_name: str, value: uuid.UUID) -> str:
+    from schema.relay import to_global_id
+
+    return str(to_global_id(type_name, value))
+
+
+def specs_json(row: Product) -> dict[str, Any]:
+    out: dict[str, Any] = {"__typename": SPEC_TYPENAMES[row.category]}
+    for name, camel in SPEC_FIELDS[row.category].items():
+        value = row.specs.get(name)
+        if name in FLOAT_SPECS and value is not None:
+            value = float(value)
+        elif name in ("platforms", "integrations"):
+            value = list(value or [])
+        out[camel] = value
+    return out
+
+
+def product_json(row: Product, maker: Organisation) -> dict[str, Any]:
+    """The fields selected by the scenarios' `ProductFields` fragment, in the same order."""
+    return {
+        "id": global_id("Product", row.id),
+        "name": row.name,
+        "category": row.category.value,
+        "summary": row.summary,
+        "controlEntry": row.control_entry,
+        "techTransfer": row.tech_transfer.value,
+        "unitsAvailable": row.units_available,
+        "leadTimeDays": row.lead_time_days,
+        "unitPriceEur": None if row.unit_price_eur is None else str(row.unit_price_eur),
+        "manufacturer": {
+            "id": global_id("Manufacturer", maker.id),
+            "name": maker.name,
+            "country": maker.country,
+        },
+        "specs": specs_json(row),
+    }
+
+
+Handler = Callable[[Request, Principal, Database], Awaitable[Response]]
+
+
+def authenticated(authenticator: Authenticator, db: Database, handler: Handler) -> Any:
+    async def endpoint(request: Request) -> Response:
+        try:
+            principal = await authenticator.authenticate(request)
+        except InvalidToken as error:
+            return JSONResponse({"error": error.description}, status_code=401)
+        if not principal.has_scope("catalog:read"):
+            return JSONResponse({"error": "catalog:read required"}, status_code=403)
+        return await handler(request, principal, db)
+
+    return endpoint
+
+
+async def typename(request: Request, principal: Principal, db: Database) -> Response:
+    return graphql_json({"__typename": "Query"})
+
+
+async def product_page(request: Request, principal: Principal, db: Database) -> Response:
+    async with db.read() as session:
+        page = await products.list_products(
+            session,
+            principal,
+            product_filter=None,
+            order=ProductOrder.NAME,
+            first=PAGE_SIZE,
+            after=None,
+        )
+    async with db.read() as session:
+        makers = await organisations.organisations_by_id(
+            session, list(dict.fromkeys(p.manufacturer_id for p in page.items))
+        )
+    edges = [
+        {"cursor": cursor, "node": product_json(row, makers[row.manufacturer_id])}
+        for row, cursor in zip(page.items, page.cursors, strict=True)
+    ]
+    end = page.cursors[-1] if page.cursors else None
+    connection = {"edges": edges, "pageInfo": {"hasNextPage": page.has_next, "endCursor": end}}
+    return graphql_json({"products": connection})
+
+
+async def one_product(request: Request, principal: Principal, db: Database) -> Response:
+    product_id: uuid.UUID = request.path_params["product_id"]
+    async with db.read() as session:
+        found = await products.get_many_visible(session, principal, [product_id])
+    row = found.get(product_id)
+    if row is None:
+        return graphql_json({"product": None})
+    async with db.read() as session:
+        makers = await organisations.organisations_by_id(session, [row.manufacturer_id])
+    return graphql_json({"product": product_json(row, makers[row.manufacturer_id])})
+
+
+@functools.cache
+def _sql_search(db: Database) -> SqlSearch:
+    """One backend per process, as the application keeps (its vocabulary cache included)."""
+    return SqlSearch(db)
+
+
+async def search_page(request: Request, principal: Principal, db: Database) -> Response:
+    """The search scenario's query, straight to the configured `sql` backend."""
+    body = await request.json()
+    result = await _sql_search(db).search(
+        principal, SearchQuery(body["query"], facets=tuple(body["facets"]), first=body["first"])
+    )
+    facets = [
+        {
+            "name": f.name,
+            "values": [
+                {"value": _facet_value(f.name, v.value), "count": v.count} for v in f.values
+            ],
+        }
+        for f in result.facets
+    ]
+    edges = [{"node": {"id": global_id("Product", hit.product_id)}} for hit in result.hits]
+    return graphql_json({"search": {"totalCount": result.total, "edges": edges, "facets": facets}})
+
+
+def _facet_value(facet: str, value: str) -> str:
+    return global_id("Manufacturer", uuid.UUID(value)) if facet == "manufacturer" else value
+
+
+def baseline_routes(db: Database, settings: Settings, counter: StatementCounter) -> list[Route]:
+    authenticator = build_authenticator(db, settings)
+
+    async def stats(request: Request) -> Response:
+        return JSONResponse(counter.snapshot())
+
+    return [
+        Route("/typename", authenticated(authenticator, db, typename), methods=["POST"]),
+        Route("/products", authenticated(authenticator, db, product_page), methods=["POST"]),
+        Route(
+            "/product/{product_id:uuid}",
+            authenticated(authenticator, db, one_product),
+            methods=["POST"],
+        ),
+        Route("/search", authenticated(authenticator, db, search_page), methods=["POST"]),
+        Route("/stats", stats),
+    ]
+
+
+def app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    inner = create_app(settings)
+    db: Database = inner.state.db
+    counter = StatementCounter()
+    counter.attach(db.engine)
+    if db.write_engine is not db.engine:
+        counter.attach(db.write_engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        async with inner.router.lifespan_context(inner):
+            yield
+
+    routes = [Mount("/baseline", routes=baseline_routes(db, settings, counter)), Mount("/", inner)]
+    outer = Starlette(
+        routes=routes, lifespan=lifespan, middleware=[Middleware(CountStatements, counter=counter)]
+    )
+    outer.state.db = db
+    outer.state.settings = settings
+    return outer

@@ -1,0 +1,110 @@
+"""Profile the server while wrk drives one scenario variant, with py-spy (`pip install py-spy`).
+
+    python -m bench.profile --scenario typename --variant graphql --seconds 15
+
+Writes py-spy's collapsed stacks to bench/results/profile-<scenario>-<variant>.txt (open them
+in speedscope or flamegraph.pl) and prints the frames that take the largest share of samples,
+counted inclusively (a frame counts once per sample it appears in) and as the innermost frame.
+"""
+
+import asyncio
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bench.databases import loaded_database
+from bench.loadgen import run_wrk
+from bench.measure import TokenSource
+from bench.run import RESULTS, create_bench_client, visible_product_id
+from bench.scenarios import SCENARIOS, ScenarioContext
+from bench.server import Server, start_server
+
+
+def shares_of(collapsed: str) -> tuple[int, Counter[str], Counter[str]]:
+    """Total samples; per frame, the samples whose stack contains it (inclusive) and the
+    samples where it is the innermost frame (self)."""
+    total = 0
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    for line in collapsed.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack:
+            continue
+        samples = int(count)
+        total += samples
+        frames = stack.split(";")
+        own[frames[-1]] += samples
+        for frame in set(frames):
+            inclusive[frame] += samples
+    return total, inclusive, own
+
+
+def record(server: Server, path: str, body: bytes, token: str, seconds: int, out: Path) -> None:
+    spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
+    if spy is None:
+        raise RuntimeError("py-spy is not installed: pip install py-spy")
+    command = [spy, "record", "--pid", str(server.pid), "--duration", str(seconds)]
+    command += ["--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking"]
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL) as spying:  # noqa: S603
+        run_wrk(f"{server.base_url}{path}", body, token, seconds=seconds, connections=8)
+        spying.wait(timeout=seconds + 60)
+
+
+async def profile(scenario: str, variant: str, products: int, seconds: int, out: Path) -> None:
+    console = Console()
+    with tempfile.TemporaryDirectory(prefix="market-profile-") as tmp:
+        async with loaded_database("sqlite", products, 1, Path(tmp), console) as loaded:
+            client = await create_bench_client(loaded.url)
+
+            def measure() -> None:
+                server = start_server(loaded.url, Path(tmp))
+                try:
+                    tokens = TokenSource(server.base_url, *client)
+                    ctx = ScenarioContext(products, visible_product_id(tokens, server))
+                    chosen = {v.label: v for v in SCENARIOS[scenario].build(ctx)}[variant]
+                    record(server, chosen.path, chosen.body, tokens.fetch(), seconds, out)
+                finally:
+                    server.stop()
+
+            await asyncio.to_thread(measure)
+
+
+def show(console: Console, out: Path, top: int) -> None:
+    total, inclusive, own = shares_of(out.read_text())
+    for title, shares in (("inclusive", inclusive), ("self", own)):
+        table = Table(title=f"{out.name}: {total} samples, {title} share per frame")
+        table.add_column("share", justify="right")
+        table.add_column("frame")
+        for frame, samples in shares.most_common(top):
+            table.add_row(f"{100 * samples / total:.1f}%", frame)
+        console.print(table)
+
+
+cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+
+@cli.command()
+def main(
+    scenario: Annotated[str, typer.Option()] = "typename",
+    variant: Annotated[str, typer.Option()] = "graphql",
+    products: Annotated[int, typer.Option(min=1)] = 1000,
+    seconds: Annotated[int, typer.Option(min=1)] = 15,
+    top: Annotated[int, typer.Option(min=1)] = 40,
+) -> None:
+    """Profile one scenario variant and print where the server spends its time."""
+    out = RESULTS / f"profile-{scenario}-{variant.replace('(', '').replace(')', '')}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    asyncio.run(profile(scenario, variant, products, seconds, out))
+    show(Console(width=200), out, top)
+
+
+if __name__ == "__main__":
+    cli()

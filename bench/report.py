@@ -1,0 +1,67 @@
+"""The results table printed at the end of a benchmark run."""
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.measure import VariantResult
+
+
+def _ratio(value: float) -> str:
+    return f"{value:.2f}x"
+
+
+def render_table(console: Console, results: list[VariantResult], machine: dict[str, Any]) -> None:
+    table = Table(
+        title='Medians per variant; "x base" = ratio to the baseline measured in the same runs',
+        caption=f"{machine['nproc']} cores, {machine['cpu_model']}, Python {machine['python']}, "
+        f"server/loadgen pinned to separate cores: {machine['pinned']}",
+    )
+    for name in ("backend", "products", "scenario", "variant"):
+        table.add_column(name)
+    for name in ("req/s", "x base", "p50 ms", "x base", "p99 ms", "x base", "SQL/req", "RSS MB"):
+        table.add_column(name, justify="right")
+    for r in results:
+        table.add_row(
+            r.backend,
+            f"{r.products:,}",
+            r.scenario,
+            r.variant,
+            f"{r.median('rps'):,.0f}",
+            _ratio(r.vs_baseline["rps"]),
+            f"{r.median('p50_ms'):.2f}",
+            _ratio(r.vs_baseline["p50_ms"]),
+            f"{r.median('p99_ms'):.2f}",
+            _ratio(r.vs_baseline["p99_ms"]),
+            f"{r.median('sql_per_request'):.2f}",
+            f"{r.peak_rss_mb:.0f}",
+            style="dim" if r.is_baseline else None,
+        )
+    console.print(table)
+
+
+def markdown_table(document: dict[str, Any]) -> str:
+    """The results of a run as a Markdown table (for the README)."""
+    lines = [
+        "| backend | products | scenario | variant | req/s | x base | p50 ms | x base "
+        "| p99 ms | x base | SQL/req | peak RSS MB |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in document["results"]:
+        m, x = r["median"], r["vs_baseline"]
+        lines.append(
+            f"| {r['backend']} | {r['products']:,} | {r['scenario']} | {r['variant']} "
+            f"| {m['rps']:,.0f} | {x['rps']:.2f} | {m['p50_ms']:.1f} | {x['p50_ms']:.2f} "
+            f"| {m['p99_ms']:.1f} | {x['p99_ms']:.2f} | {m['sql_per_request']:.2f} "
+            f"| {r['peak_rss_mb']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    from pathlib import Path
+
+    print(markdown_table(json.loads(Path(sys.argv[1]).read_text())))

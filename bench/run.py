@@ -1,0 +1,175 @@
+"""The benchmark harness.
+
+    python -m bench.run --backend sqlite --backend postgres --sizes 1000,10000,100000
+
+For each backend and dataset size: a freshly generated database, the server (uvicorn, uvloop,
+httptools, one worker, pinned to core 0) started on 127.0.0.1, and wrk pinned to core 1
+driving every selected scenario. Each figure is the median over `--runs` runs, and each is also
+given as a ratio to the scenario's plain-Starlette baseline measured in the same runs.
+Results go to `--out` (JSON) and to the terminal as a table.
+"""
+
+import asyncio
+import json
+import os
+import platform
+import tempfile
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from bench.databases import LoadedDatabase, loaded_database
+from bench.generate import partner_slug
+from bench.loadgen import require_wrk
+from bench.measure import RunSettings, TokenSource, VariantResult, post, run_scenario
+from bench.report import render_table
+from bench.scenarios import SCENARIOS, ScenarioContext
+from bench.server import LOAD_CPU, Server, can_pin, start_server
+from catalog.db import Database
+
+PARTNER_COUNTRY = "PL"
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+async def create_bench_client(url: str) -> tuple[str, str]:
+    """A partner client (catalog:read) of the generated Polish procurement agency."""
+    from auth.clients import create_client
+
+    db = Database(url)
+    try:
+        created = await create_client(
+            db, org_slug=partner_slug(PARTNER_COUNTRY), scopes=["catalog:read"], name="bench"
+        )
+    finally:
+        await db.dispose()
+    return created.client_id, created.client_secret
+
+
+def visible_product_id(tokens: TokenSource, server: Server) -> str:
+    """A product from the middle of the partner's first page, for the lookup scenarios."""
+    page = post(server, "/baseline/products", b"{}", tokens.fetch()).json()
+    edges = page["data"]["products"]["edges"]
+    if not edges:
+        raise RuntimeError("the benchmark partner sees no products")
+    return str(edges[len(edges) // 2]["node"]["id"])
+
+
+def measure_database(
+    loaded: LoadedDatabase,
+    client: tuple[str, str],
+    scenarios: list[str],
+    largest: bool,
+    settings: RunSettings,
+    workdir: Path,
+) -> list[VariantResult]:
+    server = start_server(loaded.url, workdir)
+    try:
+        tokens = TokenSource(server.base_url, *client)
+        ctx = ScenarioContext(loaded.report.products, visible_product_id(tokens, server))
+        results: list[VariantResult] = []
+        for key in scenarios:
+            scenario = SCENARIOS[key]
+            if scenario.every_size or largest:
+                results += run_scenario(server, tokens, scenario, ctx, loaded.backend, settings)
+        return results
+    finally:
+        server.stop()
+
+
+async def run_all(
+    backends: list[str],
+    sizes: list[int],
+    scenarios: list[str],
+    settings: RunSettings,
+    console: Console,
+) -> tuple[list[VariantResult], list[dict[str, Any]]]:
+    results: list[VariantResult] = []
+    loads: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="market-bench-") as tmp:
+        for backend in backends:
+            for size in sorted(sizes):
+                async with loaded_database(backend, size, 1, Path(tmp), console) as loaded:
+                    loads.append(
+                        {"backend": backend, "products": size, "seconds": loaded.report.seconds}
+                    )
+                    client = await create_bench_client(loaded.url)
+                    console.print(f"{backend} / {size:,} products: measuring")
+                    results += await asyncio.to_thread(
+                        measure_database,
+                        loaded,
+                        client,
+                        scenarios,
+                        size == max(sizes),
+                        settings,
+                        Path(tmp),
+                    )
+    return results, loads
+
+
+def machine() -> dict[str, Any]:
+    model = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "pinned": can_pin(),
+        # Other work on the machine skews absolute figures; ratios within a run much less.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+
+@cli.command()
+def main(
+    backend: Annotated[list[str], typer.Option(help="sqlite and/or postgres")] = ["sqlite"],  # noqa: B006
+    sizes: Annotated[str, typer.Option(help="Dataset sizes, comma separated")] = "1000",
+    scenario: Annotated[list[str] | None, typer.Option(help="Scenario keys (default all)")] = None,
+    runs: Annotated[int, typer.Option(min=1, help="Measured runs per variant")] = 5,
+    seconds: Annotated[int, typer.Option(min=1, help="Seconds per run")] = 3,
+    warmup: Annotated[int, typer.Option(min=0, help="Warm-up seconds per variant (0: none)")] = 1,
+    connections: Annotated[int, typer.Option(min=1, help="Concurrent connections")] = 16,
+    out: Annotated[Path, typer.Option(help="Where to write the JSON results")] = RESULTS
+    / "latest.json",
+) -> None:
+    """Run the benchmark scenarios and write the results."""
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)  # a log file: keep every column readable
+    require_wrk()
+    if can_pin():
+        os.sched_setaffinity(0, {LOAD_CPU})  # keep the harness itself off the server's core
+    keys = scenario or list(SCENARIOS)
+    unknown = [k for k in keys if k not in SCENARIOS]
+    if unknown:
+        raise typer.BadParameter(f"unknown scenarios {unknown}; known: {list(SCENARIOS)}")
+    settings = RunSettings(runs, seconds, warmup, connections)
+    size_list = [int(s) for s in sizes.split(",") if s.strip()]
+    started = datetime.now(UTC)
+    before = machine()
+    results, loads = asyncio.run(run_all(backend, size_list, keys, settings, console))
+    document = {
+        "generated_at": started.isoformat(timespec="seconds"),
+        "machine": {**before, "load_average_after": machine()["load_average"]},
+        "settings": {**asdict(settings), "sizes": size_list, "backends": backend},
+        "dataset_loads": loads,
+        "results": [r.as_json() for r in results],
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2) + "\n")
+    render_table(console, results, document["machine"])
+    console.print(f"results written to {out}")
+
+
+if __name__ == "__main__":
+    cli()
