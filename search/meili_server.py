@@ -36,7 +36,8 @@ class MeiliServer:
 
     def __init__(self, binary: Path, *, db_path: Path | None = None, port: int | None = None):
         self.binary = binary
-        self.master_key = secrets.token_urlsafe(24)
+        # Hex, never urlsafe base64: a key starting with "-" would be parsed as a flag.
+        self.master_key = secrets.token_hex(24)
         self._owns_dir = db_path is None
         self.db_path = db_path or Path(tempfile.mkdtemp(prefix="meili-"))
         self.port = port or free_port()
@@ -53,8 +54,7 @@ class MeiliServer:
                 str(self.binary),
                 "--http-addr",
                 f"127.0.0.1:{self.port}",
-                "--master-key",
-                self.master_key,
+                f"--master-key={self.master_key}",
                 "--db-path",
                 str(self.db_path / "data.ms"),
                 "--dump-dir",
@@ -74,7 +74,8 @@ class MeiliServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"meilisearch exited with {self.process.returncode}")
+                code = self.process.returncode
+                raise RuntimeError(f"meilisearch exited with {code}: {self._log_tail()}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
                     return
@@ -83,6 +84,12 @@ class MeiliServer:
             time.sleep(0.1)
         self.stop()
         raise RuntimeError("meilisearch did not become healthy in time")
+
+    def _log_tail(self, lines: int = 15) -> str:
+        path = self.db_path / "server.log"
+        if not path.exists():
+            return "(no log)"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
         if self.process is None:
