@@ -69,6 +69,8 @@ class MeiliServer:
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            # No backtraces: the log's last lines should be the reason it stopped.
+            env={**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"},
         )
         log.close()
         deadline = time.monotonic() + timeout
