@@ -9,7 +9,6 @@ process has executed for completed requests (bench/counting.py). None of this is
 mounted by `api.app.create_app`.
 """
 
-import functools
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -33,8 +32,7 @@ from catalog.enums import ProductCategory
 from catalog.models import Organisation, Product
 from catalog.principal import Principal
 from catalog.products import ProductOrder
-from search.backend import SearchQuery
-from search.sql import SqlSearch
+from search.backend import SearchBackend, SearchQuery, SearchResult
 
 PAGE_SIZE = 50
 SPEC_FIELDS: dict[ProductCategory, dict[str, str]] = {
@@ -177,18 +175,19 @@ async def one_product(request: Request, principal: Principal, db: Database) -> R
     return graphql_json({"product": product_json(row, makers[row.manufacturer_id])})
 
 
-@functools.cache
-def _sql_search(db: Database) -> SqlSearch:
-    """One backend per process, as the application keeps (its vocabulary cache included)."""
-    return SqlSearch(db)
+def search_page(backend: SearchBackend) -> Handler:
+    """The search scenario's query, straight to the application's own configured backend
+    (the same object, so the same caches), without GraphQL."""
+
+    async def page(request: Request, principal: Principal, db: Database) -> Response:
+        body = await request.json()
+        query = SearchQuery(body["query"], facets=tuple(body["facets"]), first=body["first"])
+        return _search_json(await backend.search(principal, query))
+
+    return page
 
 
-async def search_page(request: Request, principal: Principal, db: Database) -> Response:
-    """The search scenario's query, straight to the configured `sql` backend."""
-    body = await request.json()
-    result = await _sql_search(db).search(
-        principal, SearchQuery(body["query"], facets=tuple(body["facets"]), first=body["first"])
-    )
+def _search_json(result: SearchResult) -> Response:
     facets = [
         {
             "name": f.name,
@@ -206,7 +205,9 @@ def _facet_value(facet: str, value: str) -> str:
     return global_id("Manufacturer", uuid.UUID(value)) if facet == "manufacturer" else value
 
 
-def baseline_routes(db: Database, settings: Settings, counter: StatementCounter) -> list[Route]:
+def baseline_routes(
+    db: Database, settings: Settings, search: SearchBackend, counter: StatementCounter
+) -> list[Route]:
     authenticator = build_authenticator(db, settings)
 
     async def stats(request: Request) -> Response:
@@ -220,7 +221,7 @@ def baseline_routes(db: Database, settings: Settings, counter: StatementCounter)
             authenticated(authenticator, db, one_product),
             methods=["POST"],
         ),
-        Route("/search", authenticated(authenticator, db, search_page), methods=["POST"]),
+        Route("/search", authenticated(authenticator, db, search_page(search)), methods=["POST"]),
         Route("/stats", stats),
     ]
 
@@ -239,7 +240,11 @@ def app(settings: Settings | None = None) -> Starlette:
         async with inner.router.lifespan_context(inner):
             yield
 
-    routes = [Mount("/baseline", routes=baseline_routes(db, settings, counter)), Mount("/", inner)]
+    search: SearchBackend = inner.state.search
+    routes = [
+        Mount("/baseline", routes=baseline_routes(db, settings, search, counter)),
+        Mount("/", inner),
+    ]
     outer = Starlette(
         routes=routes, lifespan=lifespan, middleware=[Middleware(CountStatements, counter=counter)]
     )

@@ -39,6 +39,7 @@ class VariantResult:
     variant: str
     is_baseline: bool
     response_bytes: int
+    connections: int = 0
     samples: list[Sample] = field(default_factory=list)
     vs_baseline: dict[str, float] = field(default_factory=dict)
 
@@ -140,15 +141,15 @@ def check_answers(
     return {label: len(body) for label, body in raw.items()}
 
 
-def sample(server: Server, variant: Variant, token: str, settings: RunSettings) -> Sample:
+def sample(server: Server, variant: Variant, token: str, seconds: int, connections: int) -> Sample:
     before = settled_counters(server)
     server.reset_peak_rss()
     load = run_wrk(
         f"{server.base_url}{variant.path}",
         variant.body,
         token,
-        seconds=settings.seconds,
-        connections=settings.connections,
+        seconds=seconds,
+        connections=connections,
     )
     peak_rss = server.peak_rss_mb()
     after = settled_counters(server)
@@ -185,9 +186,11 @@ def run_scenario(
             v.label,
             v.label == scenario.baseline,
             sizes[v.label],
+            scenario.connections or settings.connections,
         )
         for v in variants
     }
+    connections = scenario.connections or settings.connections
     token = tokens.fetch()
     for variant in variants if settings.warmup_seconds else []:
         run_wrk(
@@ -195,14 +198,15 @@ def run_scenario(
             variant.body,
             token,
             seconds=settings.warmup_seconds,
-            connections=settings.connections,
+            connections=connections,
         )
     for run in range(settings.runs):
         token = tokens.fetch()
         # Rotate the order so that no variant always runs first or last.
         shift = run % len(variants)
         for variant in variants[shift:] + variants[:shift]:
-            results[variant.label].samples.append(sample(server, variant, token, settings))
+            measured = sample(server, variant, token, settings.seconds, connections)
+            results[variant.label].samples.append(measured)
     _ratios(list(results.values()), results[scenario.baseline])
     return list(results.values())
 

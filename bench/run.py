@@ -26,6 +26,7 @@ from bench.databases import LoadedDatabase, loaded_database
 from bench.generate import partner_slug
 from bench.loadgen import require_wrk
 from bench.measure import RunSettings, TokenSource, VariantResult, post, run_scenario
+from bench.meili_index import meili_index
 from bench.report import render_table
 from bench.scenarios import SCENARIOS, ScenarioContext
 from bench.server import LOAD_CPU, Server, can_pin, start_server
@@ -65,16 +66,22 @@ def measure_database(
     largest: bool,
     settings: RunSettings,
     workdir: Path,
+    search_env: dict[str, str] | None = None,
 ) -> list[VariantResult]:
-    server = start_server(loaded.url, workdir)
+    """Every selected scenario against one server; with `search_env` (a Meilisearch index),
+    only the search scenarios, reported under the backend name `<database>+meili`."""
+    server = start_server(loaded.url, workdir, search_env)
+    label = f"{loaded.backend}+meili" if search_env else loaded.backend
     try:
         tokens = TokenSource(server.base_url, *client)
         ctx = ScenarioContext(loaded.report.products, visible_product_id(tokens, server))
         results: list[VariantResult] = []
         for key in scenarios:
             scenario = SCENARIOS[key]
+            if search_env and not scenario.search:
+                continue
             if scenario.every_size or largest:
-                results += run_scenario(server, tokens, scenario, ctx, loaded.backend, settings)
+                results += run_scenario(server, tokens, scenario, ctx, label, settings)
         return results
     finally:
         server.stop()
@@ -86,6 +93,7 @@ async def run_all(
     scenarios: list[str],
     settings: RunSettings,
     console: Console,
+    with_meili: bool = False,
 ) -> tuple[list[VariantResult], list[dict[str, Any]]]:
     results: list[VariantResult] = []
     loads: list[dict[str, Any]] = []
@@ -98,15 +106,23 @@ async def run_all(
                     )
                     client = await create_bench_client(loaded.url)
                     console.print(f"{backend} / {size:,} products: measuring")
+                    largest = size == max(sizes)
                     results += await asyncio.to_thread(
-                        measure_database,
-                        loaded,
-                        client,
-                        scenarios,
-                        size == max(sizes),
-                        settings,
-                        Path(tmp),
+                        measure_database, loaded, client, scenarios, largest, settings, Path(tmp)
                     )
+                    if with_meili and any(SCENARIOS[k].search for k in scenarios):
+                        async with meili_index(loaded.url, size, console) as search_env:
+                            console.print(f"{backend}+meili / {size:,} products: measuring")
+                            results += await asyncio.to_thread(
+                                measure_database,
+                                loaded,
+                                client,
+                                scenarios,
+                                largest,
+                                settings,
+                                Path(tmp),
+                                search_env,
+                            )
     return results, loads
 
 
@@ -139,6 +155,9 @@ def main(
     seconds: Annotated[int, typer.Option(min=1, help="Seconds per run")] = 3,
     warmup: Annotated[int, typer.Option(min=0, help="Warm-up seconds per variant (0: none)")] = 1,
     connections: Annotated[int, typer.Option(min=1, help="Concurrent connections")] = 16,
+    meili: Annotated[
+        bool, typer.Option(help="Also measure the search scenarios on Meilisearch")
+    ] = False,
     out: Annotated[Path, typer.Option(help="Where to write the JSON results")] = RESULTS
     / "latest.json",
 ) -> None:
@@ -157,11 +176,16 @@ def main(
     size_list = [int(s) for s in sizes.split(",") if s.strip()]
     started = datetime.now(UTC)
     before = machine()
-    results, loads = asyncio.run(run_all(backend, size_list, keys, settings, console))
+    results, loads = asyncio.run(run_all(backend, size_list, keys, settings, console, meili))
     document = {
         "generated_at": started.isoformat(timespec="seconds"),
         "machine": {**before, "load_average_after": machine()["load_average"]},
-        "settings": {**asdict(settings), "sizes": size_list, "backends": backend},
+        "settings": {
+            **asdict(settings),
+            "sizes": size_list,
+            "backends": backend,
+            "meilisearch": meili,
+        },
         "dataset_loads": loads,
         "results": [r.as_json() for r in results],
     }

@@ -40,6 +40,11 @@ class Scenario:
     every_size: bool = False
     # The baseline must answer byte for byte the same (GraphQL's `extensions` set aside).
     same_bytes: bool = False
+    # Concurrent connections for this scenario (None: the run's setting). One connection
+    # measures latency without queueing behind other requests of the same run.
+    connections: int | None = None
+    # Measured against every search backend (sql, and Meilisearch when asked for).
+    search: bool = False
 
 
 SCENARIOS: dict[str, Scenario] = {}
@@ -156,5 +161,12 @@ def _search(ctx: ScenarioContext) -> list[Variant]:
 
 
 SEARCH = register(
-    Scenario("search", "4. search with a typo and facets (sql) vs the same domain call", _search)
+    Scenario(
+        "search",
+        "4. search with a typo and facets vs the same backend call, one client",
+        _search,
+        every_size=True,
+        connections=1,
+        search=True,
+    )
 )

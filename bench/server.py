@@ -68,7 +68,9 @@ class Server:
                 self.process.wait()
 
 
-def start_server(database_url: str, log_dir: Path) -> Server:
+def start_server(
+    database_url: str, log_dir: Path, extra_env: dict[str, str] | None = None
+) -> Server:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
@@ -81,6 +83,7 @@ def start_server(database_url: str, log_dir: Path) -> Server:
         # would answer 429 within seconds. The cost accounting still runs on every request.
         "RATE_LIMIT_CAPACITY": str(10**12),
         "RATE_LIMIT_RESTORE_RATE": str(10**9),
+        **(extra_env or {}),
     }
     command = [
         sys.executable,

@@ -34,8 +34,16 @@ class MeiliServer:
     """Start with `start()`, stop with `stop()`; `start()` again reuses the same db-path, so a
     restart keeps the data (and the port)."""
 
-    def __init__(self, binary: Path, *, db_path: Path | None = None, port: int | None = None):
+    def __init__(
+        self,
+        binary: Path,
+        *,
+        db_path: Path | None = None,
+        port: int | None = None,
+        indexing_threads: int = 1,
+    ):
         self.binary = binary
+        self.indexing_threads = indexing_threads
         # Hex, never urlsafe base64: a key starting with "-" would be parsed as a flag.
         self.master_key = secrets.token_hex(24)
         self._owns_dir = db_path is None
@@ -65,7 +73,7 @@ class MeiliServer:
                 "--env",
                 "development",
                 "--max-indexing-threads",
-                "1",
+                str(self.indexing_threads),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
