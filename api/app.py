@@ -1,5 +1,6 @@
 """The Starlette application: one `create_app(settings)` so that tests build their own."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -94,6 +95,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Everything built so far (modules, schema, engine) lives as long as the process:
+        # move it out of the collector's reach, so full collections only walk what requests
+        # allocate. Without it they were a sixth of a page's mean time.
+        gc.collect()
+        gc.freeze()
         yield
         await limits.close()
         if owns_db:

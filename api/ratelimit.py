@@ -8,6 +8,7 @@ by default; with REDIS_URL they live in Redis, updated by one Lua script per spe
 API worker draws from the same bucket.
 """
 
+import functools
 import logging
 import math
 import time
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from graphql import (
+    DocumentNode,
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
@@ -199,6 +201,16 @@ class RateLimits:
         await self.buckets.close()
 
 
+@functools.lru_cache(maxsize=512)
+def _parsed(query: str, max_tokens: int | None) -> DocumentNode | None:
+    """Clients send the same few documents over and over; parsing them again for every request
+    was a visible share of a small query's time. The tree is only read, never changed."""
+    try:
+        return parse(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return None
+
+
 def query_cost(
     schema: GraphQLSchema,
     query: str,
@@ -210,9 +222,8 @@ def query_cost(
     connection's selection counted once per item its `first` asks for; the dearest operation
     of the document. A document that does not parse costs one point (it is refused before
     anything runs), as does one past `max_tokens`, which is not even parsed in full."""
-    try:
-        document = parse(query, max_tokens=max_tokens)
-    except GraphQLError:
+    document = _parsed(query, max_tokens)
+    if document is None:
         return 1
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)

@@ -10,6 +10,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.audit import AuditQuery
 from schema.error_handling import MarketSchema
+from schema.execution import PlainLeafExecutionContext
 from schema.licensing import LicensingCase, LicensingMutation, LicensingQuery
 from schema.limits import LimitedValidation, Limits, LimitSettings
 from schema.me import MeQuery
@@ -82,5 +83,6 @@ def build_schema(
         types=NODE_TYPES,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=env != "dev"),
+        execution_context_class=PlainLeafExecutionContext,
         dev=env == "dev",
     )
