@@ -26,6 +26,7 @@ from bench.databases import LoadedDatabase, loaded_database
 from bench.generate import partner_slug
 from bench.loadgen import require_wrk
 from bench.measure import RunSettings, TokenSource, VariantResult, post, run_scenario
+from bench.quote_scenario import QUANTITY
 from bench.report import render_table
 from bench.scenarios import SCENARIOS, ScenarioContext
 from bench.server import LOAD_CPU, Server, can_pin, start_server
@@ -36,26 +37,39 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 async def create_bench_client(url: str) -> tuple[str, str]:
-    """A partner client (catalog:read) of the generated Polish procurement agency."""
+    """A partner client of the generated Polish procurement agency; it may hold what any
+    scenario asks for, and each scenario's tokens ask for that scenario's scopes only."""
     from auth.clients import create_client
 
+    scopes = sorted({scope for s in SCENARIOS.values() for scope in s.scopes})
     db = Database(url)
     try:
         created = await create_client(
-            db, org_slug=partner_slug(PARTNER_COUNTRY), scopes=["catalog:read"], name="bench"
+            db, org_slug=partner_slug(PARTNER_COUNTRY), scopes=scopes, name="bench"
         )
     finally:
         await db.dispose()
     return created.client_id, created.client_secret
 
 
-def visible_product_id(tokens: TokenSource, server: Server) -> str:
-    """A product from the middle of the partner's first page, for the lookup scenarios."""
+def scenario_context(
+    tokens: TokenSource, server: Server, loaded: LoadedDatabase
+) -> ScenarioContext:
+    """Products from the middle of the partner's first page: one for the lookup scenarios and
+    one with units available for export, for quote requests."""
     page = post(server, "/baseline/products", b"{}", tokens.fetch()).json()
-    edges = page["data"]["products"]["edges"]
-    if not edges:
+    nodes = [edge["node"] for edge in page["data"]["products"]["edges"]]
+    if not nodes:
         raise RuntimeError("the benchmark partner sees no products")
-    return str(edges[len(edges) // 2]["node"]["id"])
+    middle = len(nodes) // 2
+    quotable = [n for n in nodes[middle:] + nodes[:middle] if n["unitsAvailable"] >= QUANTITY]
+    return ScenarioContext(
+        loaded.report.products,
+        str(nodes[middle]["id"]),
+        quotable_product_id=str(quotable[0]["id"]) if quotable else "",
+        partner_country=PARTNER_COUNTRY,
+        database_url=loaded.url,
+    )
 
 
 def measure_database(
@@ -68,11 +82,11 @@ def measure_database(
 ) -> list[VariantResult]:
     server = start_server(loaded.url, workdir)
     try:
-        tokens = TokenSource(server.base_url, *client)
-        ctx = ScenarioContext(loaded.report.products, visible_product_id(tokens, server))
+        ctx = scenario_context(TokenSource(server.base_url, *client), server, loaded)
         results: list[VariantResult] = []
         for key in scenarios:
             scenario = SCENARIOS[key]
+            tokens = TokenSource(server.base_url, *client, scopes=scenario.scopes)
             if scenario.every_size or largest:
                 results += run_scenario(server, tokens, scenario, ctx, loaded.backend, settings)
         return results
@@ -169,6 +183,13 @@ def main(
     out.write_text(json.dumps(document, indent=2) + "\n")
     render_table(console, results, document["machine"])
     console.print(f"results written to {out}")
+    disagreeing = [f"{r.backend}/{r.scenario}/{r.variant}" for r in results if not r.writes_agreed]
+    if disagreeing:
+        console.print(
+            "[bold red]FAILED:[/bold red] rows written do not match the successful responses in "
+            + ", ".join(disagreeing)
+        )
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

@@ -182,3 +182,6 @@ SEARCH = register(
     Scenario("search", "4. search with a typo and facets (sql) vs the same domain call", _search)
 )
 
+
+# Registered last: its module builds on the definitions above.
+import bench.quote_scenario  # noqa: E402, F401
