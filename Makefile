@@ -82,7 +82,7 @@ wrk:
 
 bench: setup wrk
 	$(BIN)/python -m bench.run --backend sqlite --backend postgres \
-		--sizes 1000,10000,100000 --runs 5 --seconds 3
+		--sizes 1000,10000,100000 --runs 5 --seconds 3 --meili postgres
 
 bench-quick: setup wrk
 	$(BIN)/python -m bench.run --backend sqlite --sizes 1000 --runs 3 --seconds 1 --warmup 0 \

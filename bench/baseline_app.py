@@ -25,6 +25,7 @@ from api.app import create_app
 from api.settings import Settings
 from auth.errors import InvalidToken
 from auth.service import Authenticator, build_authenticator
+from bench import quote_baseline
 from bench.counting import CountStatements, StatementCounter
 from catalog import organisations, products
 from catalog.db import Database
@@ -123,14 +124,16 @@ def product_json(row: Product, maker: Organisation) -> dict[str, Any]:
 Handler = Callable[[Request, Principal, Database], Awaitable[Response]]
 
 
-def authenticated(authenticator: Authenticator, db: Database, handler: Handler) -> Any:
+def authenticated(
+    authenticator: Authenticator, db: Database, handler: Handler, scope: str = "catalog:read"
+) -> Any:
     async def endpoint(request: Request) -> Response:
         try:
             principal = await authenticator.authenticate(request)
         except InvalidToken as error:
             return JSONResponse({"error": error.description}, status_code=401)
-        if not principal.has_scope("catalog:read"):
-            return JSONResponse({"error": "catalog:read required"}, status_code=403)
+        if not principal.has_scope(scope):
+            return JSONResponse({"error": f"{scope} required"}, status_code=403)
         return await handler(request, principal, db)
 
     return endpoint
@@ -222,6 +225,11 @@ def baseline_routes(
             methods=["POST"],
         ),
         Route("/search", authenticated(authenticator, db, search_page(search)), methods=["POST"]),
+        Route(
+            "/request-quote",
+            authenticated(authenticator, db, quote_baseline.request_quote, "quotes:request"),
+            methods=["POST"],
+        ),
         Route("/stats", stats),
     ]
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from bench import vocabulary as words
+from bench.rule_generator import TOTAL_RULES, generated_rule_specs
 from catalog.demo_data import DEMO_ROUTING_RULES
 from catalog.enums import (
     CaseDecisionKind,
@@ -254,9 +255,15 @@ class CatalogueGenerator:
     # ------------------------------------------------------------ routing rules
 
     def rules(self) -> tuple[list[Row], Row]:
+        """The demo rules (so every quote still lands in a known queue) and enough seeded
+        rules to make `TOTAL_RULES`, all active, and rule-set version 1 holding exactly them."""
         rules = [
             RoutingRule(id=self.uuid(), created_at=EPOCH, updated_at=EPOCH, **spec)
             for spec in DEMO_ROUTING_RULES
+        ]
+        rules += [
+            RoutingRule(id=rule_id, created_at=EPOCH, updated_at=EPOCH, **spec)
+            for rule_id, spec in generated_rule_specs(self.seed, TOTAL_RULES - len(rules))
         ]
         version = {
             "version": RULE_SET_VERSION,

@@ -3,12 +3,14 @@
 import json
 import statistics
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import httpx
 
-from bench.loadgen import run_wrk
+from bench.ledger import KeyedRun, Ledger
+from bench.loadgen import LoadResult, run_wrk
 from bench.scenarios import Scenario, ScenarioContext, Variant
 from bench.server import Server
 
@@ -42,6 +44,12 @@ class VariantResult:
     connections: int = 0
     samples: list[Sample] = field(default_factory=list)
     vs_baseline: dict[str, float] = field(default_factory=dict)
+    # Writing scenarios: each run (warm-up included) held against the database.
+    ledgers: list[Ledger] = field(default_factory=list)
+
+    @property
+    def writes_agreed(self) -> bool:
+        return all(ledger.agreed for ledger in self.ledgers)
 
     def median(self, name: str) -> float:
         return statistics.median(getattr(s, name) for s in self.samples)
@@ -57,6 +65,8 @@ class VariantResult:
             for name in ("rps", "p50_ms", "p99_ms", "sql_per_request")
         }
         out["peak_rss_mb"] = round(self.peak_rss_mb, 1)
+        if self.ledgers:
+            out["writes_agreed"] = self.writes_agreed
         return out
 
 
@@ -66,9 +76,16 @@ class TokenSource:
 
     RENEW_AFTER_SECONDS = 120.0
 
-    def __init__(self, base_url: str, client_id: str, client_secret: str) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str,
+        client_secret: str,
+        scopes: tuple[str, ...] = ("catalog:read",),
+    ) -> None:
         self.base_url = base_url
         self.auth = (client_id, client_secret)
+        self.scopes = scopes
         self._token: tuple[str, float] | None = None
 
     def fetch(self) -> str:
@@ -76,7 +93,7 @@ class TokenSource:
             return self._token[0]
         response = httpx.post(
             f"{self.base_url}/oauth/token",
-            data={"grant_type": "client_credentials", "scope": "catalog:read"},
+            data={"grant_type": "client_credentials", "scope": " ".join(self.scopes)},
             auth=self.auth,
             timeout=30,
         )
@@ -124,7 +141,9 @@ def check_answers(
     raw: dict[str, bytes] = {}
     docs: dict[str, Any] = {}
     for variant in variants:
-        response = post(server, variant.path, variant.body, token)
+        # A key of its own, so that no measured request gets this request's answer back.
+        body = variant.body_with_key(f"check{uuid.uuid4().hex}") if variant.keyed else variant.body
+        response = post(server, variant.path, body, token)
         doc = response.json()
         if "errors" in doc:
             raise RuntimeError(f"{scenario.key}/{variant.label} answered errors: {doc['errors']}")
@@ -141,18 +160,41 @@ def check_answers(
     return {label: len(body) for label, body in raw.items()}
 
 
-def sample(server: Server, variant: Variant, token: str, seconds: int, connections: int) -> Sample:
-    before = settled_counters(server)
-    server.reset_peak_rss()
-    load = run_wrk(
-        f"{server.base_url}{variant.path}",
-        variant.body,
-        token,
-        seconds=seconds,
-        connections=connections,
+def _writes(
+    server: Server, scenario: Scenario, ctx: ScenarioContext, variant: Variant, token: str
+) -> KeyedRun | None:
+    writes = scenario.writes
+    if writes is None or not variant.keyed:
+        return None
+    return KeyedRun(server.base_url, variant, token, lambda: writes.count(ctx))
+
+
+def _load(
+    server: Server, variant: Variant, token: str, seconds: int, connections: int, prefix: str | None
+) -> LoadResult:
+    url = f"{server.base_url}{variant.path}"
+    return run_wrk(
+        url, variant.body, token, seconds=seconds, connections=connections, key_prefix=prefix
     )
+
+
+def sample(
+    server: Server,
+    variant: Variant,
+    token: str,
+    settings: RunSettings,
+    connections: int,
+    writes: KeyedRun | None = None,
+    result: VariantResult | None = None,
+) -> Sample:
+    before = settled_counters(server)
+    prefix = writes.begin() if writes else None
+    server.reset_peak_rss()
+    load = _load(server, variant, token, settings.seconds, connections, prefix)
     peak_rss = server.peak_rss_mb()
     after = settled_counters(server)
+    if writes and result is not None:
+        result.ledgers.append(writes.end(str(len(result.samples) + 1), load.keyed))
     if load.errors or not load.requests:
         raise RuntimeError(f"{variant.label}: {load.errors} failed of {load.requests} requests")
     served = after[1] - before[1]
@@ -176,6 +218,7 @@ def run_scenario(
     settings: RunSettings,
 ) -> list[VariantResult]:
     variants = scenario.build(ctx)
+    connections = scenario.connections or settings.connections
     sizes = check_answers(server, tokens.fetch(), scenario, variants)
     results = {
         v.label: VariantResult(
@@ -186,27 +229,26 @@ def run_scenario(
             v.label,
             v.label == scenario.baseline,
             sizes[v.label],
-            scenario.connections or settings.connections,
+            connections,
         )
         for v in variants
     }
-    connections = scenario.connections or settings.connections
     token = tokens.fetch()
     for variant in variants if settings.warmup_seconds else []:
-        run_wrk(
-            f"{server.base_url}{variant.path}",
-            variant.body,
-            token,
-            seconds=settings.warmup_seconds,
-            connections=connections,
-        )
+        writes = _writes(server, scenario, ctx, variant, token)
+        prefix = writes.begin() if writes else None
+        load = _load(server, variant, token, settings.warmup_seconds, connections, prefix)
+        if writes:
+            results[variant.label].ledgers.append(writes.end("warm-up", load.keyed))
     for run in range(settings.runs):
         token = tokens.fetch()
         # Rotate the order so that no variant always runs first or last.
         shift = run % len(variants)
         for variant in variants[shift:] + variants[:shift]:
-            measured = sample(server, variant, token, settings.seconds, connections)
-            results[variant.label].samples.append(measured)
+            result = results[variant.label]
+            writes = _writes(server, scenario, ctx, variant, token)
+            measured = sample(server, variant, token, settings, connections, writes, result)
+            result.samples.append(measured)
     _ratios(list(results.values()), results[scenario.baseline])
     return list(results.values())
 

@@ -21,10 +21,11 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.databases import loaded_database
+from bench.ledger import key_prefix
 from bench.loadgen import run_wrk
 from bench.measure import TokenSource
-from bench.run import RESULTS, create_bench_client, visible_product_id
-from bench.scenarios import SCENARIOS, ScenarioContext
+from bench.run import RESULTS, create_bench_client, scenario_context
+from bench.scenarios import SCENARIOS, Variant
 from bench.server import Server, start_server
 
 
@@ -47,14 +48,21 @@ def shares_of(collapsed: str) -> tuple[int, Counter[str], Counter[str]]:
     return total, inclusive, own
 
 
-def record(server: Server, path: str, body: bytes, token: str, seconds: int, out: Path) -> None:
+def record(server: Server, variant: Variant, token: str, seconds: int, out: Path) -> None:
     spy = shutil.which("py-spy") or shutil.which("py-spy", path=str(Path(sys.executable).parent))
     if spy is None:
         raise RuntimeError("py-spy is not installed: pip install py-spy")
     command = [spy, "record", "--pid", str(server.pid), "--duration", str(seconds)]
     command += ["--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking"]
     with subprocess.Popen(command, stdout=subprocess.DEVNULL) as spying:  # noqa: S603
-        run_wrk(f"{server.base_url}{path}", body, token, seconds=seconds, connections=8)
+        run_wrk(
+            f"{server.base_url}{variant.path}",
+            variant.body,
+            token,
+            seconds=seconds,
+            connections=8,
+            key_prefix=key_prefix(variant.label) if variant.keyed else None,
+        )
         spying.wait(timeout=seconds + 60)
 
 
@@ -67,10 +75,11 @@ async def profile(scenario: str, variant: str, products: int, seconds: int, out:
             def measure() -> None:
                 server = start_server(loaded.url, Path(tmp))
                 try:
-                    tokens = TokenSource(server.base_url, *client)
-                    ctx = ScenarioContext(products, visible_product_id(tokens, server))
+                    ctx = scenario_context(TokenSource(server.base_url, *client), server, loaded)
                     chosen = {v.label: v for v in SCENARIOS[scenario].build(ctx)}[variant]
-                    record(server, chosen.path, chosen.body, tokens.fetch(), seconds, out)
+                    scopes = SCENARIOS[scenario].scopes
+                    tokens = TokenSource(server.base_url, *client, scopes=scopes)
+                    record(server, chosen, tokens.fetch(), seconds, out)
                 finally:
                     server.stop()
 

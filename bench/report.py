@@ -39,6 +39,18 @@ def render_table(console: Console, results: list[VariantResult], machine: dict[s
             style="dim" if r.is_baseline else None,
         )
     console.print(table)
+    render_writes(console, results)
+
+
+def render_writes(console: Console, results: list[VariantResult]) -> None:
+    """For writing scenarios: per run, the rows written against the successful responses."""
+    for r in results:
+        if not r.ledgers:
+            continue
+        colour = "green" if r.writes_agreed else "bold red"
+        console.print(f"[{colour}]{r.backend} {r.products:,} {r.scenario}/{r.variant}[/{colour}]")
+        for ledger in r.ledgers:
+            console.print(f"  {ledger.summary()}", style=None if ledger.agreed else "bold red")
 
 
 def markdown_table(document: dict[str, Any]) -> str:

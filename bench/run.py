@@ -27,6 +27,7 @@ from bench.generate import partner_slug
 from bench.loadgen import require_wrk
 from bench.measure import RunSettings, TokenSource, VariantResult, post, run_scenario
 from bench.meili_index import meili_index
+from bench.quote_scenario import QUANTITY
 from bench.report import render_table
 from bench.scenarios import SCENARIOS, ScenarioContext
 from bench.server import LOAD_CPU, Server, can_pin, start_server
@@ -37,26 +38,39 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 async def create_bench_client(url: str) -> tuple[str, str]:
-    """A partner client (catalog:read) of the generated Polish procurement agency."""
+    """A partner client of the generated Polish procurement agency; it may hold what any
+    scenario asks for, and each scenario's tokens ask for that scenario's scopes only."""
     from auth.clients import create_client
 
+    scopes = sorted({scope for s in SCENARIOS.values() for scope in s.scopes})
     db = Database(url)
     try:
         created = await create_client(
-            db, org_slug=partner_slug(PARTNER_COUNTRY), scopes=["catalog:read"], name="bench"
+            db, org_slug=partner_slug(PARTNER_COUNTRY), scopes=scopes, name="bench"
         )
     finally:
         await db.dispose()
     return created.client_id, created.client_secret
 
 
-def visible_product_id(tokens: TokenSource, server: Server) -> str:
-    """A product from the middle of the partner's first page, for the lookup scenarios."""
+def scenario_context(
+    tokens: TokenSource, server: Server, loaded: LoadedDatabase
+) -> ScenarioContext:
+    """Products from the middle of the partner's first page: one for the lookup scenarios and
+    one with units available for export, for quote requests."""
     page = post(server, "/baseline/products", b"{}", tokens.fetch()).json()
-    edges = page["data"]["products"]["edges"]
-    if not edges:
+    nodes = [edge["node"] for edge in page["data"]["products"]["edges"]]
+    if not nodes:
         raise RuntimeError("the benchmark partner sees no products")
-    return str(edges[len(edges) // 2]["node"]["id"])
+    middle = len(nodes) // 2
+    quotable = [n for n in nodes[middle:] + nodes[:middle] if n["unitsAvailable"] >= QUANTITY]
+    return ScenarioContext(
+        loaded.report.products,
+        str(nodes[middle]["id"]),
+        quotable_product_id=str(quotable[0]["id"]) if quotable else "",
+        partner_country=PARTNER_COUNTRY,
+        database_url=loaded.url,
+    )
 
 
 def measure_database(
@@ -73,13 +87,13 @@ def measure_database(
     server = start_server(loaded.url, workdir, search_env)
     label = f"{loaded.backend}+meili" if search_env else loaded.backend
     try:
-        tokens = TokenSource(server.base_url, *client)
-        ctx = ScenarioContext(loaded.report.products, visible_product_id(tokens, server))
+        ctx = scenario_context(TokenSource(server.base_url, *client), server, loaded)
         results: list[VariantResult] = []
         for key in scenarios:
             scenario = SCENARIOS[key]
             if search_env and not scenario.search:
                 continue
+            tokens = TokenSource(server.base_url, *client, scopes=scenario.scopes)
             if scenario.every_size or largest:
                 results += run_scenario(server, tokens, scenario, ctx, label, settings)
         return results
@@ -93,7 +107,7 @@ async def run_all(
     scenarios: list[str],
     settings: RunSettings,
     console: Console,
-    with_meili: bool = False,
+    meili_with: list[str] | None = None,
 ) -> tuple[list[VariantResult], list[dict[str, Any]]]:
     results: list[VariantResult] = []
     loads: list[dict[str, Any]] = []
@@ -110,7 +124,9 @@ async def run_all(
                     results += await asyncio.to_thread(
                         measure_database, loaded, client, scenarios, largest, settings, Path(tmp)
                     )
-                    if with_meili and any(SCENARIOS[k].search for k in scenarios):
+                    if backend in (meili_with or []) and any(
+                        SCENARIOS[k].search for k in scenarios
+                    ):
                         async with meili_index(loaded.url, size, console) as search_env:
                             console.print(f"{backend}+meili / {size:,} products: measuring")
                             results += await asyncio.to_thread(
@@ -156,8 +172,9 @@ def main(
     warmup: Annotated[int, typer.Option(min=0, help="Warm-up seconds per variant (0: none)")] = 1,
     connections: Annotated[int, typer.Option(min=1, help="Concurrent connections")] = 16,
     meili: Annotated[
-        bool, typer.Option(help="Also measure the search scenarios on Meilisearch")
-    ] = False,
+        list[str] | None,
+        typer.Option(help="Also measure search on Meilisearch, over this database backend"),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Where to write the JSON results")] = RESULTS
     / "latest.json",
 ) -> None:
@@ -184,7 +201,7 @@ def main(
             **asdict(settings),
             "sizes": size_list,
             "backends": backend,
-            "meilisearch": meili,
+            "meilisearch_over": meili or [],
         },
         "dataset_loads": loads,
         "results": [r.as_json() for r in results],
@@ -193,6 +210,13 @@ def main(
     out.write_text(json.dumps(document, indent=2) + "\n")
     render_table(console, results, document["machine"])
     console.print(f"results written to {out}")
+    disagreeing = [f"{r.backend}/{r.scenario}/{r.variant}" for r in results if not r.writes_agreed]
+    if disagreeing:
+        console.print(
+            "[bold red]FAILED:[/bold red] rows written do not match the successful responses in "
+            + ", ".join(disagreeing)
+        )
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Benchmark scenarios: each compares GraphQL variants against a plain Starlette baseline.
 
-To add a scenario (search, quotes, ...), build its variants from a `ScenarioContext` and
+To add a scenario, build its variants from a `ScenarioContext` and
 `register()` it; the harness runs every registered scenario it is asked for, checks that each
 variant answers what the baseline answers, and reports every figure as a ratio to the baseline.
 """
@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 Extract = Callable[[dict[str, Any]], Any]
+# Stands in a keyed variant's body for the per-request key (bench/wrk_keyed.lua).
+KEY_PLACEHOLDER = "@@BENCH_KEY@@"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +22,12 @@ class Variant:
     body: bytes
     # What of the response must equal the baseline's answer (None: the whole document).
     extract: Extract | None = None
+    # The body holds KEY_PLACEHOLDER, replaced by a fresh key in every request, and the answer
+    # echoes that key: requests that write need their own idempotency key each.
+    keyed: bool = False
+
+    def body_with_key(self, key: str) -> bytes:
+        return self.body.replace(KEY_PLACEHOLDER.encode(), key.encode())
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +36,18 @@ class ScenarioContext:
 
     products: int
     visible_product_id: str  # a global ID the benchmark partner may see
+    # A visible product with units available for export, and the partner's own country.
+    quotable_product_id: str = ""
+    partner_country: str = "PL"
+    database_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WriteCheck:
+    """For scenarios that write: count the rows a run wrote (e.g. {"quotes": n, "cases": m});
+    after every run each count must equal the number of successful responses."""
+
+    count: Callable[[ScenarioContext], dict[str, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +65,9 @@ class Scenario:
     connections: int | None = None
     # Measured against every search backend (sql, and Meilisearch when asked for).
     search: bool = False
+    # The scopes the scenario's access token asks for.
+    scopes: tuple[str, ...] = ("catalog:read",)
+    writes: WriteCheck | None = None
 
 
 SCENARIOS: dict[str, Scenario] = {}
@@ -170,3 +193,7 @@ SEARCH = register(
         search=True,
     )
 )
+
+
+# Registered last: its module builds on the definitions above.
+import bench.quote_scenario  # noqa: E402, F401

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, text
 
 from bench.dataset import AUDIT_ACTION, SEARCH_TRIGGER, load_dataset
 from bench.generate import CatalogueGenerator, quote_count
+from bench.rule_generator import TOTAL_RULES
 from catalog.audit import verify_chain
 from catalog.countries import DEFAULT_EMBARGOED
 from catalog.db import Database
@@ -21,6 +22,7 @@ from catalog.models import (
     RoutingRule,
     RuleSetVersion,
 )
+from catalog.routing_rules import rule_snapshot
 from catalog.specs import validate_combat_record, validate_specs
 
 SIZE = 400
@@ -86,8 +88,17 @@ async def test_bulk_load_writes_the_catalogue_and_one_chained_audit_event(
         assert report.products == SIZE == await _count(db, Product)
         assert report.releases == await _count(db, Release) > SIZE
         assert report.organisations == await _count(db, Organisation) == 242
-        assert await _count(db, RoutingRule) == report.rules == 11
+        assert await _count(db, RoutingRule) == report.rules == TOTAL_RULES == 200
         assert await _count(db, RuleSetVersion) == 1
+        async with db.read() as session:
+            stored_rules = list(await session.scalars(select(RoutingRule)))
+            version = await session.scalar(select(RuleSetVersion))
+        assert version is not None and version.version == 1
+        # The snapshot that routes quotes holds exactly the rules loaded, field for field.
+        by_id = {snapshot["id"]: snapshot for snapshot in version.rules}
+        assert len(by_id) == len(version.rules) == TOTAL_RULES
+        assert by_id == {str(rule.id): rule_snapshot(rule) for rule in stored_rules}
+        assert all(rule.active for rule in stored_rules)
         assert report.quotes == await _count(db, QuoteRequest) == quote_count(SIZE)
         assert await _count(db, LicensingCase) == report.quotes  # no quote without a case
         async with db.read() as session:
