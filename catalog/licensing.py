@@ -24,7 +24,7 @@ A value threshold on a product without a price is treated as met (unknown value 
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -118,12 +118,30 @@ class RoutingDecision:
     matched_rule_ids: tuple[str | None, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["sla_due_on"] = self.sla_due_on.isoformat()
-        data["flags"] = list(self.flags)
-        data["matched_rule_ids"] = list(self.matched_rule_ids)
-        data["explanation"] = [asdict(e) for e in self.explanation]
-        return data
+        # Field by field rather than dataclasses.asdict, whose deep copy of two hundred
+        # evaluations was the largest single cost of routing a quote.
+        return {
+            "queue": self.queue,
+            "flags": list(self.flags),
+            "sla_working_days": self.sla_working_days,
+            "sla_due_on": self.sla_due_on.isoformat(),
+            "approvals_required": self.approvals_required,
+            "explanation": [
+                {
+                    "rule_id": e.rule_id,
+                    "rule_name": e.rule_name,
+                    "tier": e.tier,
+                    "matched": e.matched,
+                    "failed_condition": e.failed_condition,
+                }
+                for e in self.explanation
+            ],
+            "rule_set_version": self.rule_set_version,
+            "queue_rule_id": self.queue_rule_id,
+            "refused": self.refused,
+            "refusal_reason": self.refusal_reason,
+            "matched_rule_ids": list(self.matched_rule_ids),
+        }
 
 
 # ---------------------------------------------------------------- conditions

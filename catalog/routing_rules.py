@@ -7,6 +7,7 @@ active rules as version 1, so every case can cite its version.
 """
 
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -86,14 +87,26 @@ def _problems(draft: RuleDraft) -> list[Problem]:
     return problems
 
 
+# Parsed snapshots per database (engine) and version. A version is never changed once
+# written, so only the newest version number is read per quote; parsing a 200-rule snapshot
+# for every quote was a fifth of the request.
+_PARSED_VERSIONS: "weakref.WeakKeyDictionary[Any, dict[int, tuple[Rule, ...]]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
 async def current_rule_set(session: AsyncSession) -> tuple[int, list[Rule]]:
     """The newest version and its rules; (0, []) before any version exists."""
-    latest = await session.scalar(
-        select(RuleSetVersion).order_by(RuleSetVersion.version.desc()).limit(1)  # type: ignore[attr-defined]
-    )
-    if latest is None:
+    newest = await session.scalar(select(func.max(RuleSetVersion.version)))
+    if newest is None:
         return 0, []
-    return latest.version, [Rule.from_snapshot(r) for r in latest.rules]
+    parsed = _PARSED_VERSIONS.setdefault(session.get_bind(), {})
+    rules = parsed.get(newest)
+    if rules is None:
+        snapshot = await session.get_one(RuleSetVersion, newest)
+        rules = tuple(Rule.from_snapshot(r) for r in snapshot.rules)
+        parsed[newest] = rules
+    return newest, list(rules)
 
 
 async def rule_set_for_routing(tx: WriteTransaction) -> tuple[int, list[Rule]]:

@@ -1,6 +1,7 @@
 """The routing engine, without a database: tiers, flags, TRIAGE, hard gates, explanations."""
 
-from dataclasses import replace
+import json
+from dataclasses import asdict, replace
 from datetime import date
 from decimal import Decimal
 
@@ -299,3 +300,17 @@ def test_routing_does_not_depend_on_rule_order(facts: QuoteFacts, rules: list[Ru
         second.flags,
         second.approvals_required,
     )
+
+
+def test_stored_decision_carries_every_field_of_the_decision() -> None:
+    """What a case stores (and the audit log hashes) is the whole decision, nothing dropped."""
+    licensed = replace(BASE, tech_transfer="LICENSED_PRODUCTION", delivery_country="PL")
+    decision = route(licensed, DEMO, rule_set_version=3, submitted_on=MONDAY)
+    stored = decision.to_json()
+    expected = asdict(decision)
+    expected["sla_due_on"] = decision.sla_due_on.isoformat()
+    expected["flags"] = list(decision.flags)
+    expected["matched_rule_ids"] = list(decision.matched_rule_ids)
+    expected["explanation"] = [asdict(e) for e in decision.explanation]
+    assert stored == expected
+    assert json.loads(json.dumps(stored)) == stored
