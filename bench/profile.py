@@ -66,10 +66,12 @@ def record(server: Server, variant: Variant, token: str, seconds: int, out: Path
         spying.wait(timeout=seconds + 60)
 
 
-async def profile(scenario: str, variant: str, products: int, seconds: int, out: Path) -> None:
+async def profile(
+    scenario: str, variant: str, products: int, seconds: int, out: Path, backend: str
+) -> None:
     console = Console()
     with tempfile.TemporaryDirectory(prefix="market-profile-") as tmp:
-        async with loaded_database("sqlite", products, 1, Path(tmp), console) as loaded:
+        async with loaded_database(backend, products, 1, Path(tmp), console) as loaded:
             client = await create_bench_client(loaded.url)
 
             def measure() -> None:
@@ -107,11 +109,12 @@ def main(
     products: Annotated[int, typer.Option(min=1)] = 1000,
     seconds: Annotated[int, typer.Option(min=1)] = 15,
     top: Annotated[int, typer.Option(min=1)] = 40,
+    backend: Annotated[str, typer.Option(help="sqlite or postgres")] = "sqlite",
 ) -> None:
     """Profile one scenario variant and print where the server spends its time."""
     out = RESULTS / f"profile-{scenario}-{variant.replace('(', '').replace(')', '')}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
-    asyncio.run(profile(scenario, variant, products, seconds, out))
+    asyncio.run(profile(scenario, variant, products, seconds, out, backend))
     show(Console(width=200), out, top)
 
 
