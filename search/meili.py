@@ -16,7 +16,7 @@ import html
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from functools import partial
 from typing import Any
 
@@ -200,11 +200,43 @@ class MeiliSearch:
         query = validate_query(query)
         now = int(time.time())
         scope = principal_filter(principal, now)
-        if scope is None or not await self._may_see_anything(principal):
+        if scope is None:
             return _empty(query)
         filters = scope + product_filter(query.filter)
         facet_fields = sorted({FACETS[n] for n in query.facets} | {"category"})
-        response = await self._call(
+        # Independent round trips run side by side: a search used to wait for five in a row.
+        allowed, pending, response = await _together(
+            self._may_see_anything(principal),
+            pending_entity_ids(self.db, CONSUMER, "Product"),
+            self._index_search(query, filters, facet_fields),
+        )
+        if not allowed:
+            return _empty(query)
+        distribution = _counts(response.get("facetDistribution", {}))
+        await self._discount_stale(
+            principal, query.text, filters, facet_fields, distribution, pending
+        )
+        page = [uuid.UUID(h["id"]) for h in response["hits"][: query.first]]
+        visible, labels = await _together(
+            self._visible_ids(principal, page), self._labels(query, distribution)
+        )
+        hits = tuple(
+            SearchHit(uuid.UUID(h["id"]), float(h.get("_rankingScore", 0.0)), _highlights(h))
+            for h in response["hits"][: query.first]
+            if uuid.UUID(h["id"]) in visible
+        )
+        return SearchResult(
+            hits=hits,
+            offset=query.offset,
+            has_next_page=len(response["hits"]) > query.first,
+            total=sum(distribution.get("category", {}).values()),
+            facets=_facets(query, distribution, labels),
+        )
+
+    async def _index_search(
+        self, query: SearchQuery, filters: list[str], facet_fields: list[str]
+    ) -> dict[str, Any]:
+        response: dict[str, Any] = await self._call(
             self.index.search,
             query.text,
             {
@@ -221,22 +253,7 @@ class MeiliSearch:
                 "showRankingScore": True,
             },
         )
-        distribution = _counts(response.get("facetDistribution", {}))
-        await self._discount_stale(principal, query.text, filters, facet_fields, distribution)
-        page = [uuid.UUID(h["id"]) for h in response["hits"][: query.first]]
-        visible = await self._visible_ids(principal, page)
-        hits = tuple(
-            SearchHit(uuid.UUID(h["id"]), float(h.get("_rankingScore", 0.0)), _highlights(h))
-            for h in response["hits"][: query.first]
-            if uuid.UUID(h["id"]) in visible
-        )
-        return SearchResult(
-            hits=hits,
-            offset=query.offset,
-            has_next_page=len(response["hits"]) > query.first,
-            total=sum(distribution.get("category", {}).values()),
-            facets=await self._facets(query, distribution),
-        )
+        return response
 
     async def _visible_ids(self, principal: Principal, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         if not ids:
@@ -254,10 +271,11 @@ class MeiliSearch:
         filters: list[str],
         facet_fields: list[str],
         distribution: dict[str, dict[str, int]],
+        pending_ids: Iterable[str],
     ) -> None:
         """Remove from the counts the matches the database now hides but the index does not
         know about yet: products with outbox events after the indexer's cursor."""
-        pending = sorted(await pending_entity_ids(self.db, CONSUMER, "Product"))
+        pending = sorted(pending_ids)
         for start in range(0, len(pending), 500):
             chunk = pending[start : start + 500]
             id_filter = "id IN [" + ", ".join(_quote(i) for i in chunk) + "]"
@@ -286,27 +304,48 @@ class MeiliSearch:
                         distribution.get(field, {}).get(value, 0) - count
                     )
 
-    async def _facets(
+    async def _labels(
         self, query: SearchQuery, distribution: dict[str, dict[str, int]]
-    ) -> tuple[Facet, ...]:
-        labels: dict[str, str] = {}
-        if "manufacturer" in query.facets:
-            ids = [uuid.UUID(v) for v in distribution.get("manufacturer_id", {})]
-            async with self.db.read() as session:
-                rows = await session.execute(
-                    sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))  # type: ignore[attr-defined]
-                )
-                labels = {str(i): n for i, n in rows}
-        facets = []
-        for name in query.facets:
-            values = [
-                FacetValue(value, count, labels.get(value))
-                for value, count in distribution.get(FACETS[name], {}).items()
-                if count > 0
-            ]
-            values.sort(key=lambda v: (-v.count, v.value))
-            facets.append(Facet(name, tuple(values[:MAX_FACET_VALUES])))
-        return tuple(facets)
+    ) -> dict[str, str]:
+        """Manufacturer names for the manufacturer facet's values."""
+        if "manufacturer" not in query.facets:
+            return {}
+        ids = [uuid.UUID(v) for v in distribution.get("manufacturer_id", {})]
+        if not ids:
+            return {}
+        async with self.db.read() as session:
+            rows = await session.execute(
+                sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))  # type: ignore[attr-defined]
+            )
+            return {str(i): n for i, n in rows}
+
+
+def _facets(
+    query: SearchQuery, distribution: dict[str, dict[str, int]], labels: dict[str, str]
+) -> tuple[Facet, ...]:
+    facets = []
+    for name in query.facets:
+        values = [
+            FacetValue(value, count, labels.get(value))
+            for value, count in distribution.get(FACETS[name], {}).items()
+            if count > 0
+        ]
+        values.sort(key=lambda v: (-v.count, v.value))
+        facets.append(Facet(name, tuple(values[:MAX_FACET_VALUES])))
+    return tuple(facets)
+
+
+async def _together(*steps: Awaitable[Any]) -> list[Any]:
+    """Runs the steps concurrently; the first failure cancels the others and is raised as it
+    is (not wrapped in an exception group), so callers still see Meilisearch's own errors."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def _counts(raw: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
