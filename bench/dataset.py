@@ -180,10 +180,17 @@ async def load_dataset(
 
 
 async def _analyze(db: Database) -> None:
-    """Fresh planner statistics, as a production database would have after autovacuum."""
+    """Fresh planner statistics and, on PostgreSQL, a visibility map (index-only scans), as a
+    production database has once autovacuum has been by."""
+    if db.is_sqlite:
+        async with db.write_engine.connect() as conn:
+            await conn.execute(text("ANALYZE"))
+            await conn.commit()
+        return
+    # VACUUM cannot run inside a transaction block.
     async with db.write_engine.connect() as conn:
-        await conn.execute(text("ANALYZE"))
-        await conn.commit()
+        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text("VACUUM ANALYZE"))
 
 
 async def load_with_progress(

@@ -72,6 +72,16 @@ class Release(SQLModel, table=True):
         ),
         # The visibility predicate probes (country, product) for live releases.
         sa.Index("ix_release_country_product", "country", "product_id"),
+        # A country's live releases with their expiry, readable from the index alone: what the
+        # visibility check of a search needs for every candidate product.
+        sa.Index(
+            "ix_release_live_country_product_expiry",
+            "country",
+            "product_id",
+            "expires_at",
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        ),
     )
 
     id: uuid.UUID = id_field()
