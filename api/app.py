@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from api.dev import dev_routes
 from api.graphql_app import AuthenticatedGraphQL
+from api.memory import return_large_blocks_to_the_system
 from api.metrics import Metrics, TimedSearch, metrics_endpoint
 from api.observability import GraphQLObservability, ObservabilityMiddleware
 from api.ratelimit import RateLimits
@@ -75,6 +76,7 @@ def create_app(
     search: SearchBackend | None = None,
 ) -> Starlette:
     settings = settings or Settings()
+    return_large_blocks_to_the_system()
     database = db or Database(
         settings.database_url,
         echo=settings.sql_echo,

@@ -1,7 +1,11 @@
 """The OAuth HTTP endpoints: token, discovery metadata and JWKS."""
 
 import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
@@ -20,6 +24,19 @@ from auth.verify import TokenVerifier
 from catalog.db import Database
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+T = TypeVar("T")
+
+# Client authentication runs scrypt (16 MiB, tens of milliseconds per check) off the event
+# loop, on two threads of its own: a burst of token requests then takes at most two checks'
+# worth of memory and CPU at once, and cannot occupy the default executor that search uses.
+# (api/memory.py makes sure the 16 MiB buffers go back to the system afterwards.)
+_SECRET_CHECKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="oauth-secrets")
+
+
+async def _off_loop(fn: Callable[..., T], *args: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_SECRET_CHECKS, partial(fn, *args))
+
+
 MAX_FORM_BYTES = 16 * 1024
 FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -95,7 +112,7 @@ class OAuthEndpoints:
             ),
         )
         # Secret hashing (scrypt) is deliberately slow: keep it off the event loop.
-        status, body, headers = await asyncio.to_thread(server.create_token_response, oauth_request)
+        status, body, headers = await _off_loop(server.create_token_response, oauth_request)
         return JSONResponse(body, status_code=status, headers={**headers, **NO_STORE})
 
     async def _found(self, oauth_request: StarletteOAuth2Request) -> FoundToken | None:
@@ -116,7 +133,7 @@ class OAuthEndpoints:
             return oauth_request
         server = await self._clients_named(oauth_request)
         server.register_endpoint(Introspection(await self._found(oauth_request)))
-        status, body, headers = await asyncio.to_thread(
+        status, body, headers = await _off_loop(
             server.create_endpoint_response, Introspection.ENDPOINT_NAME, oauth_request
         )
         return JSONResponse(body, status_code=status, headers={**headers, **NO_STORE})
@@ -128,7 +145,7 @@ class OAuthEndpoints:
         server = await self._clients_named(oauth_request)
         endpoint = Revocation(await self._found(oauth_request))
         server.register_endpoint(endpoint)
-        status, body, headers = await asyncio.to_thread(
+        status, body, headers = await _off_loop(
             server.create_endpoint_response, Revocation.ENDPOINT_NAME, oauth_request
         )
         if status == 200 and endpoint.to_revoke and endpoint.revoked_by:

@@ -41,6 +41,7 @@ ADMIN_URL = os.environ.get("SOAK_POSTGRES_URL", "postgresql://postgres@127.0.0.1
 CLIENTS = ["demo-partner-PL", "demo-partner-DE", "demo-partner-DK", "demo-manufacturer-1"]
 CLIENTS += ["demo-curator"]
 IN_FLIGHT_PER_CLIENT = 2
+TOKENS_IN_WARM_UP = 3  # token renewals per client before the RSS baseline (see soak())
 
 LIST = """query($category: ProductCategory, $after: String) {
   products(first: 20, after: $after, filter: {category: $category}) {
@@ -385,7 +386,13 @@ async def soak(seconds: int) -> bool:
                 ]
                 await asyncio.gather(*in_flight)
 
-            # Warm-up (not reported) so that the starting RSS is that of a warm worker.
+            # Warm-up (not reported) so that the starting RSS is that of a warm worker. A
+            # worker's first token requests start its thread pool (the secret check runs
+            # there), a one-time step of tens of MB: renewing a few tokens here lets every
+            # worker take that step before the RSS baseline is read.
+            for _ in range(TOKENS_IN_WARM_UP):
+                for client in clients:
+                    client.token, client.renew_at = await fetch_token(http, client.credentials)
             await run_for(min(60, max(5, seconds // 10)), [])
             rss_start = rss_by_process(processes)
             samples: list[Sample] = []
