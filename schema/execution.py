@@ -10,6 +10,7 @@ play), the field goes through graphql-core's own path, so errors and null handli
 exactly as the specification describes them.
 """
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
+    GraphQLSchema,
     Undefined,
 )
 from graphql.execution.collect_fields import FieldDetails
@@ -27,18 +29,20 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 Serialize = Callable[[Any], Any]
 
-# Per field definition: the leaf serialiser when the field is a default-resolved scalar or
-# enum, else None. Field definitions live as long as the schema.
-_PLAIN_LEAVES: dict[int, tuple[GraphQLField, Serialize | None]] = {}
+# Per schema, per (type, field): the leaf serialiser when the field is a default-resolved
+# scalar or enum, else None. Held weakly, so a schema that is dropped takes its entries along.
+_PLAIN_LEAVES: "weakref.WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], Serialize | None]]"
+_PLAIN_LEAVES = weakref.WeakKeyDictionary()
 
 
-def plain_leaf_serializer(field: GraphQLField) -> Serialize | None:
-    cached = _PLAIN_LEAVES.get(id(field))
-    if cached is not None and cached[0] is field:
-        return cached[1]
-    serializer = _serializer_of(field)
-    _PLAIN_LEAVES[id(field)] = (field, serializer)
-    return serializer
+def plain_leaf_serializer(
+    schema: GraphQLSchema, parent_type: GraphQLObjectType, field_name: str, field: GraphQLField
+) -> Serialize | None:
+    known = _PLAIN_LEAVES.setdefault(schema, {})
+    key = (parent_type.name, field_name)
+    if key not in known:
+        known[key] = _serializer_of(field)
+    return known[key]
 
 
 def _serializer_of(field: GraphQLField) -> Serialize | None:
@@ -59,8 +63,9 @@ class PlainLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
-        field = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
-        serialize = plain_leaf_serializer(field) if field is not None else None
+        name = field_details_list[0].node.name.value
+        field = self.schema.get_field(parent_type, name)
+        serialize = plain_leaf_serializer(self.schema, parent_type, name, field) if field else None
         if serialize is not None and self._without_middleware(field):
             try:
                 value = field.resolve(source, None)  # type: ignore[misc]
