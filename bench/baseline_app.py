@@ -30,6 +30,7 @@ from bench.counting import CountStatements, StatementCounter
 from catalog import organisations, products
 from catalog.db import Database
 from catalog.enums import ProductCategory
+from catalog.global_ids import to_global_id
 from catalog.models import Organisation, Product
 from catalog.principal import Principal
 from catalog.products import ProductOrder
@@ -83,9 +84,7 @@ def graphql_json(data: dict[str, Any]) -> Response:
 
 
 def global_id(type_name: str, value: uuid.UUID) -> str:
-    from schema.relay import to_global_id
-
-    return str(to_global_id(type_name, value))
+    return to_global_id(type_name, value)
 
 
 def specs_json(row: Product) -> dict[str, Any]:

@@ -6,7 +6,6 @@ the way the GraphQL layer's DataLoader reads it, so both variants run the same S
 """
 
 import json
-import uuid
 from datetime import date
 from typing import Any
 
@@ -16,14 +15,9 @@ from starlette.responses import Response
 from catalog import licensing_cases, quotes
 from catalog.db import Database
 from catalog.errors import DomainError, not_found
+from catalog.global_ids import to_global_id
 from catalog.models import LicensingCase, QuoteRequest
 from catalog.principal import Principal
-
-
-def _global_id(type_name: str, value: uuid.UUID) -> str:
-    from schema.relay import to_global_id
-
-    return str(to_global_id(type_name, value))
 
 
 def quote_input(data: dict[str, Any]) -> quotes.QuoteInput:
@@ -49,13 +43,13 @@ def quote_input(data: dict[str, Any]) -> quotes.QuoteInput:
 
 def _quote_json(quote: QuoteRequest, case: LicensingCase | None) -> dict[str, Any]:
     return {
-        "id": _global_id("QuoteRequest", quote.id),
+        "id": to_global_id("QuoteRequest", quote.id),
         "status": quote.status.value,
         "notes": quote.notes,
         "licensingCase": None
         if case is None
         else {
-            "id": _global_id("LicensingCase", case.id),
+            "id": to_global_id("LicensingCase", case.id),
             "queue": case.queue,
             "status": case.status.value,
         },
