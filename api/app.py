@@ -23,7 +23,7 @@ from api.request_id import RequestIdMiddleware
 from api.settings import Settings
 from api.unavailable import UnavailableDatabase
 from auth.service import auth_routes, build_authenticator
-from catalog.db import Database
+from catalog.core.db import Database
 from schema import build_schema
 from search.backend import SearchBackend
 from search.factory import build_backend

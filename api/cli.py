@@ -23,7 +23,7 @@ cli_catalogue.register(app)
 
 def _run(factory: Callable[[Any], Awaitable[T]]) -> T:
     """Run one async operation against the configured database, then release it."""
-    from catalog.db import Database
+    from catalog.core.db import Database
 
     settings = Settings()
 
@@ -80,7 +80,7 @@ def migrate() -> None:
 async def _demo_clients(db: Any) -> dict[str, dict[str, str]]:
     """One OAuth client per demo organisation, kept in var/ so `make run` can show them."""
     from auth.clients import create_client
-    from catalog import demo_data
+    from catalog.demo import data as demo_data
 
     if DEMO_CREDENTIALS.exists():
         return json.loads(DEMO_CREDENTIALS.read_text())
@@ -104,7 +104,7 @@ def seed_demo(
     ] = True,
 ) -> None:
     """Load the demo catalogue into an empty database (does nothing when already seeded)."""
-    from catalog.seed import seed_demo as seed
+    from catalog.demo.seed import seed_demo as seed
 
     async def run(db: Any) -> None:
         result = await seed(db)
@@ -131,7 +131,7 @@ def create_client(
 ) -> None:
     """Create an OAuth client for an organisation; prints its id and secret as JSON."""
     from auth.clients import create_client as create
-    from catalog.errors import DomainError
+    from catalog.core.errors import DomainError
 
     async def run(db: Any) -> dict[str, str]:
         created = await create(db, org_slug=org, scopes=scope, name=name or f"{org} client")
@@ -147,7 +147,7 @@ def create_client(
 @app.command("verify-audit")
 def verify_audit() -> None:
     """Check the audit log's hash chain; exits 1 and names the first broken event."""
-    from catalog.audit import verify_chain
+    from catalog.core.audit import verify_chain
 
     async def run(db: Any) -> Any:
         async with db.read() as session:

@@ -10,10 +10,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from api.settings import Settings
-from catalog.catalogue_files import detect_format, read_rows, write_rows
-from catalog.catalogue_io import ImportReport, export_catalogue, find_curator, import_catalogue
-from catalog.db import Database
-from catalog.errors import DomainError
+from catalog.core.db import Database
+from catalog.core.errors import DomainError
+from catalog.io.catalogue import ImportReport, export_catalogue, find_curator, import_catalogue
+from catalog.io.files import detect_format, read_rows, write_rows
 
 console = Console(stderr=True)
 FormatOption = Annotated[

@@ -29,7 +29,7 @@ from api.settings import Settings
 from api.unavailable import DatabaseUnavailable
 from auth.errors import InvalidToken
 from auth.service import Authenticator
-from catalog.db import Database
+from catalog.core.db import Database
 from schema.context import Context
 from schema.errors import ErrorCode
 from search.backend import SearchBackend

@@ -18,8 +18,8 @@ from prometheus_client import (
 from starlette.requests import Request
 from starlette.responses import Response
 
-from catalog import outbox
-from catalog.db import Database
+from catalog.core import outbox
+from catalog.core.db import Database
 
 OPERATION_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 MAX_OPERATION_LABELS = 200

@@ -1,11 +1,11 @@
 """One answer for "the database cannot be reached right now", whichever route met it: HTTP 503
 with Retry-After, in the route's own error format, instead of a 500 or a hung request. How
-long a request may wait for a connection is bounded in catalog/db.py."""
+long a request may wait for a connection is bounded in catalog/core/db.py."""
 
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from catalog.db import is_unavailable
+from catalog.core.db import is_unavailable
 
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 RETRY_AFTER_SECONDS = 2

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
 
-from catalog.db import Database
+from catalog.core.db import Database
 from notify import webhooks
 
 log = logging.getLogger("market.worker")

@@ -10,13 +10,13 @@ from sqlalchemy import Select, select
 
 from auth import scopes as scope_set
 from auth.secrets import hash_secret, new_secret, verify_secret
-from catalog.db import Database
-from catalog.enums import OrgKind, VettingStatus
-from catalog.errors import Codes, DomainError, not_found
+from catalog.core.db import Database
+from catalog.core.enums import OrgKind, VettingStatus
+from catalog.core.errors import Codes, DomainError, not_found
+from catalog.core.principal import SYSTEM
+from catalog.core.transactions import write
 from catalog.models import OAuthClient, Organisation
 from catalog.models.base import utcnow
-from catalog.principal import SYSTEM
-from catalog.transactions import write
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from auth.keys import ALGORITHM, KeyRing
 from auth.server import AUTH_METHODS, AccessTokenGenerator, StarletteOAuth2Request, TokenServer
 from auth.transport import TransportPolicy
 from auth.verify import TokenVerifier
-from catalog.db import Database
+from catalog.core.db import Database
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 T = TypeVar("T")

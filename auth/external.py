@@ -20,9 +20,9 @@ from auth import scopes as scope_set
 from auth.config import LEEWAY_SECONDS, ExternalIssuer
 from auth.errors import InvalidToken
 from auth.verify import check_claims, decode
-from catalog.db import Database
+from catalog.core.db import Database
+from catalog.core.principal import Principal
 from catalog.models import Organisation
-from catalog.principal import Principal
 
 ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"})
 JWKS_CACHE_SECONDS = 300.0

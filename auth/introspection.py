@@ -18,12 +18,12 @@ from auth import scopes as scope_set
 from auth.clients import ClientRecord
 from auth.server import AUTH_METHODS, Client
 from auth.verify import VerifiedToken
-from catalog.db import Database
-from catalog.enums import OrgKind
+from catalog.core.db import Database
+from catalog.core.enums import OrgKind
+from catalog.core.principal import SYSTEM, Principal
+from catalog.core.transactions import write
 from catalog.models import RevokedToken
 from catalog.models.base import utcnow
-from catalog.principal import SYSTEM, Principal
-from catalog.transactions import write
 
 # Organisations that oversee the whole market and may introspect anyone's tokens.
 OVERSEERS = frozenset({OrgKind.CURATOR, OrgKind.LICENSING})

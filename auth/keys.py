@@ -12,11 +12,11 @@ from typing import Any
 from joserfc.jwk import ECKey, KeySet
 from sqlalchemy import delete, select
 
-from catalog.db import Database
+from catalog.core.db import Database
+from catalog.core.principal import SYSTEM
+from catalog.core.transactions import write
 from catalog.models import SigningKey
 from catalog.models.base import utcnow
-from catalog.principal import SYSTEM
-from catalog.transactions import write
 
 ALGORITHM = "ES256"
 # A retired key outlives the longest token lifetime by this much, to absorb clock skew.

@@ -2,7 +2,7 @@
 
 from auth.clients import ClientRecord
 from auth.verify import VerifiedToken
-from catalog.principal import Principal
+from catalog.core.principal import Principal
 
 
 def principal_for(token: VerifiedToken, client: ClientRecord) -> Principal:

@@ -1,6 +1,6 @@
 """Scope arithmetic: what a client may hold, and what a token may carry."""
 
-from catalog.enums import SCOPES_BY_KIND, OrgKind
+from catalog.core.enums import SCOPES_BY_KIND, OrgKind
 
 ALL_SCOPES: frozenset[str] = frozenset().union(*SCOPES_BY_KIND.values())
 

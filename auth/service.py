@@ -13,8 +13,8 @@ from auth.external import ExternalIssuers
 from auth.keys import KeyRing
 from auth.principals import principal_for
 from auth.verify import TokenVerifier, unverified_parts
-from catalog.db import Database
-from catalog.principal import Principal
+from catalog.core.db import Database
+from catalog.core.principal import Principal
 
 
 class Authenticator(Protocol):

@@ -15,7 +15,7 @@ from auth.clients import ClientRecord, client_query, record_from_row
 from auth.config import LEEWAY_SECONDS
 from auth.errors import InvalidToken
 from auth.keys import ALGORITHM, KeyRing
-from catalog.db import Database
+from catalog.core.db import Database
 from catalog.models import OAuthClient, RevokedToken
 
 ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")

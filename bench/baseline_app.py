@@ -27,13 +27,14 @@ from auth.errors import InvalidToken
 from auth.service import Authenticator, build_authenticator
 from bench import quote_baseline
 from bench.counting import CountStatements, StatementCounter
-from catalog import organisations, products
-from catalog.db import Database
-from catalog.enums import ProductCategory
-from catalog.global_ids import to_global_id
+from catalog.core.db import Database
+from catalog.core.enums import ProductCategory
+from catalog.core.ids import to_global_id
+from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
-from catalog.principal import Principal
-from catalog.products import ProductOrder
+from catalog.organisations import directory as organisations
+from catalog.products import listing as products
+from catalog.products.listing import ProductOrder
 from search.backend import SearchBackend, SearchQuery, SearchResult
 
 PAGE_SIZE = 50

@@ -32,11 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from bench.generate import CURATOR_SLUG, CatalogueGenerator, quote_count
-from catalog.audit import canonical_json, event_hash, last_hash, lock_chain
-from catalog.db import Database
+from catalog.core.audit import canonical_json, event_hash, last_hash, lock_chain
+from catalog.core.db import Database
+from catalog.core.principal import SYSTEM
 from catalog.models import Organisation
 from catalog.models.base import utcnow
-from catalog.principal import SYSTEM
 
 BATCH_SIZE = 5000
 AUDIT_ACTION = "bench.dataset_loaded"
@@ -75,7 +75,7 @@ async def _insert(session: AsyncSession, table: str, rows: list[dict[str, Any]])
 
 
 async def _append_audit_event(session: AsyncSession, seed: int, counts: dict[str, int]) -> None:
-    """The one audit event of a bulk load, chained exactly like `catalog.transactions` does."""
+    """The one audit event of a bulk load, chained exactly like `catalog.core.transactions` does."""
     await lock_chain(session)
     prev = await last_hash(session)
     occurred_at = utcnow()

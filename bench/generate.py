@@ -14,8 +14,7 @@ from typing import Any
 
 from bench import vocabulary as words
 from bench.rule_generator import TOTAL_RULES, generated_rule_specs
-from catalog.demo_data import DEMO_ROUTING_RULES
-from catalog.enums import (
+from catalog.core.enums import (
     CaseDecisionKind,
     CaseStatus,
     OrgKind,
@@ -25,8 +24,9 @@ from catalog.enums import (
     TechTransfer,
     VettingStatus,
 )
+from catalog.demo.data import DEMO_ROUTING_RULES
+from catalog.demo.seed import rule_snapshot
 from catalog.models import RoutingRule
-from catalog.seed import rule_snapshot
 
 Row = dict[str, Any]
 EPOCH = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from rich.console import Console
 from rich.progress import Progress
 
-from catalog.db import Database
+from catalog.core.db import Database
 from search.indexer import rebuild
 from search.meili import MeiliSearch
 from search.meili_server import MeiliServer, binary_path

@@ -12,12 +12,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from catalog import licensing_cases, quotes
-from catalog.db import Database
-from catalog.errors import DomainError, not_found
-from catalog.global_ids import to_global_id
+from catalog.core.db import Database
+from catalog.core.errors import DomainError, not_found
+from catalog.core.ids import to_global_id
+from catalog.core.principal import Principal
+from catalog.licensing import cases as licensing_cases
 from catalog.models import LicensingCase, QuoteRequest
-from catalog.principal import Principal
+from catalog.quotes import requests as quotes
 
 
 def quote_input(data: dict[str, Any]) -> quotes.QuoteInput:

@@ -31,7 +31,7 @@ from bench.quote_scenario import QUANTITY
 from bench.report import render_table
 from bench.scenarios import SCENARIOS, ScenarioContext
 from bench.server import LOAD_CPU, Server, can_pin, start_server
-from catalog.db import Database
+from catalog.core.db import Database
 
 PARTNER_COUNTRY = "PL"
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 from api.migrate import migrate
 from api.topology import LOCAL_REDIS, redis_reachable
 from bench.server import free_port
-from catalog.db import Database
+from catalog.core.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("SOAK_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -99,7 +99,7 @@ async def prepare_database() -> tuple[str, str]:
         await admin.close()
     url = str(make_url(ADMIN_URL).set(database=name))
     await asyncio.to_thread(migrate, url)
-    from catalog.seed import seed_demo
+    from catalog.demo.seed import seed_demo
 
     db = Database(url, pool_size=2)
     try:

@@ -1,6 +1,6 @@
 """Word lists for generated names and texts. Every name built from them is fictional."""
 
-from catalog.countries import COUNTRIES
+from catalog.core.countries import COUNTRIES
 
 # NATO and EU members plus a few close partners; embargoed states are never among them.
 PARTNER_COUNTRIES: tuple[str, ...] = (

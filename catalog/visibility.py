@@ -15,10 +15,10 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
-from catalog.enums import OrgKind, ProductStatus, VettingStatus
+from catalog.core.enums import OrgKind, ProductStatus, VettingStatus
+from catalog.core.principal import Principal
 from catalog.models import Country, Product, Release
 from catalog.models.base import utcnow
-from catalog.principal import Principal
 
 
 def live_release_to(country: str, now: datetime) -> ColumnElement[bool]:

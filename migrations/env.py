@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import catalog.models  # noqa: F401  (registers the tables)
-from catalog.db import normalise_url
+from catalog.core.db import normalise_url
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

@@ -9,9 +9,11 @@ from datetime import datetime
 
 import httpx
 
-from catalog import outbox, webhook_deliveries, webhooks
-from catalog.db import Database
+from catalog.core import outbox
+from catalog.core.db import Database
 from catalog.models.base import utcnow
+from catalog.webhooks import deliveries as webhook_deliveries
+from catalog.webhooks import fan_out as webhooks
 from notify.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
 
 TIMEOUT_SECONDS = 10.0

@@ -10,8 +10,8 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from catalog import audit as domain
-from catalog.errors import DomainError
+from catalog.core import audit as domain
+from catalog.core.errors import DomainError
 from catalog.models import AuditEvent as AuditRow
 from schema.context import Context
 from schema.errors import ErrorCode, coded_error

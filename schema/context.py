@@ -5,8 +5,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from catalog.db import Database
-from catalog.principal import Principal
+from catalog.core.db import Database
+from catalog.core.principal import Principal
 from search.backend import SearchBackend
 
 # Where resolvers leave entries for the response's top-level `extensions` (request state).

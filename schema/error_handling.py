@@ -17,7 +17,7 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
-from catalog.db import is_statement_timeout, is_unavailable
+from catalog.core.db import is_statement_timeout, is_unavailable
 from schema.errors import ErrorCode
 
 logger = logging.getLogger("market.graphql")

@@ -6,7 +6,7 @@ from typing import TypeVar
 import strawberry
 from graphql import GraphQLError
 
-from catalog.errors import DomainError
+from catalog.core.errors import DomainError
 
 
 class ErrorCode:

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from catalog import licensing_cases as cases_domain
-from catalog.enums import CaseDecisionKind, CaseStatus
-from catalog.errors import DomainError, not_found
+from catalog.core.enums import CaseDecisionKind, CaseStatus
+from catalog.core.errors import DomainError, not_found
+from catalog.licensing import cases as cases_domain
+from catalog.licensing.sla import is_overdue
 from catalog.models import CaseDecision as CaseDecisionRow
 from catalog.models import LicensingCase as CaseRow
 from catalog.models.base import utcnow
-from catalog.sla import is_overdue
 from schema.context import Context
 from schema.errors import UserError, forbidden, mutation_payload
 from schema.loaders import case_decisions_loader, quote_loader

@@ -12,14 +12,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from catalog import (
-    licensing_cases,
-    organisations,
-    products,
-    quotes,
-    releases,
-    webhook_deliveries,
-)
+from catalog.licensing import cases as licensing_cases
 from catalog.models import (
     CaseDecision,
     LicensingCase,
@@ -29,6 +22,11 @@ from catalog.models import (
     Release,
     WebhookDelivery,
 )
+from catalog.organisations import directory as organisations
+from catalog.products import listing as products
+from catalog.products import releases
+from catalog.quotes import listing as quotes
+from catalog.webhooks import deliveries as webhook_deliveries
 from schema.context import Context
 
 K = TypeVar("K")

@@ -5,7 +5,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from catalog.enums import OrgKind
+from catalog.core.enums import OrgKind
 from schema.context import Context
 from schema.licensing import load_case
 from schema.loaders import organisation_loader

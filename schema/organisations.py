@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from catalog import organisations as domain
-from catalog.enums import VettingStatus
-from catalog.errors import DomainError, not_found
+from catalog.core.enums import VettingStatus
+from catalog.core.errors import DomainError, not_found
 from catalog.models import Organisation
+from catalog.organisations import directory as domain
 from schema.context import Context
 from schema.errors import UserError, user_errors
 from schema.permissions import require

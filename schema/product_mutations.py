@@ -9,10 +9,10 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from catalog import products as domain
-from catalog import releases as release_domain
-from catalog.errors import DomainError, not_found
+from catalog.core.errors import DomainError, not_found
 from catalog.models import Product as ProductRow
+from catalog.products import lifecycle as domain
+from catalog.products import releases as release_domain
 from schema.context import Context
 from schema.errors import mutation_payload
 from schema.permissions import require

@@ -8,12 +8,12 @@ from typing import Annotated, Any, cast
 import strawberry
 from strawberry.types import Info
 
-from catalog import products as domain
-from catalog.enums import ProductCategory, ProductStatus, TechTransfer
-from catalog.errors import DomainError
+from catalog.core.enums import ProductCategory, ProductStatus, TechTransfer
+from catalog.core.errors import DomainError
 from catalog.models import Organisation
 from catalog.models import Product as ProductRow
-from catalog.product_filters import ProductFilter as DomainFilter
+from catalog.products import listing as domain
+from catalog.products.filters import ProductFilter as DomainFilter
 from catalog.visibility import sees_release_lists
 from schema.context import Context
 from schema.errors import UserError, forbidden

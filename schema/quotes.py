@@ -10,11 +10,12 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from catalog import quote_workflow as workflow
-from catalog import quotes as domain
-from catalog.enums import QuoteStatus
-from catalog.errors import DomainError, not_found
+from catalog import access
+from catalog.core.enums import QuoteStatus
+from catalog.core.errors import DomainError, not_found
 from catalog.models import QuoteRequest as QuoteRow
+from catalog.quotes import listing, workflow
+from catalog.quotes import requests as domain
 from schema.context import Context
 from schema.errors import UserError, mutation_payload
 from schema.licensing import LicensingCase
@@ -53,7 +54,7 @@ class QuoteRequest(Node):
 
     @strawberry.field(description="The partner's own notes; not shown to the manufacturer.")
     def notes(self, info: Info[Context, Any]) -> str | None:
-        if not domain.sees_partner_notes(info.context.principal):
+        if not access.sees_partner_notes(info.context.principal):
             return None
         return self.row.notes
 
@@ -115,12 +116,12 @@ class QuoteRequestEdge:
 class QuoteRequestConnection:
     edges: list[QuoteRequestEdge]
     page_info: PageInfo
-    filter: strawberry.Private[domain.QuoteFilter | None]
+    filter: strawberry.Private[listing.QuoteFilter | None]
 
     @strawberry.field(description="Computed only when selected.")
     async def total_count(self, info: Info[Context, Any]) -> int:
         async with info.context.db.read() as session:
-            return await domain.count_quotes(session, info.context.principal, self.filter)
+            return await listing.count_quotes(session, info.context.principal, self.filter)
 
 
 @strawberry.input
@@ -128,12 +129,12 @@ class QuoteRequestFilter:
     status: QuoteStatusEnum | None = None  # type: ignore[valid-type]
     product_id: strawberry.ID | None = None
 
-    def to_domain(self) -> domain.QuoteFilter:
+    def to_domain(self) -> listing.QuoteFilter:
         product = None
         if self.product_id is not None:
             # An unknown product id filters everything out rather than erroring.
             product = id_of_type(self.product_id, "Product") or uuid.UUID(int=0)
-        return domain.QuoteFilter(status=self.status, product_id=product)
+        return listing.QuoteFilter(status=self.status, product_id=product)
 
 
 async def load_quote(info: Info[Context, Any], quote_id: uuid.UUID) -> QuoteRequest | None:
@@ -156,7 +157,7 @@ class QuoteQuery:
         as_domain = filter.to_domain() if filter is not None else None
         try:
             async with info.context.db.read() as session:
-                page = await domain.list_quotes(
+                page = await listing.list_quotes(
                     session,
                     info.context.principal,
                     quote_filter=as_domain,

@@ -7,7 +7,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from catalog import global_ids
+from catalog.core import ids as global_ids
 from schema.errors import ErrorCode, coded_error
 
 DEFAULT_PAGE_SIZE = 20

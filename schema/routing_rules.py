@@ -10,10 +10,10 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from catalog import routing_rules as rules_domain
-from catalog.enums import ProductCategory, TechTransfer
-from catalog.errors import DomainError, not_found
-from catalog.licensing import CONDITION_KEYS
+from catalog.core.enums import ProductCategory, TechTransfer
+from catalog.core.errors import DomainError, not_found
+from catalog.licensing import rules as rules_domain
+from catalog.licensing.routing import CONDITION_KEYS
 from catalog.models import RoutingRule as RuleRow
 from catalog.models.base import utcnow
 from schema.context import Context

@@ -5,7 +5,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from catalog.errors import DomainError
+from catalog.core.errors import DomainError
 from schema.context import Context
 from schema.loaders import product_loader
 from schema.permissions import require

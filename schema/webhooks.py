@@ -7,10 +7,10 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from catalog import webhooks as domain
-from catalog.errors import DomainError, not_found
+from catalog.core.errors import DomainError, not_found
 from catalog.models import DeliveryStatus, WebhookEndpoint
 from catalog.models import WebhookDelivery as DeliveryRow
+from catalog.webhooks import endpoints as domain
 from schema.context import Context
 from schema.errors import UserError, user_errors
 from schema.loaders import webhook_deliveries_loader

@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from catalog.errors import Codes, DomainError
-from catalog.principal import Principal
-from catalog.product_filters import ProductFilter
+from catalog.core.errors import Codes, DomainError
+from catalog.core.principal import Principal
+from catalog.products.filters import ProductFilter
 
 MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 200

@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from catalog.db import Database
+from catalog.core.db import Database
 from catalog.models import Organisation, Product, Release
 from catalog.models.base import utcnow
 

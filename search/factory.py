@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from catalog.db import Database
+from catalog.core.db import Database
 from search.backend import SearchBackend
 from search.fallback import FallbackSearch
 from search.meili import MeiliSearch

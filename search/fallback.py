@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from meilisearch.errors import MeilisearchCommunicationError, MeilisearchTimeoutError
 
-from catalog.principal import Principal
+from catalog.core.principal import Principal
 from search.backend import Health, SearchBackend, SearchQuery, SearchResult
 
 log = logging.getLogger("market.search")

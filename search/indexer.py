@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator, Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.db import Database
+from catalog.core.db import Database
+from catalog.core.outbox import advance_to, drain, last_event_id
 from catalog.models import OutboxEvent, Product
-from catalog.outbox import advance_to, drain, last_event_id
 from search.backend import SearchBackend
 
 CONSUMER = "search.meilisearch"

@@ -24,12 +24,12 @@ import meilisearch
 import sqlalchemy as sa
 from meilisearch.errors import MeilisearchError
 
-from catalog.db import Database
-from catalog.enums import OrgKind, ProductStatus
+from catalog.core.db import Database
+from catalog.core.enums import OrgKind, ProductStatus
+from catalog.core.outbox import pending_entity_ids
+from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
-from catalog.outbox import pending_entity_ids
-from catalog.principal import Principal
-from catalog.product_filters import ProductFilter
+from catalog.products.filters import ProductFilter
 from catalog.visibility import country_not_embargoed, visible_products
 from search.backend import (
     FACETS,

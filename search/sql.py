@@ -11,10 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from catalog.db import Database
+from catalog.core.db import Database
+from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
-from catalog.principal import Principal
-from catalog.product_filters import filter_clauses
+from catalog.products.filters import filter_clauses
 from catalog.visibility import visible_products
 from search.backend import (
     FACETS,

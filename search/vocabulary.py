@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-from catalog.db import Database
+from catalog.core.db import Database
 from search.text import first_letter_variants, prefix_range
 
 REFRESH_SECONDS = 30.0

@@ -15,8 +15,8 @@ from playwright.async_api import Browser, Page, async_playwright
 from api.app import create_app
 from api.settings import Settings
 from auth.clients import create_client
-from catalog.db import Database
-from catalog.seed import seed_demo
+from catalog.core.db import Database
+from catalog.demo.seed import seed_demo
 from tests.live import serve
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))

@@ -15,7 +15,7 @@ import pytest
 
 from api.app import create_app
 from api.settings import Settings
-from catalog.db import Database
+from catalog.core.db import Database
 from tests.databases import PostgresTemplates, SqliteTemplates, postgres_available
 
 BACKENDS = ["sqlite", "postgres"]
@@ -106,7 +106,7 @@ def project_root() -> Iterator[Path]:
 @pytest.fixture
 async def seeded(db: Database) -> Database:
     """The database with the demo catalogue (organisations, products, releases, rules)."""
-    from catalog.seed import seed_demo
+    from catalog.demo.seed import seed_demo
 
     await seed_demo(db)
     return db

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from auth.keys import private_key
 from auth.verify import unverified_parts
-from catalog.db import Database
+from catalog.core.db import Database
 from catalog.models import SigningKey
 
 

@@ -7,8 +7,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from catalog.db import Database
-from catalog.enums import SCOPES_BY_KIND, ProductCategory, TechTransfer
+from catalog.core.db import Database
+from catalog.core.enums import SCOPES_BY_KIND, ProductCategory, TechTransfer
+from catalog.core.principal import Principal
 from catalog.models import (
     AuditEvent,
     LicensingCase,
@@ -17,8 +18,7 @@ from catalog.models import (
     Product,
     QuoteRequest,
 )
-from catalog.principal import Principal
-from catalog.quotes import QuoteInput
+from catalog.quotes.requests import QuoteInput
 from catalog.visibility import visible_products
 
 

@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from catalog.db import Database
+from catalog.core.db import Database
 from catalog.models import AuditEvent, OutboxEvent, Product, Release
 
 

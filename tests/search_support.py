@@ -5,12 +5,12 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from catalog.db import Database
-from catalog.enums import ProductCategory, ProductStatus, TechTransfer
+from catalog.core.db import Database
+from catalog.core.enums import ProductCategory, ProductStatus, TechTransfer
+from catalog.core.principal import SYSTEM, Principal
+from catalog.core.transactions import write
 from catalog.models import Organisation, Product, Release
 from catalog.models.base import utcnow
-from catalog.principal import SYSTEM, Principal
-from catalog.transactions import write
 
 
 async def principal_for(db: Database, slug: str) -> Principal:

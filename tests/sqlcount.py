@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from catalog.db import Database
+from catalog.core.db import Database
 
 
 class StatementCounter:

@@ -5,9 +5,9 @@ from collections.abc import Awaitable, Callable
 import httpx
 from sqlalchemy import func, select, update
 
-from catalog.db import Database
+from catalog.core.db import Database
+from catalog.demo.seed import seed_demo
 from catalog.models import AuditEvent
-from catalog.seed import seed_demo
 from tests.graphql import error_codes, gql
 from tests.test_cli import market
 

@@ -11,10 +11,10 @@ from joserfc.jwk import ECKey
 from sqlalchemy import delete
 
 from auth.clients import revoke_client
-from catalog.db import Database
+from catalog.core.db import Database
+from catalog.core.principal import SYSTEM
+from catalog.core.transactions import write
 from catalog.models import OAuthClient
-from catalog.principal import SYSTEM
-from catalog.transactions import write
 from tests.forge import claims_of, current_key, hmac_signed, sign, unsigned
 from tests.tokens import bearer
 

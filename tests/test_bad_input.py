@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from catalog.db import Database
+from catalog.core.db import Database
 from tests.rowcount import written_rows
 from tests.tokens import bearer
 

@@ -8,10 +8,11 @@ from sqlalchemy import func, select, text
 from bench.dataset import AUDIT_ACTION, SEARCH_TRIGGER, load_dataset
 from bench.generate import CatalogueGenerator, quote_count
 from bench.rule_generator import TOTAL_RULES
-from catalog.audit import verify_chain
-from catalog.countries import DEFAULT_EMBARGOED
-from catalog.db import Database
-from catalog.enums import OrgKind, ProductStatus
+from catalog.core.audit import verify_chain
+from catalog.core.countries import DEFAULT_EMBARGOED
+from catalog.core.db import Database
+from catalog.core.enums import OrgKind, ProductStatus
+from catalog.licensing.rules import rule_snapshot
 from catalog.models import (
     AuditEvent,
     LicensingCase,
@@ -22,8 +23,7 @@ from catalog.models import (
     RoutingRule,
     RuleSetVersion,
 )
-from catalog.routing_rules import rule_snapshot
-from catalog.specs import validate_combat_record, validate_specs
+from catalog.products.specs import validate_combat_record, validate_specs
 
 SIZE = 400
 

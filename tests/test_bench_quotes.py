@@ -9,7 +9,7 @@ from bench.dataset import load_dataset
 from bench.quote_baseline import quote_input as baseline_input
 from bench.quote_scenario import QUOTES, count_rows, essentials, quote_input
 from bench.scenarios import KEY_PLACEHOLDER, ScenarioContext
-from catalog.db import Database
+from catalog.core.db import Database
 from schema.quotes import RequestQuoteInput, _quote_input
 from schema.relay import to_global_id
 

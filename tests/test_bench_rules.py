@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from bench.generate import CatalogueGenerator
 from bench.rule_generator import TOTAL_RULES, generated_rule_specs
-from catalog.countries import EU, NATO
-from catalog.demo_data import DEMO_ROUTING_RULES
-from catalog.enums import ProductStatus
-from catalog.licensing import TRIAGE_QUEUE, QuoteFacts, Rule, condition_problems, route
-from catalog.routing_rules import RuleDraft, _problems
+from catalog.core.countries import EU, NATO
+from catalog.core.enums import ProductStatus
+from catalog.demo.data import DEMO_ROUTING_RULES
+from catalog.licensing.routing import TRIAGE_QUEUE, QuoteFacts, Rule, condition_problems, route
+from catalog.licensing.rules import RuleDraft, _problems
 
 
 def _rules(seed: int = 1) -> list[Rule]:

@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from api.settings import Settings
-from catalog.catalogue_files import read_rows, write_rows
-from catalog.catalogue_io import export_catalogue, find_curator, import_catalogue
-from catalog.db import Database
+from catalog.core.db import Database
+from catalog.core.principal import SYSTEM
+from catalog.core.transactions import write
+from catalog.demo.seed import seed_demo
+from catalog.io.catalogue import export_catalogue, find_curator, import_catalogue
+from catalog.io.files import read_rows, write_rows
 from catalog.models import AuditEvent, Organisation, OutboxEvent
-from catalog.principal import SYSTEM
-from catalog.seed import seed_demo
-from catalog.transactions import write
 from tests.databases import PostgresTemplates, SqliteTemplates
 from tests.graphql import gql
 from tests.test_cli import market

@@ -4,8 +4,8 @@ from typing import Any
 
 import httpx
 
-from catalog.db import Database
-from catalog.seed import seed_demo
+from catalog.core.db import Database
+from catalog.demo.seed import seed_demo
 from tests.graphql import error_codes, gql
 from tests.sqlcount import count_statements
 

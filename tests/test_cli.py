@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from catalog.db import Database
+from catalog.core.db import Database
+from catalog.demo.seed import seed_demo
 from catalog.models import AuditEvent
-from catalog.seed import seed_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 

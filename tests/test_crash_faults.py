@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 
 from auth.clients import create_client
-from catalog.db import Database
-from catalog.seed import seed_demo
+from catalog.core.db import Database
+from catalog.demo.seed import seed_demo
 from tests.databases import PostgresTemplates
 from tests.processes import ApiProcess, start_api
 from tests.tokens import bearer

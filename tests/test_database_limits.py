@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from catalog.db import Database
+from catalog.core.db import Database
 from tests.databases import PostgresTemplates
 
 

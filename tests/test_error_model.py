@@ -11,8 +11,8 @@ import pytest
 
 from api.app import create_app
 from api.settings import Settings
-from catalog import products as product_domain
-from catalog.db import Database
+from catalog.core.db import Database
+from catalog.products import listing as product_domain
 from tests.tokens import bearer
 
 TokenFor = Callable[..., Awaitable[str]]

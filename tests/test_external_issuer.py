@@ -21,7 +21,7 @@ from starlette.routing import Route
 from api.app import create_app
 from api.settings import Settings
 from auth.config import ExternalIssuer
-from catalog.db import Database
+from catalog.core.db import Database
 from tests.forge import hmac_signed
 from tests.live import serve
 from tests.tokens import bearer

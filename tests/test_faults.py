@@ -15,8 +15,8 @@ from sqlalchemy.engine import make_url
 from api.app import create_app
 from api.migrate import migrate
 from auth.clients import create_client
-from catalog.db import Database
-from catalog.seed import seed_demo
+from catalog.core.db import Database
+from catalog.demo.seed import seed_demo
 from tests.databases import PostgresTemplates
 from tests.private_postgres import PrivatePostgres, postgres_bin
 from tests.processes import ApiProcess, start_api

@@ -4,13 +4,13 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from catalog.audit import GENESIS_HASH, verify_chain
-from catalog.db import Database
-from catalog.enums import OrgKind, VettingStatus
+from catalog.core.audit import GENESIS_HASH, verify_chain
+from catalog.core.db import Database
+from catalog.core.enums import OrgKind, VettingStatus
+from catalog.core.principal import SYSTEM
+from catalog.core.transactions import write
+from catalog.demo.seed import seed_demo
 from catalog.models import AuditEvent, Organisation, OutboxEvent, Product, Release
-from catalog.principal import SYSTEM
-from catalog.seed import seed_demo
-from catalog.transactions import write
 
 
 async def _count(db: Database, model: type) -> int:

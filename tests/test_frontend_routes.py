@@ -9,7 +9,7 @@ import httpx
 
 from api.app import create_app
 from api.settings import Settings
-from catalog.db import Database
+from catalog.core.db import Database
 from tests.graphql import gql
 
 STATUSES = """query($filter: ProductFilter) {

@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from api.settings import Settings
-from catalog import products as product_domain
-from catalog.db import Database
+from catalog.core.db import Database
+from catalog.products import listing as product_domain
 from tests.rowcount import written_rows
 from tests.tokens import bearer
 

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from catalog.db import Database
-from catalog.enums import ProductStatus
+from catalog.core.db import Database
+from catalog.core.enums import ProductStatus
 from schema.relay import to_global_id
 from tests.rowcount import written_rows
 from tests.search_support import add_product

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.migrate import alembic_config, downgrade, migrate
-from catalog.db import normalise_url
+from catalog.core.db import normalise_url
 from tests.databases import PostgresTemplates, SqliteTemplates
 
 

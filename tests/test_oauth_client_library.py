@@ -9,7 +9,7 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client
 from api.app import create_app
 from api.settings import Settings
 from auth.clients import create_client
-from catalog.db import Database
+from catalog.core.db import Database
 from tests.live import serve
 
 ME = {"query": "{ me { scopes organisation { slug kind } } }"}

@@ -10,11 +10,11 @@ from sqlalchemy import update
 from api.app import create_app
 from api.settings import Settings
 from auth.clients import CreatedClient, create_client
-from catalog.db import Database
-from catalog.errors import DomainError
+from catalog.core.db import Database
+from catalog.core.errors import DomainError
+from catalog.core.principal import SYSTEM
+from catalog.core.transactions import write
 from catalog.models import OAuthClient
-from catalog.principal import SYSTEM
-from catalog.transactions import write
 from tests.forge import claims_of, header_of
 from tests.tokens import bearer
 

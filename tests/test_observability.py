@@ -13,7 +13,7 @@ from api.app import create_app
 from api.logs import JsonFormatter
 from api.settings import Settings
 from auth.clients import create_client
-from catalog.db import Database
+from catalog.core.db import Database
 from notify.webhooks import fan_out
 from tests.graphql import gql
 

@@ -11,8 +11,8 @@ from starlette.requests import Request
 
 from api.settings import Settings
 from auth.service import build_authenticator
-from catalog.db import Database
-from catalog.principal import Principal
+from catalog.core.db import Database
+from catalog.core.principal import Principal
 from schema.permissions import require
 
 TokenFor = Callable[..., Awaitable[str]]

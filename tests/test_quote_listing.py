@@ -4,8 +4,8 @@ from typing import Any
 
 import httpx
 
-from catalog import quotes
-from catalog.db import Database
+from catalog.core.db import Database
+from catalog.quotes import requests as quotes
 from tests.graphql import gql
 from tests.quote_helpers import principal_of, product_for, quote_input
 from tests.sqlcount import count_statements

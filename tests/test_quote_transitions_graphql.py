@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 
-from catalog.db import Database
-from catalog.enums import QuoteStatus
-from catalog.transitions import QUOTE_TRANSITIONS, QuoteAction
+from catalog.core.db import Database
+from catalog.core.enums import QuoteStatus
+from catalog.licensing.transitions import QUOTE_TRANSITIONS, QuoteAction
 from tests.graphql import gql
 from tests.quote_graphql import (
     ACCEPT,

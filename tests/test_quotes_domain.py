@@ -9,13 +9,17 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
-from catalog import licensing_cases, quote_workflow, quotes, routing_rules
-from catalog.db import Database
-from catalog.enums import CaseDecisionKind, CaseStatus, QuoteStatus, TechTransfer
-from catalog.errors import Codes, DomainError
+from catalog.core.db import Database
+from catalog.core.enums import CaseDecisionKind, CaseStatus, QuoteStatus, TechTransfer
+from catalog.core.errors import Codes, DomainError
+from catalog.licensing import cases as licensing_cases
+from catalog.licensing import rules as routing_rules
+from catalog.licensing.sla import resume_due_date
 from catalog.models import AuditEvent, LicensingCase, OutboxEvent, QuoteRequest, RuleSetVersion
 from catalog.models.base import utcnow
-from catalog.sla import resume_due_date
+from catalog.quotes import listing as quote_listing
+from catalog.quotes import requests as quotes
+from catalog.quotes import workflow as quote_workflow
 from tests.quote_helpers import (
     counts,
     hidden_product_for,
@@ -302,7 +306,9 @@ async def test_who_sees_which_quote(seeded: Database) -> None:
     for slug in expected:
         principal = await principal_of(db, slug)
         async with db.read() as session:
-            seen[slug] = quote.id in await quotes.quotes_by_ids(session, principal, [quote.id])
+            seen[slug] = quote.id in await quote_listing.quotes_by_ids(
+                session, principal, [quote.id]
+            )
     assert seen == expected
 
 

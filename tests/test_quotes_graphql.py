@@ -6,8 +6,8 @@ from typing import Any
 import httpx
 
 import schema
-from catalog.db import Database
-from catalog.enums import TechTransfer
+from catalog.core.db import Database
+from catalog.core.enums import TechTransfer
 from tests.graphql import error_codes, gql
 from tests.quote_graphql import (
     ACCEPT,

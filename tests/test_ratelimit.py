@@ -15,7 +15,7 @@ from api.ratelimit import query_cost as cost_of
 from api.settings import Settings
 from auth.clients import create_client
 from auth.transport import TransportPolicy
-from catalog.db import Database
+from catalog.core.db import Database
 from schema import build_schema
 from tests.tokens import bearer, issue_token
 

@@ -9,7 +9,7 @@ from gql import Client, GraphQLRequest
 from gql.transport.httpx import HTTPXAsyncTransport
 from sqlalchemy import func, select
 
-from catalog.db import Database
+from catalog.core.db import Database
 from catalog.models import Product
 from tests.node import run_node_script
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog.demo_data import DEMO_ROUTING_RULES
-from catalog.licensing import (
+from catalog.demo.data import DEMO_ROUTING_RULES
+from catalog.licensing.routing import (
     FLAG_RE_EXPORT,
     FLAG_TECH_TRANSFER,
     GATE_EMBARGO,

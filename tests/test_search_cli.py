@@ -7,9 +7,9 @@ import subprocess
 import sys
 import uuid
 
-from catalog.db import Database
-from catalog.outbox import cursor_position, last_event_id
-from catalog.seed import seed_demo
+from catalog.core.db import Database
+from catalog.core.outbox import cursor_position, last_event_id
+from catalog.demo.seed import seed_demo
 from search.indexer import CONSUMER
 from search.meili_server import MeiliServer
 from tests.test_cli import ROOT, market

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from catalog.db import Database
-from catalog.enums import ProductCategory, ProductStatus
-from catalog.errors import DomainError
-from catalog.product_filters import ProductFilter
-from catalog.seed import seed_demo
+from catalog.core.db import Database
+from catalog.core.enums import ProductCategory, ProductStatus
+from catalog.core.errors import DomainError
+from catalog.demo.seed import seed_demo
+from catalog.products.filters import ProductFilter
 from search.backend import SearchBackend, SearchQuery, SearchResult
 from search.indexer import index_pending, rebuild
 from search.meili import MeiliSearch

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from auth.clients import create_client
-from catalog.db import Database
-from catalog.seed import seed_demo
+from catalog.core.db import Database
+from catalog.demo.seed import seed_demo
 from search.factory import build_backend
 from search.meili_server import MeiliServer, binary_path
 from tests.databases import PostgresTemplates

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.db import Database
+from catalog.core.db import Database
+from catalog.core.outbox import cursor_position, drain, last_event_id
+from catalog.demo.seed import seed_demo
 from catalog.models import OutboxEvent
-from catalog.outbox import cursor_position, drain, last_event_id
-from catalog.seed import seed_demo
 from search.backend import SearchQuery
 from search.indexer import CONSUMER, index_pending, rebuild, run_worker
 from search.meili import MeiliSearch

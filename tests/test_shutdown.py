@@ -14,8 +14,8 @@ import time
 import httpx
 
 from auth.clients import create_client
-from catalog.db import Database
-from catalog.seed import seed_demo
+from catalog.core.db import Database
+from catalog.demo.seed import seed_demo
 from tests.live import free_port
 from tests.test_cli import ROOT
 

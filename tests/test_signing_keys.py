@@ -10,11 +10,11 @@ from api.app import create_app
 from api.settings import Settings
 from auth.config import MAX_TOKEN_LIFETIME_SECONDS
 from auth.keys import prune_keys, rotate_keys
-from catalog.db import Database
+from catalog.core.db import Database
+from catalog.core.principal import SYSTEM
+from catalog.core.transactions import write
 from catalog.models import SigningKey
 from catalog.models.base import utcnow
-from catalog.principal import SYSTEM
-from catalog.transactions import write
 from tests.forge import claims_of, header_of
 from tests.tokens import bearer, issue_token
 

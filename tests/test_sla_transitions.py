@@ -6,10 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog.enums import CaseStatus, QuoteStatus
-from catalog.errors import Codes, DomainError
-from catalog.sla import add_working_days, is_overdue, resume_due_date, working_days_between
-from catalog.transitions import (
+from catalog.core.enums import CaseStatus, QuoteStatus
+from catalog.core.errors import Codes, DomainError
+from catalog.licensing.sla import (
+    add_working_days,
+    is_overdue,
+    resume_due_date,
+    working_days_between,
+)
+from catalog.licensing.transitions import (
     CASE_FINAL,
     CASE_TRANSITIONS,
     QUOTE_FINAL,

@@ -11,8 +11,8 @@ import pytest
 
 from api.topology import ensure_database, plan
 from auth.clients import create_client
-from catalog.db import Database
-from catalog.seed import seed_demo
+from catalog.core.db import Database
+from catalog.demo.seed import seed_demo
 from tests.databases import PostgresTemplates
 from tests.processes import running_api, start_api
 from tests.tokens import bearer

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.settings import Settings
-from catalog.db import Database
-from catalog.enums import (
+from catalog.core.db import Database
+from catalog.core.enums import (
     SCOPES_BY_KIND,
     OrgKind,
     ProductCategory,
@@ -23,10 +23,10 @@ from catalog.enums import (
     TechTransfer,
     VettingStatus,
 )
+from catalog.core.principal import SYSTEM, Principal
+from catalog.core.transactions import write
 from catalog.models import Organisation, Product, Release
 from catalog.models.base import utcnow
-from catalog.principal import SYSTEM, Principal
-from catalog.transactions import write
 from schema import schema
 from schema.context import Context
 from schema.relay import to_global_id

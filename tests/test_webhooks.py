@@ -17,9 +17,11 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
-from catalog import webhooks
-from catalog.db import Database
-from catalog.enums import VettingStatus
+from catalog import access
+from catalog.core.db import Database
+from catalog.core.enums import VettingStatus
+from catalog.core.principal import Principal
+from catalog.demo.seed import seed_demo
 from catalog.models import (
     AuditEvent,
     DeliveryStatus,
@@ -28,12 +30,11 @@ from catalog.models import (
     WebhookDelivery,
 )
 from catalog.models.base import utcnow
-from catalog.organisations import set_partner_vetting
-from catalog.principal import Principal
-from catalog.products import ProductDraft, update_product
-from catalog.quotes import QuoteInput, request_quote
-from catalog.seed import seed_demo
+from catalog.organisations.directory import set_partner_vetting
+from catalog.products.lifecycle import ProductDraft, update_product
+from catalog.quotes.requests import QuoteInput, request_quote
 from catalog.visibility import visible_products
+from catalog.webhooks import endpoints as webhooks
 from notify.webhooks import fan_out, http_client, send_due
 from tests.graphql import gql
 from tests.live import serve
@@ -56,7 +57,7 @@ async def principal(db: Database, slug: str) -> Principal:
     async with db.read() as session:
         org = await session.scalar(select(Organisation).where(Organisation.slug == slug))
     assert org is not None
-    return webhooks.receiver(org)
+    return access.receiver(org)
 
 
 async def deliveries(db: Database) -> list[WebhookDelivery]:

@@ -3,7 +3,7 @@
 import httpx
 
 from auth.clients import create_client
-from catalog.db import Database
+from catalog.core.db import Database
 
 
 def bearer(token: str) -> dict[str, str]:

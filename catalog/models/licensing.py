@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from catalog.enums import CaseDecisionKind, CaseStatus
+from catalog.core.enums import CaseDecisionKind, CaseStatus
 from catalog.models.base import JSONType, created_field, enum_type, fk, id_field, timestamp_field
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from catalog.enums import OrgKind, VettingStatus
+from catalog.core.enums import OrgKind, VettingStatus
 from catalog.models.base import created_field, enum_type, id_field
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from catalog.enums import ProductCategory, ProductStatus, TechTransfer
+from catalog.core.enums import ProductCategory, ProductStatus, TechTransfer
 from catalog.models.base import (
     JSONType,
     created_field,

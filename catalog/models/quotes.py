@@ -7,7 +7,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from catalog.enums import QuoteStatus
+from catalog.core.enums import QuoteStatus
 from catalog.models.base import created_field, enum_type, fk, id_field
 
 

@@ -1,0 +1,180 @@
+"""The hash-chained audit log: appending under a lock and verifying the chain."""
+
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.core.enums import OrgKind
+from catalog.core.errors import Codes, DomainError
+from catalog.core.principal import Principal
+from catalog.models import AuditEvent
+
+GENESIS_HASH = "0" * 64
+# Any constant; all writers on PostgreSQL serialise their audit appends on this advisory lock.
+AUDIT_CHAIN_LOCK_KEY = 0x6D61726B6574
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def event_hash(
+    *,
+    prev_hash: str,
+    occurred_at: datetime,
+    actor: str,
+    actor_org_id: str | None,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    data: dict[str, Any],
+) -> str:
+    body = canonical_json(
+        {
+            "prev": prev_hash,
+            "at": occurred_at.isoformat(timespec="microseconds"),
+            "actor": actor,
+            "actor_org": actor_org_id,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "data": data,
+        }
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def hash_of(event: AuditEvent) -> str:
+    return event_hash(
+        prev_hash=event.prev_hash,
+        occurred_at=event.occurred_at,
+        actor=event.actor,
+        actor_org_id=str(event.actor_org_id) if event.actor_org_id else None,
+        action=event.action,
+        entity_type=event.entity_type,
+        entity_id=event.entity_id,
+        data=event.data,
+    )
+
+
+async def lock_chain(session: AsyncSession) -> None:
+    """Serialise appends so that two transactions never chain onto the same predecessor.
+    SQLite writers already hold the database lock (BEGIN IMMEDIATE)."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK_KEY}
+        )
+
+
+async def last_hash(session: AsyncSession) -> str:
+    result = await session.execute(
+        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)  # type: ignore[union-attr]
+    )
+    return result.scalar_one_or_none() or GENESIS_HASH
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    length: int
+    broken_at: int | None
+    reason: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_at is None
+
+
+async def iter_events(session: AsyncSession, batch: int = 1000) -> AsyncIterator[AuditEvent]:
+    after = 0
+    while True:
+        rows = (
+            (
+                await session.execute(
+                    select(AuditEvent)
+                    .where(AuditEvent.id > after)
+                    .order_by(AuditEvent.id)
+                    .limit(batch)  # type: ignore[arg-type,operator]
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if not rows:
+            return
+        for row in rows:
+            yield row
+        after = rows[-1].id or after
+
+
+async def verify_chain(session: AsyncSession) -> ChainReport:
+    """Recompute every hash in order; report the chain's length and the first event whose hash
+    or link is wrong."""
+    expected_prev = GENESIS_HASH
+    length = 0
+    broken: tuple[int | None, str] | None = None
+    async for event in iter_events(session):
+        length += 1
+        if broken is None and event.prev_hash != expected_prev:
+            broken = (event.id, "its link to the previous event is broken")
+        elif broken is None and hash_of(event) != event.hash:
+            broken = (event.id, "its content does not match its hash")
+        expected_prev = event.hash
+    if broken is None:
+        return ChainReport(length, None, None)
+    return ChainReport(length, broken[0], broken[1])
+
+
+# ---------------------------------------------------------------- reading one entity's history
+
+# API type names (global IDs) → the entity type the log records.
+ENTITY_TYPES = {
+    "Product": "Product",
+    "Manufacturer": "Organisation",
+    "Partner": "Organisation",
+    "QuoteRequest": "QuoteRequest",
+    "LicensingCase": "LicensingCase",
+    "RoutingRule": "RoutingRule",
+    "Webhook": "WebhookEndpoint",
+}
+AUDIT_READERS = frozenset({OrgKind.CURATOR, OrgKind.LICENSING})
+
+
+def _entity_filter(entity_type: str, entity_id: str) -> ColumnElement[bool]:
+    return and_(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)  # type: ignore[arg-type]
+
+
+async def entity_history(
+    session: AsyncSession,
+    principal: Principal,
+    entity_type: str,
+    entity_id: str,
+    *,
+    first: int,
+    after: int | None,
+) -> tuple[list[AuditEvent], bool]:
+    """The entity's events, oldest first, after the event `after`; and whether more follow.
+    Curators and licensing officers read the log; nobody else does."""
+    if principal.kind not in AUDIT_READERS:
+        raise DomainError.one(
+            "only curators and licensing officers read the audit log", Codes.FORBIDDEN
+        )
+    statement = select(AuditEvent).where(_entity_filter(entity_type, entity_id))
+    if after is not None:
+        statement = statement.where(AuditEvent.id > after)  # type: ignore[operator]
+    rows = list(
+        await session.scalars(statement.order_by(AuditEvent.id).limit(first + 1))  # type: ignore[arg-type]
+    )
+    return rows[:first], len(rows) > first
+
+
+async def count_entity_history(session: AsyncSession, entity_type: str, entity_id: str) -> int:
+    statement = (
+        select(func.count()).select_from(AuditEvent).where(_entity_filter(entity_type, entity_id))
+    )
+    return int(await session.scalar(statement) or 0)

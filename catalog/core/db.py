@@ -1,0 +1,160 @@
+"""Async engines and sessions for SQLite (embedded default) and PostgreSQL (production)."""
+
+import errno
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL refusing service for now: starting up, shutting down, crashed, out of connections.
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+STATEMENT_TIMEOUT_SQLSTATE = "57014"
+NETWORK_ERRNOS = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ETIMEDOUT})
+
+
+def normalise_url(url: str) -> URL:
+    """Accept the URLs operators write (postgresql://, sqlite:///) and pick the async drivers."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    elif parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    return parsed
+
+
+def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
+    """WAL and foreign keys on every connection; writers take the lock when they begin, so two
+    writers never deadlock upgrading a read lock."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """Owns the engines. On SQLite writes use their own one-connection engine so that writers
+    queue in-process instead of contending for the file lock."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        statement_timeout_ms: int = 15_000,
+        connect_timeout_s: float = 5.0,
+    ) -> None:
+        self.url = normalise_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self.engine = create_async_engine(self.url, echo=echo, pool_size=pool_size)
+            _configure_sqlite(self.engine, immediate=False)
+            self.write_engine = create_async_engine(
+                self.url, echo=echo, pool_size=1, max_overflow=0
+            )
+            _configure_sqlite(self.write_engine, immediate=True)
+        else:
+            # Fail fast when PostgreSQL is away, and never let one statement run unbounded.
+            self.engine = create_async_engine(
+                self.url,
+                echo=echo,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
+                pool_timeout=connect_timeout_s,
+                connect_args={
+                    "timeout": connect_timeout_s,
+                    "server_settings": {"statement_timeout": str(statement_timeout_ms)},
+                },
+            )
+            self.write_engine = self.engine
+        self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.url.get_backend_name()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading; it never commits."""
+        async with self._read_sessions() as session:
+            yield session
+
+    def write_session(self) -> AsyncSession:
+        """A raw session for the transaction helper; use `catalog.core.transactions.write`
+        instead."""
+        return self._write_sessions()
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.write_engine is not self.engine:
+            await self.write_engine.dispose()
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error and what it wraps (SQLAlchemy's `orig`, explicit and implicit causes)."""
+    seen: list[BaseException] = []
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or any(current is s for s in seen) or len(seen) > 20:
+            continue
+        seen.append(current)
+        pending += [getattr(current, "orig", None), current.__cause__, current.__context__]
+    return seen
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database cannot be reached right now (refused or timed-out
+    connections, a pool that cannot hand out a connection in time, a server shutting down or
+    restarting) rather than anything about the request."""
+    for cause in _causes(error):
+        if isinstance(cause, sa_exc.TimeoutError):  # the pool had no connection in time
+            return True
+        if isinstance(cause, sa_exc.DBAPIError) and cause.connection_invalidated:
+            return True
+        if isinstance(cause, ConnectionError | TimeoutError | socket.gaierror):
+            return True
+        if isinstance(cause, OSError) and cause.errno in NETWORK_ERRNOS:
+            return True
+        if getattr(cause, "sqlstate", None) in UNAVAILABLE_SQLSTATES:
+            return True
+        if str(getattr(cause, "sqlstate", "") or "").startswith("08"):  # connection exception
+            return True
+        if type(cause).__module__.startswith("asyncpg") and "connection is closed" in str(cause):
+            return True
+    return False
+
+
+def is_statement_timeout(error: BaseException) -> bool:
+    """Whether `error` is the server cancelling a statement that ran past its timeout."""
+    return any(
+        getattr(cause, "sqlstate", None) == STATEMENT_TIMEOUT_SQLSTATE for cause in _causes(error)
+    )

@@ -1,0 +1,121 @@
+"""Outbox consumers: each one processes `outbox_event` rows in id order, exactly as far as its
+`outbox_cursor` says, and handlers are idempotent (a batch may be seen again after a crash).
+
+Outbox ids grow in commit order (writers append them under the audit lock), so "every event
+after my cursor" never skips an event that commits later with a smaller id.
+
+The cursor is consumer bookkeeping, not a business change: it is advanced in its own
+transaction (with the handler's own bookkeeping, if any) and records no audit event.
+"""
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.core.db import Database
+from catalog.models import OutboxCursor, OutboxEvent
+from catalog.models.base import utcnow
+
+Handler = Callable[[AsyncSession, Sequence[OutboxEvent]], Awaitable[None]]
+"""Receives a batch and the consumer's transaction. External effects (an index update) happen
+first; the transaction is opened by the first statement the handler or `drain` runs."""
+
+
+async def cursor_position(db: Database, consumer: str) -> int:
+    async with db.read() as session:
+        position = await session.scalar(
+            sa.select(OutboxCursor.last_event_id).where(OutboxCursor.consumer == consumer)  # type: ignore[arg-type]
+        )
+    return int(position or 0)
+
+
+async def pending_entity_ids(db: Database, consumer: str, entity_type: str) -> set[str]:
+    """Entities with events the consumer has not processed yet (its view of them may lag)."""
+    after = await cursor_position(db, consumer)
+    async with db.read() as session:
+        rows = await session.execute(
+            sa.select(OutboxEvent.entity_id)
+            .where(OutboxEvent.id > after, OutboxEvent.entity_type == entity_type)  # type: ignore[arg-type,operator]
+            .distinct()
+        )
+        return {row[0] for row in rows}
+
+
+async def last_event_id(db: Database) -> int:
+    async with db.read() as session:
+        return int(await session.scalar(sa.select(sa.func.max(OutboxEvent.id))) or 0)
+
+
+async def advance_to(db: Database, consumer: str, event_id: int) -> None:
+    """Move the cursor forward to `event_id` (never back), e.g. after a full rebuild."""
+    async with db.write_session() as session, session.begin():
+        await _advance(session, db.dialect, consumer, event_id)
+
+
+async def _ensure_cursor(session: AsyncSession, dialect: str, consumer: str) -> None:
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    await session.execute(
+        insert(OutboxCursor)
+        .values(consumer=consumer, last_event_id=0, updated_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["consumer"])
+    )
+
+
+async def _advance(session: AsyncSession, dialect: str, consumer: str, event_id: int) -> None:
+    await _ensure_cursor(session, dialect, consumer)
+    # Never move backwards: a concurrent drainer may already be further along.
+    await session.execute(
+        sa.update(OutboxCursor)
+        .where(
+            OutboxCursor.consumer == consumer,  # type: ignore[arg-type]
+            OutboxCursor.last_event_id < event_id,  # type: ignore[arg-type,operator]
+        )
+        .values(last_event_id=event_id, updated_at=utcnow())
+    )
+
+
+async def drain(db: Database, consumer: str, handler: Handler, batch: int = 100) -> int:
+    """Hand the next batch after the consumer's cursor to `handler`, then advance the cursor.
+    Returns how many events were handled (0: nothing pending). If the handler raises, the
+    cursor stays where it was and the batch is offered again next time."""
+    start = await cursor_position(db, consumer)
+    async with db.read() as session:
+        events = list(
+            (
+                await session.execute(
+                    sa.select(OutboxEvent)
+                    .where(OutboxEvent.id > start)  # type: ignore[arg-type,operator]
+                    .order_by(OutboxEvent.id)  # type: ignore[arg-type]
+                    .limit(batch)
+                )
+            ).scalars()
+        )
+    if not events:
+        return 0
+    async with db.write_session() as session, session.begin():
+        await handler(session, events)
+        assert events[-1].id is not None
+        await _advance(session, db.dialect, consumer, events[-1].id)
+    return len(events)
+
+
+async def backlog(db: Database, consumers: Iterable[str] = ()) -> dict[str, int]:
+    """Events each consumer has not processed yet: every consumer with a cursor, plus those
+    named (which count the whole outbox until they first run)."""
+    async with db.read() as session:
+        cursors = await session.execute(
+            sa.select(OutboxCursor.consumer, OutboxCursor.last_event_id)  # type: ignore[call-overload]
+        )
+        positions: dict[str, int] = {name: int(position) for name, position in cursors}
+        for name in consumers:
+            positions.setdefault(name, 0)
+        result: dict[str, int] = {}
+        for name, position in positions.items():
+            count = await session.scalar(
+                sa.select(sa.func.count()).where(OutboxEvent.id > position)  # type: ignore[operator]
+            )
+            result[name] = int(count or 0)
+    return result

@@ -1,0 +1,85 @@
+"""Keyset (seek) pagination: opaque cursors holding the sort key of the last row seen."""
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from catalog.core.errors import Codes, DomainError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class SortColumn:
+    column: InstrumentedAttribute[Any]
+    descending: bool
+    kind: str  # "str" | "int" | "datetime" | "uuid": how the value travels in a cursor
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next: bool
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    return value
+
+
+def _decode_value(raw: Any, kind: str) -> Any:
+    if kind == "datetime":
+        return datetime.fromisoformat(raw)
+    if kind == "uuid":
+        return uuid.UUID(hex=raw)
+    if kind == "int":
+        if not isinstance(raw, int):
+            raise ValueError("not an int")
+        return raw
+    if not isinstance(raw, str):
+        raise ValueError("not a string")
+    return raw
+
+
+def encode_cursor(order: str, row: Any, columns: list[SortColumn]) -> str:
+    values = [_encode_value(getattr(row, c.column.key)) for c in columns]
+    raw = json.dumps({"o": order, "k": values}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, order: str, columns: list[SortColumn]) -> list[Any]:
+    """The sort key inside a cursor; a cursor from another ordering or a forged one is refused."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if data["o"] != order or len(data["k"]) != len(columns):
+            raise ValueError("cursor belongs to another ordering")
+        return [_decode_value(v, c.kind) for v, c in zip(data["k"], columns, strict=True)]
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+        raise DomainError.one("invalid cursor", Codes.INVALID, "after") from error
+
+
+def after_clause(columns: list[SortColumn], values: list[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `values` in the order given by `columns` (mixed directions)."""
+    alternatives = []
+    for index, column in enumerate(columns):
+        equal_prefix = [c.column == v for c, v in zip(columns[:index], values[:index], strict=True)]
+        value = values[index]
+        beyond = column.column < value if column.descending else column.column > value
+        alternatives.append(and_(*equal_prefix, beyond))
+    return or_(*alternatives)
+
+
+def order_by(columns: list[SortColumn]) -> list[Any]:
+    return [c.column.desc() if c.descending else c.column.asc() for c in columns]

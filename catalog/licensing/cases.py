@@ -1,0 +1,286 @@
+"""Licensing officers' work on cases: list the queues, assign, decide.
+
+Four-eyes: a case that needs N approvals is approved by the N-th approval from a distinct
+officer (the token subject). Approvals given before an information request do not count
+afterwards: the answer may change the picture, so the approvals start again.
+A refusal's reason is shown to the partner; an approval's reason and every internal note are
+for officers only.
+"""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.core.db import Database
+from catalog.core.enums import CaseDecisionKind, CaseStatus, OrgKind, QuoteStatus
+from catalog.core.errors import Codes, DomainError, not_found
+from catalog.core.pagination import (
+    Page,
+    SortColumn,
+    after_clause,
+    decode_cursor,
+    encode_cursor,
+    order_by,
+)
+from catalog.core.principal import Principal
+from catalog.core.transactions import WriteTransaction, write
+from catalog.core.validation import check_length, collect
+from catalog.licensing.transitions import (
+    CaseAction,
+    QuoteAction,
+    next_case_status,
+    next_quote_status,
+)
+from catalog.models import CaseDecision, LicensingCase, QuoteRequest
+from catalog.models.base import utcnow
+
+FOUR_EYES = "FOUR_EYES"
+CASE_ORDER = "case-oldest"
+CASE_COLUMNS = [
+    SortColumn(LicensingCase.created_at, False, "datetime"),  # type: ignore[arg-type]
+    SortColumn(LicensingCase.id, False, "uuid"),  # type: ignore[arg-type]
+]
+
+
+def _require_officer(principal: Principal) -> None:
+    if principal.kind is not OrgKind.LICENSING:
+        raise DomainError.one("only licensing officers work cases", Codes.FORBIDDEN)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _filtered(queue: str | None, status: CaseStatus | None) -> Select[Any]:
+    statement = select(LicensingCase)
+    if queue is not None:
+        statement = statement.where(LicensingCase.queue == queue)
+    if status is not None:
+        statement = statement.where(LicensingCase.status == status)
+    return statement
+
+
+async def count_cases(
+    session: AsyncSession, principal: Principal, queue: str | None, status: CaseStatus | None
+) -> int:
+    _require_officer(principal)
+    subquery = _filtered(queue, status).subquery()
+    return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+
+async def list_cases(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    queue: str | None,
+    status: CaseStatus | None,
+    first: int,
+    after: str | None,
+) -> Page[LicensingCase]:
+    """Oldest first, so a queue is worked in the order quotes arrived."""
+    _require_officer(principal)
+    statement = _filtered(queue, status)
+    if after:
+        values = decode_cursor(after, CASE_ORDER, CASE_COLUMNS)
+        statement = statement.where(after_clause(CASE_COLUMNS, values))
+    statement = statement.order_by(*order_by(CASE_COLUMNS)).limit(first + 1)
+    rows = list((await session.scalars(statement)).all())
+    items = rows[:first]
+    return Page(
+        items=items,
+        cursors=[encode_cursor(CASE_ORDER, row, CASE_COLUMNS) for row in items],
+        has_next=len(rows) > first,
+    )
+
+
+async def get_case(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID
+) -> LicensingCase | None:
+    if principal.kind is not OrgKind.LICENSING:
+        return None
+    return await session.get(LicensingCase, case_id)
+
+
+async def cases_for_quotes(
+    session: AsyncSession, quote_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, LicensingCase]:
+    """The cases of quotes the caller was already allowed to see."""
+    rows = await session.scalars(
+        select(LicensingCase).where(LicensingCase.quote_request_id.in_(quote_ids))  # type: ignore[attr-defined]
+    )
+    return {row.quote_request_id: row for row in rows}
+
+
+async def decisions_for_cases(
+    session: AsyncSession, case_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[CaseDecision]]:
+    rows = await session.scalars(
+        select(CaseDecision)
+        .where(CaseDecision.case_id.in_(case_ids))  # type: ignore[attr-defined]
+        .order_by(CaseDecision.created_at, CaseDecision.id)
+    )
+    grouped: dict[uuid.UUID, list[CaseDecision]] = {}
+    for row in rows:
+        grouped.setdefault(row.case_id, []).append(row)
+    return grouped
+
+
+# ---------------------------------------------------------------- writing
+
+
+async def _case_and_quote(
+    tx: WriteTransaction, case_id: uuid.UUID
+) -> tuple[LicensingCase, QuoteRequest]:
+    """Both rows, locked in the order every quote step uses (quote, then case), so an officer's
+    decision and a partner's withdrawal at the same moment queue instead of deadlocking."""
+    quote_id = await tx.session.scalar(
+        select(LicensingCase.quote_request_id).where(LicensingCase.id == case_id)
+    )
+    if quote_id is None:
+        raise not_found("licensing case", "caseId")
+    quote = await tx.session.scalar(
+        select(QuoteRequest).where(QuoteRequest.id == quote_id).with_for_update()
+    )
+    case = await tx.session.scalar(
+        select(LicensingCase).where(LicensingCase.id == case_id).with_for_update()
+    )
+    assert quote is not None and case is not None  # foreign key; cases are never deleted
+    return case, quote
+
+
+async def assign_case(
+    db: Database, principal: Principal, case_id: uuid.UUID, assignee: str | None
+) -> LicensingCase:
+    _require_officer(principal)
+    officer = (assignee or principal.subject).strip()
+    problems = collect(check_length("assignee", officer, 1, 200))
+    if problems:
+        raise DomainError(problems)
+    async with write(db, principal) as tx:
+        case, _ = await _case_and_quote(tx, case_id)
+        case.status = next_case_status(case.status, CaseAction.ASSIGN)
+        previous = case.assigned_to
+        case.assigned_to = officer
+        case.updated_at = utcnow()
+        tx.audit(
+            "licensing_case.assigned",
+            "LicensingCase",
+            case.id,
+            {"from": previous, "to": officer},
+        )
+        tx.emit("licensing_case.changed", "LicensingCase", case.id)
+    return case
+
+
+async def _approvers_since_info_request(tx: WriteTransaction, case_id: uuid.UUID) -> set[str]:
+    rows = await tx.session.scalars(
+        select(CaseDecision)
+        .where(CaseDecision.case_id == case_id)
+        .order_by(CaseDecision.created_at, CaseDecision.id)
+    )
+    approvers: set[str] = set()
+    for row in rows:
+        if row.decision is CaseDecisionKind.REQUEST_INFO:
+            approvers.clear()
+        elif row.decision is CaseDecisionKind.APPROVE:
+            approvers.add(row.officer)
+    return approvers
+
+
+async def _actions(
+    tx: WriteTransaction, principal: Principal, case: LicensingCase, decision: CaseDecisionKind
+) -> tuple[CaseAction, QuoteAction | None, int]:
+    """What the decision does to the case and the quote, and the approvals counted so far."""
+    if decision is CaseDecisionKind.REFUSE:
+        return CaseAction.REFUSE, QuoteAction.REFUSE, 0
+    if decision is CaseDecisionKind.REQUEST_INFO:
+        return CaseAction.REQUEST_INFO, QuoteAction.REQUEST_INFO, 0
+    next_case_status(case.status, CaseAction.APPROVE)  # a closed case is not a four-eyes issue
+    approvers = await _approvers_since_info_request(tx, case.id)
+    if principal.subject in approvers:
+        raise DomainError.one(
+            "you already approved this case; another officer must give the next approval",
+            FOUR_EYES,
+            "caseId",
+        )
+    count = len(approvers) + 1
+    if count >= case.approvals_required:
+        return CaseAction.APPROVE, QuoteAction.APPROVE, count
+    return CaseAction.APPROVE_PARTIAL, None, count
+
+
+def _apply(
+    case: LicensingCase,
+    quote: QuoteRequest,
+    decision: CaseDecisionKind,
+    reason: str,
+    quote_status: QuoteStatus | None,
+) -> None:
+    now = utcnow()
+    case.updated_at = now
+    if decision is CaseDecisionKind.REQUEST_INFO:
+        case.sla_paused_since = now
+        quote.info_request = reason
+        quote.info_response = None
+    elif case.status in (CaseStatus.APPROVED, CaseStatus.REFUSED):
+        case.decided_at = now
+        case.sla_paused_since = None
+    if decision is CaseDecisionKind.REFUSE:
+        quote.refusal_reason = reason
+    if quote_status is not None:
+        quote.status = quote_status
+        quote.updated_at = now
+
+
+async def decide_case(
+    db: Database,
+    principal: Principal,
+    case_id: uuid.UUID,
+    decision: CaseDecisionKind,
+    reason: str,
+    internal_note: str | None = None,
+) -> LicensingCase:
+    _require_officer(principal)
+    reason = reason.strip()
+    problems = collect(
+        check_length("reason", reason, 1, 5000),
+        check_length("internalNote", internal_note, 0, 5000),
+    )
+    if problems:
+        raise DomainError(problems)
+    async with write(db, principal) as tx:
+        case, quote = await _case_and_quote(tx, case_id)
+        case_action, quote_action, approvals = await _actions(tx, principal, case, decision)
+        # Both tables are checked before either row changes.
+        new_case_status = next_case_status(case.status, case_action)
+        new_quote_status = next_quote_status(quote.status, quote_action) if quote_action else None
+        previous: dict[str, Any] = {"case": case.status, "quote": quote.status}
+        case.status = new_case_status
+        _apply(case, quote, decision, reason, new_quote_status)
+        tx.session.add(
+            CaseDecision(
+                case_id=case.id,
+                officer=principal.subject,
+                officer_org_id=principal.org_id,
+                decision=decision,
+                reason=reason,
+                internal_note=internal_note,
+            )
+        )
+        tx.audit(
+            "licensing_case.decided",
+            "LicensingCase",
+            case.id,
+            {
+                "decision": decision,
+                "reason": reason,
+                "from": previous,
+                "to": {"case": case.status, "quote": quote.status},
+                "approvals": approvals,
+                "approvals_required": case.approvals_required,
+            },
+        )
+        tx.emit("licensing_case.changed", "LicensingCase", case.id)
+        tx.emit("quote.changed", "QuoteRequest", quote.id)
+    return case

@@ -1,0 +1,77 @@
+"""Organisations: manufacturers listing, partner vetting and suspension."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.core.db import Database
+from catalog.core.enums import OrgKind, VettingStatus
+from catalog.core.errors import Codes, DomainError, not_found
+from catalog.core.principal import Principal
+from catalog.core.transactions import write
+from catalog.core.validation import check_length, collect
+from catalog.models import Country, Organisation
+from catalog.models.base import utcnow
+
+
+async def list_manufacturers(session: AsyncSession, first: int) -> list[Organisation]:
+    rows = await session.scalars(
+        select(Organisation)
+        .where(Organisation.kind == OrgKind.MANUFACTURER)
+        .order_by(Organisation.name, Organisation.id)
+        .limit(first)
+    )
+    return list(rows)
+
+
+async def list_partners(session: AsyncSession, first: int) -> list[Organisation]:
+    rows = await session.scalars(
+        select(Organisation)
+        .where(Organisation.kind == OrgKind.PARTNER)
+        .order_by(Organisation.country, Organisation.name)
+        .limit(first)
+    )
+    return list(rows)
+
+
+async def organisations_by_id(
+    session: AsyncSession, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Organisation]:
+    rows = await session.scalars(select(Organisation).where(Organisation.id.in_(ids)))  # type: ignore[attr-defined]
+    return {row.id: row for row in rows}
+
+
+async def list_countries(session: AsyncSession) -> list[Country]:
+    return list(await session.scalars(select(Country).order_by(Country.code)))
+
+
+async def set_partner_vetting(
+    db: Database,
+    principal: Principal,
+    organisation_id: uuid.UUID,
+    vetting: VettingStatus,
+    reason: str | None = None,
+) -> Organisation:
+    if principal.kind is not OrgKind.CURATOR:
+        raise DomainError.one("only curators vet partners", Codes.FORBIDDEN)
+    problems = collect(check_length("reason", reason, 0, 2000))
+    if problems:
+        raise DomainError(problems)
+    async with write(db, principal) as tx:
+        org = await tx.session.scalar(
+            select(Organisation).where(Organisation.id == organisation_id).with_for_update()
+        )
+        if org is None or org.kind is not OrgKind.PARTNER:
+            raise not_found("partner organisation", "organisationId")
+        previous = org.vetting
+        org.vetting = vetting
+        org.updated_at = utcnow()
+        tx.audit(
+            "partner.vetting_changed",
+            "Organisation",
+            org.id,
+            {"from": previous, "to": vetting, "reason": reason},
+        )
+        tx.emit("organisation.changed", "Organisation", org.id)
+    return org

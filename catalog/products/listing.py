@@ -1,0 +1,120 @@
+"""Products as callers see them: listing, lookup and counts, always through
+`visible_products`."""
+
+import uuid
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.core.pagination import (
+    Page,
+    SortColumn,
+    after_clause,
+    decode_cursor,
+    encode_cursor,
+    order_by,
+)
+from catalog.core.principal import Principal
+from catalog.models import Product
+from catalog.products.filters import ProductFilter, filter_clauses
+from catalog.visibility import visible_products
+
+
+class ProductOrder(StrEnum):
+    NAME = "NAME"
+    NEWEST = "NEWEST"
+    UNITS_AVAILABLE = "UNITS_AVAILABLE"
+
+
+SORT_COLUMNS: dict[ProductOrder, list[SortColumn]] = {
+    ProductOrder.NAME: [
+        SortColumn(Product.name, False, "str"),  # type: ignore[arg-type]
+        SortColumn(Product.id, False, "uuid"),  # type: ignore[arg-type]
+    ],
+    ProductOrder.NEWEST: [
+        SortColumn(Product.created_at, True, "datetime"),  # type: ignore[arg-type]
+        SortColumn(Product.id, True, "uuid"),  # type: ignore[arg-type]
+    ],
+    ProductOrder.UNITS_AVAILABLE: [
+        SortColumn(Product.units_available, True, "int"),  # type: ignore[arg-type]
+        SortColumn(Product.id, False, "uuid"),  # type: ignore[arg-type]
+    ],
+}
+
+
+async def get_visible(
+    session: AsyncSession, principal: Principal, product_id: uuid.UUID
+) -> Product | None:
+    return await session.scalar(
+        select(Product).where(Product.id == product_id, visible_products(principal))
+    )
+
+
+async def get_many_visible(
+    session: AsyncSession, principal: Principal, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Product]:
+    rows = await session.scalars(
+        select(Product).where(Product.id.in_(ids), visible_products(principal))  # type: ignore[attr-defined]
+    )
+    return {row.id: row for row in rows}
+
+
+async def list_products(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    product_filter: ProductFilter | None,
+    order: ProductOrder,
+    first: int,
+    after: str | None,
+) -> Page[Product]:
+    columns = SORT_COLUMNS[order]
+    statement = select(Product).where(visible_products(principal), *filter_clauses(product_filter))
+    if after:
+        statement = statement.where(after_clause(columns, decode_cursor(after, order, columns)))
+    statement = statement.order_by(*order_by(columns)).limit(first + 1)
+    rows = list((await session.scalars(statement)).all())
+    items = rows[:first]
+    return Page(
+        items=items,
+        cursors=[encode_cursor(order, row, columns) for row in items],
+        has_next=len(rows) > first,
+    )
+
+
+async def count_products(
+    session: AsyncSession, principal: Principal, product_filter: ProductFilter | None
+) -> int:
+    statement = (
+        select(func.count())
+        .select_from(Product)
+        .where(visible_products(principal), *filter_clauses(product_filter))
+    )
+    return int(await session.scalar(statement) or 0)
+
+
+async def visible_products_of_manufacturers(
+    session: AsyncSession, principal: Principal, manufacturer_ids: list[uuid.UUID], limit: int
+) -> dict[uuid.UUID, list[Product]]:
+    """Up to `limit` visible products per manufacturer, by name, in one query."""
+    rank = (
+        func.row_number()
+        .over(partition_by=Product.manufacturer_id, order_by=(Product.name, Product.id))
+        .label("rank")
+    )
+    ranked = (
+        select(Product.id, rank)
+        .where(Product.manufacturer_id.in_(manufacturer_ids), visible_products(principal))  # type: ignore[attr-defined]
+        .subquery()
+    )
+    statement = (
+        select(Product)
+        .join(ranked, ranked.c.id == Product.id)
+        .where(ranked.c.rank <= limit)
+        .order_by(Product.manufacturer_id, Product.name, Product.id)
+    )
+    grouped: dict[uuid.UUID, list[Product]] = {}
+    for row in await session.scalars(statement):
+        grouped.setdefault(row.manufacturer_id, []).append(row)
+    return grouped

@@ -1,0 +1,110 @@
+"""Releases: which countries a product is released to, decided by curators."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.core.countries import is_iso_country
+from catalog.core.db import Database
+from catalog.core.enums import OrgKind
+from catalog.core.errors import Codes, DomainError, Problem
+from catalog.core.principal import Principal
+from catalog.core.transactions import write
+from catalog.models import Country, Product, Release
+from catalog.models.base import utcnow
+from catalog.products.lifecycle import visible_for_update
+
+MAX_COUNTRIES_PER_CALL = 100
+
+
+def _normalise_codes(countries: list[str]) -> list[str]:
+    if not countries:
+        raise DomainError.one("give at least one country", Codes.INVALID, "countries")
+    if len(countries) > MAX_COUNTRIES_PER_CALL:
+        raise DomainError.one(
+            f"at most {MAX_COUNTRIES_PER_CALL} countries per call", Codes.INVALID, "countries"
+        )
+    problems = [
+        Problem(
+            f"{code!r} is not an ISO 3166-1 alpha-2 country code",
+            Codes.UNKNOWN_COUNTRY,
+            "countries",
+        )
+        for code in countries
+        if not is_iso_country(code.strip().upper()) or len(code.strip()) != 2
+    ]
+    if problems:
+        raise DomainError(problems)
+    return sorted({code.strip().upper() for code in countries})
+
+
+async def _embargoed(session: AsyncSession, codes: list[str]) -> list[str]:
+    rows = await session.scalars(
+        select(Country.code).where(Country.code.in_(codes), Country.embargoed.is_(True))  # type: ignore[attr-defined]
+    )
+    return sorted(rows)
+
+
+def _require_curator(principal: Principal) -> None:
+    if principal.kind is not OrgKind.CURATOR:
+        raise DomainError.one("only curators release products", Codes.FORBIDDEN)
+
+
+async def live_releases(session: AsyncSession, product_ids: list[uuid.UUID]) -> list[Release]:
+    rows = await session.scalars(
+        select(Release)
+        .where(Release.product_id.in_(product_ids), Release.revoked_at.is_(None))  # type: ignore[attr-defined,union-attr]
+        .order_by(Release.country)
+    )
+    return list(rows)
+
+
+async def release_product(
+    db: Database, principal: Principal, product_id: uuid.UUID, countries: list[str]
+) -> Product:
+    _require_curator(principal)
+    codes = _normalise_codes(countries)
+    async with write(db, principal) as tx:
+        product = await visible_for_update(tx, principal, product_id)
+        embargoed = await _embargoed(tx.session, codes)
+        if embargoed:
+            raise DomainError(
+                [
+                    Problem(f"{code} is under an arms embargo", Codes.EMBARGOED, "countries")
+                    for code in embargoed
+                ]
+            )
+        existing = {r.country for r in await live_releases(tx.session, [product_id])}
+        added = [code for code in codes if code not in existing]
+        for code in added:
+            tx.session.add(
+                Release(product_id=product_id, country=code, released_by_org_id=principal.org_id)
+            )
+        tx.audit(
+            "product.released",
+            "Product",
+            product_id,
+            {"countries": added, "already": sorted(existing & set(codes))},
+        )
+        tx.emit("product.changed", "Product", product_id)
+    return product
+
+
+async def revoke_release(
+    db: Database, principal: Principal, product_id: uuid.UUID, countries: list[str]
+) -> Product:
+    _require_curator(principal)
+    codes = _normalise_codes(countries)
+    async with write(db, principal) as tx:
+        product = await visible_for_update(tx, principal, product_id)
+        now = utcnow()
+        revoked = []
+        for release in await live_releases(tx.session, [product_id]):
+            if release.country in codes:
+                release.revoked_at = now
+                release.revoked_by_org_id = principal.org_id
+                revoked.append(release.country)
+        tx.audit("product.release_revoked", "Product", product_id, {"countries": revoked})
+        tx.emit("product.changed", "Product", product_id)
+    return product

@@ -1,0 +1,82 @@
+"""Quote requests as callers see them: by id, listed newest first, counted; always
+through `visible_quotes`."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.access import visible_quotes
+from catalog.core.enums import QuoteStatus
+from catalog.core.pagination import (
+    Page,
+    SortColumn,
+    after_clause,
+    decode_cursor,
+    encode_cursor,
+    order_by,
+)
+from catalog.core.principal import Principal
+from catalog.models import QuoteRequest
+
+QUOTE_ORDER = "quote-newest"
+QUOTE_COLUMNS = [
+    SortColumn(QuoteRequest.created_at, True, "datetime"),  # type: ignore[arg-type]
+    SortColumn(QuoteRequest.id, True, "uuid"),  # type: ignore[arg-type]
+]
+
+
+@dataclass(frozen=True)
+class QuoteFilter:
+    status: QuoteStatus | None = None
+    product_id: uuid.UUID | None = None
+
+
+async def quotes_by_ids(
+    session: AsyncSession, principal: Principal, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, QuoteRequest]:
+    rows = await session.scalars(
+        select(QuoteRequest).where(QuoteRequest.id.in_(ids), visible_quotes(principal))  # type: ignore[attr-defined]
+    )
+    return {row.id: row for row in rows}
+
+
+def _filtered(principal: Principal, quote_filter: QuoteFilter | None) -> Select[Any]:
+    statement = select(QuoteRequest).where(visible_quotes(principal))
+    if quote_filter and quote_filter.status is not None:
+        statement = statement.where(QuoteRequest.status == quote_filter.status)
+    if quote_filter and quote_filter.product_id is not None:
+        statement = statement.where(QuoteRequest.product_id == quote_filter.product_id)
+    return statement
+
+
+async def count_quotes(
+    session: AsyncSession, principal: Principal, quote_filter: QuoteFilter | None
+) -> int:
+    subquery = _filtered(principal, quote_filter).subquery()
+    return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
+
+
+async def list_quotes(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    quote_filter: QuoteFilter | None,
+    first: int,
+    after: str | None,
+) -> Page[QuoteRequest]:
+    """Newest first."""
+    statement = _filtered(principal, quote_filter)
+    if after:
+        values = decode_cursor(after, QUOTE_ORDER, QUOTE_COLUMNS)
+        statement = statement.where(after_clause(QUOTE_COLUMNS, values))
+    statement = statement.order_by(*order_by(QUOTE_COLUMNS)).limit(first + 1)
+    rows = list((await session.scalars(statement)).all())
+    items = rows[:first]
+    return Page(
+        items=items,
+        cursors=[encode_cursor(QUOTE_ORDER, row, QUOTE_COLUMNS) for row in items],
+        has_next=len(rows) > first,
+    )

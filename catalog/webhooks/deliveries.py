@@ -1,0 +1,124 @@
+"""Webhook deliveries: which are due, and the outcome of each attempt (retried with
+exponential backoff until delivered or given up)."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.access import may_receive
+from catalog.core.db import Database
+from catalog.models import DeliveryStatus, Organisation, WebhookDelivery, WebhookEndpoint
+
+RETRY_BASE_SECONDS = 10
+RETRY_MAX_SECONDS = 3600
+MAX_ATTEMPTS = 10
+
+
+def retry_delay_seconds(attempts: int) -> int:
+    """Exponential backoff after the n-th failed attempt: 10 s, 20 s, 40 s … at most an hour."""
+    return int(min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS))
+
+
+@dataclass(frozen=True)
+class DueDelivery:
+    id: uuid.UUID
+    url: str
+    secret: str
+    event: str
+    payload: dict[str, Any]
+    allowed: bool
+
+
+async def due_deliveries(db: Database, now: datetime, limit: int) -> list[DueDelivery]:
+    async with db.read() as session:
+        rows = await session.execute(
+            select(WebhookDelivery, WebhookEndpoint, Organisation)
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .join(Organisation, Organisation.id == WebhookEndpoint.org_id)
+            .where(
+                WebhookDelivery.status == DeliveryStatus.PENDING,
+                WebhookDelivery.next_attempt_at <= now,  # type: ignore[operator]
+            )
+            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.event_id)
+            .limit(limit)
+        )
+        return [
+            DueDelivery(
+                id=delivery.id,
+                url=endpoint.url,
+                secret=endpoint.secret,
+                event=delivery.event,
+                payload=delivery.payload,
+                allowed=endpoint.deleted_at is None and may_receive(org),
+            )
+            for delivery, endpoint, org in rows
+        ]
+
+
+async def record_attempt(
+    db: Database,
+    delivery_id: uuid.UUID,
+    *,
+    now: datetime,
+    status_code: int | None,
+    error: str | None,
+) -> DeliveryStatus:
+    """Bookkeeping of the delivery consumer (like an outbox cursor): no audit event."""
+    async with db.write_session() as session, session.begin():
+        delivery = await session.get(WebhookDelivery, delivery_id, with_for_update=True)
+        if delivery is None or delivery.status is not DeliveryStatus.PENDING:
+            return delivery.status if delivery else DeliveryStatus.CANCELLED
+        delivery.attempts += 1
+        delivery.last_attempt_at = now
+        delivery.last_status_code = status_code
+        delivery.last_error = error[:500] if error else None
+        if status_code is not None and 200 <= status_code < 300:
+            delivery.status = DeliveryStatus.DELIVERED
+            delivery.delivered_at = now
+        elif delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = DeliveryStatus.FAILED
+        else:
+            delivery.next_attempt_at = now + timedelta(
+                seconds=retry_delay_seconds(delivery.attempts)
+            )
+        return delivery.status
+
+
+async def cancel_delivery(db: Database, delivery_id: uuid.UUID) -> None:
+    async with db.write_session() as session, session.begin():
+        delivery = await session.get(WebhookDelivery, delivery_id, with_for_update=True)
+        if delivery is not None and delivery.status is DeliveryStatus.PENDING:
+            delivery.status = DeliveryStatus.CANCELLED
+
+
+async def recent_deliveries(
+    session: AsyncSession, endpoint_ids: list[uuid.UUID], limit: int
+) -> dict[uuid.UUID, list[WebhookDelivery]]:
+    """Up to `limit` newest deliveries per endpoint, in one query."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=WebhookDelivery.endpoint_id,
+            order_by=(WebhookDelivery.event_id.desc(), WebhookDelivery.id),  # type: ignore[attr-defined]
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(WebhookDelivery.id, rank)
+        .where(WebhookDelivery.endpoint_id.in_(endpoint_ids))  # type: ignore[attr-defined]
+        .subquery()
+    )
+    rows = await session.scalars(
+        select(WebhookDelivery)
+        .join(ranked, ranked.c.id == WebhookDelivery.id)
+        .where(ranked.c.rank <= limit)
+        .order_by(WebhookDelivery.endpoint_id, WebhookDelivery.event_id.desc())  # type: ignore[attr-defined]
+    )
+    grouped: dict[uuid.UUID, list[WebhookDelivery]] = {}
+    for row in rows:
+        grouped.setdefault(row.endpoint_id, []).append(row)
+    return grouped

@@ -1,0 +1,142 @@
+"""The outbox consumer `fan_out`: each outbox event becomes one delivery per registered
+endpoint whose organisation may read the object (see `catalog/webhooks/endpoints.py` for who
+may subscribe to what). Payloads are minimal: the event, the object's global ID, its type and
+status.
+"""
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.access import may_receive, receiver, visible_quotes
+from catalog.core.enums import OrgKind
+from catalog.core.ids import to_global_id
+from catalog.models import (
+    LicensingCase,
+    Organisation,
+    OutboxEvent,
+    Product,
+    QuoteRequest,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from catalog.models.base import utcnow
+from catalog.visibility import visible_products
+
+CONSUMER = "webhooks"
+
+
+async def _product_data(
+    session: AsyncSession, org: Organisation, entity_id: uuid.UUID
+) -> dict[str, Any] | None:
+    if org.kind not in (OrgKind.CURATOR, OrgKind.MANUFACTURER):
+        return None
+    product = await session.scalar(
+        select(Product).where(Product.id == entity_id, visible_products(receiver(org)))
+    )
+    if product is None:
+        return None
+    return {"type": "Product", "id": to_global_id("Product", product.id), "status": product.status}
+
+
+async def _quote_data(
+    session: AsyncSession, org: Organisation, entity_id: uuid.UUID
+) -> dict[str, Any] | None:
+    quote = await session.scalar(
+        select(QuoteRequest).where(QuoteRequest.id == entity_id, visible_quotes(receiver(org)))
+    )
+    if quote is None:
+        return None
+    return {
+        "type": "QuoteRequest",
+        "id": to_global_id("QuoteRequest", quote.id),
+        "status": quote.status,
+    }
+
+
+async def _case_data(
+    session: AsyncSession, org: Organisation, entity_id: uuid.UUID
+) -> dict[str, Any] | None:
+    if org.kind is not OrgKind.LICENSING:
+        return None
+    case = await session.get(LicensingCase, entity_id)
+    if case is None:
+        return None
+    return {
+        "type": "LicensingCase",
+        "id": to_global_id("LicensingCase", case.id),
+        "status": case.status,
+        "queue": case.queue,
+    }
+
+
+DATA_BUILDERS = {
+    "product.changed": _product_data,
+    "quote.changed": _quote_data,
+    "licensing_case.changed": _case_data,
+}
+
+
+async def _subscribers(session: AsyncSession) -> list[tuple[WebhookEndpoint, Organisation]]:
+    rows = await session.execute(
+        select(WebhookEndpoint, Organisation)
+        .join(Organisation, Organisation.id == WebhookEndpoint.org_id)
+        .where(WebhookEndpoint.deleted_at.is_(None))  # type: ignore[union-attr]
+    )
+    return [(endpoint, org) for endpoint, org in rows]
+
+
+async def fan_out(session: AsyncSession, events: Sequence[OutboxEvent]) -> None:
+    """Outbox handler: one PENDING delivery per (event, endpoint that may see it). Seeing the
+    same batch again adds nothing (one delivery per endpoint and event)."""
+    subscribers = [s for s in await _subscribers(session) if may_receive(s[1])]
+    if not subscribers:
+        return
+    event_ids = [e.id for e in events]
+    done = set(
+        (
+            await session.execute(
+                select(WebhookDelivery.endpoint_id, WebhookDelivery.event_id).where(
+                    WebhookDelivery.event_id.in_(event_ids)  # type: ignore[attr-defined]
+                )
+            )
+        ).all()
+    )
+    for event in events:
+        build = DATA_BUILDERS.get(event.topic)
+        try:
+            entity_id = uuid.UUID(event.entity_id)
+        except ValueError:
+            continue
+        for endpoint, org in subscribers:
+            if build is None or event.topic not in endpoint.events:
+                continue
+            if (endpoint.id, event.id) in done or event.created_at < endpoint.created_at:
+                continue  # already fanned out, or older than the endpoint
+            data = await build(session, org, entity_id)
+            if data is not None:
+                session.add(_delivery(endpoint, event, data))
+
+
+def _delivery(
+    endpoint: WebhookEndpoint, event: OutboxEvent, data: dict[str, Any]
+) -> WebhookDelivery:
+    delivery_id = uuid.uuid4()
+    assert event.id is not None
+    payload = {
+        "deliveryId": str(delivery_id),
+        "event": event.topic,
+        "occurredAt": event.created_at.isoformat(),
+        "data": {key: str(value) for key, value in data.items()},
+    }
+    return WebhookDelivery(
+        id=delivery_id,
+        endpoint_id=endpoint.id,
+        event_id=event.id,
+        event=event.topic,
+        payload=payload,
+        next_attempt_at=utcnow(),
+    )
