@@ -22,7 +22,7 @@ from catalog.quotes import requests as quotes
 
 
 def quote_input(data: dict[str, Any]) -> quotes.QuoteInput:
-    """What `schema.quotes._quote_input` builds from the GraphQL input."""
+    """What `schema.quotes.mutations._quote_input` builds from the GraphQL input."""
     from schema.relay import id_of_type
 
     product_id = id_of_type(data["productId"], "Product")

@@ -8,20 +8,27 @@ import strawberry
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 
-from schema.audit import AuditQuery
+from schema.audit.queries import AuditQuery
 from schema.error_handling import MarketSchema
 from schema.execution import PlainLeafExecutionContext
-from schema.licensing import LicensingCase, LicensingMutation, LicensingQuery
+from schema.licensing.mutations import LicensingMutation, RoutingRuleMutation
+from schema.licensing.queries import LicensingQuery, RoutingRuleQuery
+from schema.licensing.types import LicensingCase, RoutingRule
 from schema.limits import LimitedValidation, Limits, LimitSettings
-from schema.me import MeQuery
 from schema.node import NodeQuery
-from schema.organisations import Manufacturer, OrganisationMutation, OrganisationQuery, Partner
-from schema.product_mutations import ProductMutation
-from schema.products import GroundDroneSpecs, NavalDroneSpecs, Product, ProductQuery, SoftwareSpecs
-from schema.quotes import QuoteMutation, QuoteQuery, QuoteRequest
-from schema.routing_rules import RoutingRule, RoutingRuleMutation, RoutingRuleQuery
-from schema.search import SearchQueries
-from schema.webhooks import WebhookMutation, WebhookQuery
+from schema.organisations.me import MeQuery
+from schema.organisations.mutations import OrganisationMutation
+from schema.organisations.queries import OrganisationQuery
+from schema.organisations.types import Manufacturer, Partner
+from schema.products.mutations import ProductMutation
+from schema.products.queries import ProductQuery
+from schema.products.types import GroundDroneSpecs, NavalDroneSpecs, Product, SoftwareSpecs
+from schema.quotes.mutations import QuoteMutation
+from schema.quotes.queries import QuoteQuery
+from schema.quotes.types import QuoteRequest
+from schema.search.queries import SearchQueries
+from schema.webhooks.mutations import WebhookMutation
+from schema.webhooks.queries import WebhookQuery
 
 
 @strawberry.type

@@ -7,14 +7,13 @@ from strawberry.types import Info
 
 from catalog.core.enums import OrgKind
 from schema.context import Context
-from schema.licensing import load_case
+from schema.licensing.types import load_case, load_rule
 from schema.loaders import organisation_loader
-from schema.organisations import Manufacturer
+from schema.organisations.types import Manufacturer
 from schema.permissions import require
-from schema.products import load_visible_product
-from schema.quotes import load_quote
+from schema.products.types import load_visible_product
+from schema.quotes.types import load_quote
 from schema.relay import Node, parse_global_id
-from schema.routing_rules import load_rule
 
 
 async def resolve_node(info: Info[Context, Any], global_id: str) -> Node | None:

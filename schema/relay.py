@@ -5,6 +5,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry import LazyType
 from strawberry.types import Info
 
 from catalog.core import ids as global_ids
@@ -64,3 +65,11 @@ def page_info(cursors: list[str], has_next: bool, after: str | None) -> PageInfo
 
 def bad_input(message: str) -> GraphQLError:
     return coded_error(message, ErrorCode.BAD_USER_INPUT)
+
+
+def lazy_type(module: str, name: str) -> Any:
+    """The Strawberry type `name` of `module`, resolved on first use exactly as the
+    `strawberry.lazy` annotation of the field that returns it. Two type modules that refer to
+    each other (a product's manufacturer, a manufacturer's products) then import each other in
+    one direction only."""
+    return LazyType(name, module).resolve_type()

@@ -10,7 +10,7 @@ from bench.quote_baseline import quote_input as baseline_input
 from bench.quote_scenario import QUOTES, count_rows, essentials, quote_input
 from bench.scenarios import KEY_PLACEHOLDER, ScenarioContext
 from catalog.core.db import Database
-from schema.quotes import RequestQuoteInput, _quote_input
+from schema.quotes.mutations import RequestQuoteInput, _quote_input
 from schema.relay import to_global_id
 
 PRODUCT = str(to_global_id("Product", "5f2b0c3e-7a4d-4c1e-9b8a-2d6f1e0a3c57"))

@@ -1,4 +1,4 @@
-"""The `search` query: full-text hits over the products the caller may see, with facets."""
+"""`search`: full text over the products the caller may see, through the configured backend."""
 
 from typing import Any
 
@@ -9,42 +9,11 @@ from catalog.core.errors import DomainError
 from schema.context import Context
 from schema.loaders import product_loader
 from schema.permissions import require
-from schema.products import Product, ProductFilter, domain_filter
-from schema.relay import PageInfo, bad_input, page_info, page_size, to_global_id
+from schema.products.filters import ProductFilter, domain_filter
+from schema.products.types import Product
+from schema.relay import bad_input, page_info, page_size, to_global_id
+from schema.search.types import Facet, FacetValue, SearchConnection, SearchEdge
 from search import backend as contract
-
-
-@strawberry.type
-class FacetValue:
-    value: str
-    count: int
-    label: str | None = strawberry.field(
-        default=None, description="A readable name where the value is an ID (manufacturer)."
-    )
-
-
-@strawberry.type
-class Facet:
-    name: str
-    values: list[FacetValue]
-
-
-@strawberry.type
-class SearchEdge:
-    cursor: str
-    node: Product
-    score: float | None
-    highlights: list[str] = strawberry.field(
-        description="Matched text with the matched words in <mark>…</mark>; HTML-escaped."
-    )
-
-
-@strawberry.type
-class SearchConnection:
-    edges: list[SearchEdge]
-    page_info: PageInfo
-    total_count: int | None
-    facets: list[Facet]
 
 
 def _selects(info: Info[Context, Any], name: str) -> bool:

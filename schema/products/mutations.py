@@ -4,6 +4,8 @@ when `errors` is not empty nothing was written."""
 import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import strawberry
@@ -14,21 +16,119 @@ from catalog.models import Product as ProductRow
 from catalog.products import lifecycle as domain
 from catalog.products import releases as release_domain
 from schema.context import Context
-from schema.errors import mutation_payload
+from schema.errors import UserError, mutation_payload
 from schema.permissions import require
-from schema.products import (
-    CombatRecordInput,
-    CreateProductInput,
-    Product,
-    ProductCountriesInput,
-    ProductIdInput,
-    ProductNoteInput,
-    ProductPayload,
-    ProductSpecsInput,
-    SuspendProductInput,
-    UpdateProductInput,
-)
+from schema.products.types import Product, ProductCategoryEnum, TechTransferEnum
 from schema.relay import id_of_type
+
+
+@strawberry.input
+class GroundDroneSpecsInput:
+    range_km: float | None = None
+    endurance_h: float | None = None
+    payload_kg: float | None = None
+    max_speed_kmh: float | None = None
+    mass_kg: float | None = None
+    drive: str | None = None
+    autonomy_level: str | None = None
+    comms: str | None = None
+
+
+@strawberry.input
+class NavalDroneSpecsInput:
+    range_km: float | None = None
+    endurance_h: float | None = None
+    payload_kg: float | None = None
+    max_speed_knots: float | None = None
+    length_m: float | None = None
+    hull: str | None = None
+    autonomy_level: str | None = None
+    comms: str | None = None
+
+
+@strawberry.input
+class SoftwareSpecsInput:
+    deployment: str | None = None
+    platforms: list[str] | None = None
+    autonomy_level: str | None = None
+    integrations: list[str] | None = None
+    licence_model: str | None = None
+
+
+@strawberry.input(description="Give the part matching the product's category.")
+class ProductSpecsInput:
+    ground_drone: GroundDroneSpecsInput | None = None
+    naval_drone: NavalDroneSpecsInput | None = None
+    software: SoftwareSpecsInput | None = None
+
+
+@strawberry.input
+class CombatRecordInput:
+    first_deployment: date | None = None
+    roles: list[str] | None = None
+    evidence: str | None = None
+
+
+@strawberry.input
+class CreateProductInput:
+    name: str
+    category: ProductCategoryEnum  # type: ignore[valid-type]
+    summary: str
+    control_entry: str
+    tech_transfer: TechTransferEnum  # type: ignore[valid-type]
+    units_available: int
+    description: str | None = None
+    lead_time_days: int | None = None
+    unit_price_eur: Decimal | None = None
+    specs: ProductSpecsInput | None = None
+    combat_record: CombatRecordInput | None = None
+    sku: str | None = None
+
+
+@strawberry.input
+class UpdateProductInput:
+    product_id: strawberry.ID
+    name: str | None = strawberry.UNSET
+    category: ProductCategoryEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    summary: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    control_entry: str | None = strawberry.UNSET
+    tech_transfer: TechTransferEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    units_available: int | None = strawberry.UNSET
+    lead_time_days: int | None = strawberry.UNSET
+    unit_price_eur: Decimal | None = strawberry.UNSET
+    specs: ProductSpecsInput | None = strawberry.UNSET
+    combat_record: CombatRecordInput | None = strawberry.UNSET
+
+
+@strawberry.input
+class ProductIdInput:
+    product_id: strawberry.ID
+
+
+@strawberry.input
+class ProductNoteInput:
+    product_id: strawberry.ID
+    note: str
+
+
+@strawberry.input
+class SuspendProductInput:
+    product_id: strawberry.ID
+    reason: str
+
+
+@strawberry.input
+class ProductCountriesInput:
+    product_id: strawberry.ID
+    countries: list[str]
+
+
+@strawberry.type
+class ProductPayload:
+    product: Product | None
+    errors: list[UserError]
+
 
 _FIELDS = {
     "name": "name",

@@ -1,37 +1,41 @@
-"""Licensing cases over GraphQL: the queues, routing decisions, officers' decisions.
-Routing rules and simulation are in `schema/routing_rules.py`.
-
-Who sees what on a LicensingCase: anyone who may see the quote sees its queue, status, SLA due
-date and the approvals it needs; flags, the routing explanation, the assignee and the officers'
-decisions (with internal notes) need `licensing:review`.
-"""
+"""Licensing as officers see it: cases with their routing decision and decisions, and the
+routing rules."""
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
-from catalog.core.enums import CaseDecisionKind, CaseStatus
-from catalog.core.errors import DomainError, not_found
+from catalog.core.enums import CaseDecisionKind, CaseStatus, ProductCategory, TechTransfer
 from catalog.licensing import cases as cases_domain
+from catalog.licensing import rules as rules_domain
+from catalog.licensing.routing import CONDITION_KEYS
 from catalog.licensing.sla import is_overdue
 from catalog.models import CaseDecision as CaseDecisionRow
 from catalog.models import LicensingCase as CaseRow
+from catalog.models import RoutingRule as RuleRow
 from catalog.models.base import utcnow
 from schema.context import Context
-from schema.errors import UserError, forbidden, mutation_payload
+from schema.errors import forbidden
 from schema.loaders import case_decisions_loader, quote_loader
-from schema.permissions import require
-from schema.relay import Node, PageInfo, bad_input, id_of_type, page_info, page_size, to_global_id
+from schema.products.types import ProductCategoryEnum, TechTransferEnum
+from schema.relay import Node, PageInfo, lazy_type, to_global_id
 
 if TYPE_CHECKING:
-    from schema.quotes import QuoteRequest
+    from schema.quotes.types import QuoteRequest
+
+QUOTE_TYPES = "schema.quotes.types"
+
 
 CaseStatusEnum = strawberry.enum(CaseStatus, name="CaseStatus")
+
+
 CaseDecisionEnum = strawberry.enum(CaseDecisionKind, name="CaseDecision")
+
+
 REVIEW = "licensing:review"
 
 
@@ -148,11 +152,12 @@ class LicensingCase(Node):
     @strawberry.field
     async def quote_request(
         self, info: Info[Context, Any]
-    ) -> Annotated["QuoteRequest", strawberry.lazy("schema.quotes")] | None:
-        from schema.quotes import QuoteRequest
-
+    ) -> Annotated["QuoteRequest", strawberry.lazy(QUOTE_TYPES)] | None:
         row = await quote_loader(info).load(self.row.quote_request_id)
-        return QuoteRequest.from_row(row) if row is not None else None
+        if row is None:
+            return None
+        quote_type: type[QuoteRequest] = lazy_type(QUOTE_TYPES, "QuoteRequest")
+        return quote_type.from_row(row)
 
     @classmethod
     def from_row(cls, row: CaseRow) -> "LicensingCase":
@@ -196,118 +201,82 @@ async def load_case(info: Info[Context, Any], case_id: uuid.UUID) -> LicensingCa
     return LicensingCase.from_row(row) if row is not None else None
 
 
-@strawberry.type
-class LicensingQuery:
-    @strawberry.field(description="Licensing cases, oldest first; filter by queue and status.")
-    async def licensing_cases(
-        self,
-        info: Info[Context, Any],
-        queue: str | None = None,
-        status: CaseStatusEnum | None = None,  # type: ignore[valid-type]
-        first: int | None = None,
-        after: str | None = None,
-    ) -> LicensingCaseConnection:
-        require(info, REVIEW)
-        size = page_size(info, first)
-        try:
-            async with info.context.db.read() as session:
-                page = await cases_domain.list_cases(
-                    session,
-                    info.context.principal,
-                    queue=queue,
-                    status=status,
-                    first=size,
-                    after=after,
-                )
-        except DomainError as error:
-            raise bad_input(error.problems[0].message) from error
-        return LicensingCaseConnection(
-            edges=[
-                LicensingCaseEdge(cursor=c, node=LicensingCase.from_row(r))
-                for r, c in zip(page.items, page.cursors, strict=True)
-            ],
-            page_info=page_info(page.cursors, page.has_next, after),
-            queue=queue,
-            status=status,
-        )
-
-    @strawberry.field(description="A licensing case, or null.")
-    async def licensing_case(
-        self, info: Info[Context, Any], id: strawberry.ID
-    ) -> LicensingCase | None:
-        require(info, REVIEW)
-        case_id = id_of_type(id, "LicensingCase")
-        return await load_case(info, case_id) if case_id else None
-
-
-# ---------------------------------------------------------------- mutations
-
-
-@strawberry.input
-class DecideCaseInput:
-    case_id: strawberry.ID
-    decision: CaseDecisionEnum  # type: ignore[valid-type]
-    reason: str = strawberry.field(
-        description="Shown to the partner for REFUSE (the refusal reason) and REQUEST_INFO (the "
-        "question); officers only for APPROVE."
-    )
-    internal_note: str | None = strawberry.field(default=None, description="Officers only.")
-
-
-@strawberry.input
-class AssignCaseInput:
-    case_id: strawberry.ID
-    assignee: str | None = strawberry.field(default=None, description="Default: the caller.")
+RULES = "licensing:rules"
 
 
 @strawberry.type
-class LicensingCasePayload:
-    licensing_case: LicensingCase | None
-    errors: list[UserError]
+class RoutingConditions:
+    categories: list[ProductCategoryEnum] | None  # type: ignore[valid-type]
+    control_entry_prefixes: list[str] | None
+    destination_countries: list[str] | None
+    destination_groups: list[str] | None
+    min_quantity: int | None
+    min_value_eur: Decimal | None
+    tech_transfer: list[TechTransferEnum] | None  # type: ignore[valid-type]
+    co_production: bool | None
+    re_export: bool | None
 
 
-def _case_id(global_id: str) -> uuid.UUID:
-    case_id = id_of_type(global_id, "LicensingCase")
-    if case_id is None:
-        raise not_found("licensing case", "caseId")
-    return case_id
+@strawberry.input(description="A rule's conditions; all given conditions must hold (AND).")
+class RoutingConditionsInput:
+    categories: list[ProductCategoryEnum] | None = None  # type: ignore[valid-type]
+    control_entry_prefixes: list[str] | None = None
+    destination_countries: list[str] | None = None
+    destination_groups: list[str] | None = None
+    min_quantity: int | None = None
+    min_value_eur: Decimal | None = None
+    tech_transfer: list[TechTransferEnum] | None = None  # type: ignore[valid-type]
+    co_production: bool | None = None
+    re_export: bool | None = None
 
-
-async def _case_payload(action: Callable[[], Awaitable[CaseRow]]) -> LicensingCasePayload:
-    return await mutation_payload(
-        action,
-        lambda row: LicensingCasePayload(licensing_case=LicensingCase.from_row(row), errors=[]),
-        lambda errors: LicensingCasePayload(licensing_case=None, errors=errors),
-    )
+    def to_domain(self) -> dict[str, Any]:
+        conditions: dict[str, Any] = {}
+        for key in CONDITION_KEYS:
+            value = getattr(self, key)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                value = [str(v) for v in value]
+            if isinstance(value, Decimal) and value == value.to_integral_value():
+                value = int(value)
+            conditions[key] = value
+        return conditions
 
 
 @strawberry.type
-class LicensingMutation:
-    @strawberry.mutation(description="Licensing: APPROVE, REFUSE or REQUEST_INFO on a case.")
-    async def decide_case(
-        self, info: Info[Context, Any], input: DecideCaseInput
-    ) -> LicensingCasePayload:
-        require(info, REVIEW)
-        ctx = info.context
-        return await _case_payload(
-            lambda: cases_domain.decide_case(
-                ctx.db,
-                ctx.principal,
-                _case_id(input.case_id),
-                input.decision,
-                input.reason,
-                input.internal_note,
-            )
+class RoutingRule(Node):
+    name: str
+    tier: int
+    conditions: RoutingConditions
+    queue: str
+    flags: list[str]
+    sla_working_days: int
+    approvals_required: int
+    active: bool
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: RuleRow) -> "RoutingRule":
+        known = {k: row.conditions.get(k) for k in CONDITION_KEYS}
+        if known["categories"] is not None:
+            known["categories"] = [ProductCategory(v) for v in known["categories"]]
+        if known["tech_transfer"] is not None:
+            known["tech_transfer"] = [TechTransfer(v) for v in known["tech_transfer"]]
+        return cls(
+            id=to_global_id("RoutingRule", row.id),
+            name=row.name,
+            tier=row.tier,
+            conditions=RoutingConditions(**known),
+            queue=row.queue,
+            flags=list(row.flags),
+            sla_working_days=row.sla_working_days,
+            approvals_required=row.approvals_required,
+            active=row.active,
+            updated_at=row.updated_at,
         )
 
-    @strawberry.mutation(description="Licensing: assign a case to an officer.")
-    async def assign_case(
-        self, info: Info[Context, Any], input: AssignCaseInput
-    ) -> LicensingCasePayload:
-        require(info, REVIEW)
-        ctx = info.context
-        return await _case_payload(
-            lambda: cases_domain.assign_case(
-                ctx.db, ctx.principal, _case_id(input.case_id), input.assignee
-            )
-        )
+
+async def load_rule(info: Info[Context, Any], rule_id: uuid.UUID) -> RoutingRule | None:
+    async with info.context.db.read() as session:
+        row = await rules_domain.get_rule(session, info.context.principal, rule_id)
+    return RoutingRule.from_row(row) if row is not None else None

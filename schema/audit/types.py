@@ -1,0 +1,70 @@
+"""Audit events and their connection; cursors are event positions."""
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from catalog.core import audit as domain
+from catalog.models import AuditEvent as AuditRow
+from schema.context import Context
+from schema.loaders import organisation_loader
+from schema.relay import PageInfo, bad_input
+
+CURSOR_PREFIX = "audit:"
+
+
+def encode_cursor(event_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{event_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if raw.startswith(CURSOR_PREFIX):
+            return int(raw.removeprefix(CURSOR_PREFIX))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        pass
+    raise bad_input("after is not a cursor of this list")
+
+
+@strawberry.type(description="One entry of the append-only, hash-chained audit log.")
+class AuditEvent:
+    row: strawberry.Private[AuditRow]
+    sequence: int = strawberry.field(description="Position in the chain")
+    occurred_at: datetime
+    actor: str = strawberry.field(description="Who acted: the client or operator")
+    action: str
+    entity_id: strawberry.ID
+    data: JSON
+    hash: str
+    prev_hash: str
+
+    @strawberry.field(description="Slug of the organisation the actor acted for")
+    async def actor_organisation(self, info: Info[Context, Any]) -> str | None:
+        if self.row.actor_org_id is None:
+            return None
+        org = await organisation_loader(info).load(self.row.actor_org_id)
+        return org.slug if org is not None else None
+
+
+@strawberry.type
+class AuditEventEdge:
+    cursor: str
+    node: AuditEvent
+
+
+@strawberry.type
+class AuditEventConnection:
+    edges: list[AuditEventEdge]
+    page_info: PageInfo
+    entity: strawberry.Private[tuple[str, str]]
+
+    @strawberry.field(description="Computed only when selected.")
+    async def total_count(self, info: Info[Context, Any]) -> int:
+        async with info.context.db.read() as session:
+            return await domain.count_entity_history(session, *self.entity)

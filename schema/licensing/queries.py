@@ -1,0 +1,125 @@
+"""Licensing queries: the case queues, the routing rules, and routing a hypothetical quote."""
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from catalog.core.errors import DomainError
+from catalog.licensing import cases as cases_domain
+from catalog.licensing import rules as rules_domain
+from catalog.models.base import utcnow
+from schema.context import Context
+from schema.licensing.types import (
+    REVIEW,
+    RULES,
+    CaseStatusEnum,
+    LicensingCase,
+    LicensingCaseConnection,
+    LicensingCaseEdge,
+    RoutingDecision,
+    RoutingRule,
+    load_case,
+)
+from schema.permissions import require
+from schema.products.types import ProductCategoryEnum, TechTransferEnum
+from schema.relay import bad_input, id_of_type, page_info, page_size
+
+
+@strawberry.type
+class LicensingQuery:
+    @strawberry.field(description="Licensing cases, oldest first; filter by queue and status.")
+    async def licensing_cases(
+        self,
+        info: Info[Context, Any],
+        queue: str | None = None,
+        status: CaseStatusEnum | None = None,  # type: ignore[valid-type]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> LicensingCaseConnection:
+        require(info, REVIEW)
+        size = page_size(info, first)
+        try:
+            async with info.context.db.read() as session:
+                page = await cases_domain.list_cases(
+                    session,
+                    info.context.principal,
+                    queue=queue,
+                    status=status,
+                    first=size,
+                    after=after,
+                )
+        except DomainError as error:
+            raise bad_input(error.problems[0].message) from error
+        return LicensingCaseConnection(
+            edges=[
+                LicensingCaseEdge(cursor=c, node=LicensingCase.from_row(r))
+                for r, c in zip(page.items, page.cursors, strict=True)
+            ],
+            page_info=page_info(page.cursors, page.has_next, after),
+            queue=queue,
+            status=status,
+        )
+
+    @strawberry.field(description="A licensing case, or null.")
+    async def licensing_case(
+        self, info: Info[Context, Any], id: strawberry.ID
+    ) -> LicensingCase | None:
+        require(info, REVIEW)
+        case_id = id_of_type(id, "LicensingCase")
+        return await load_case(info, case_id) if case_id else None
+
+
+@strawberry.input
+class SimulateRoutingInput:
+    quantity: int
+    partner_country: str
+    delivery_country: str
+    co_production: bool = False
+    product_id: strawberry.ID | None = None
+    category: ProductCategoryEnum | None = None  # type: ignore[valid-type]
+    control_entry: str | None = None
+    tech_transfer: TechTransferEnum | None = None  # type: ignore[valid-type]
+    unit_price_eur: Decimal | None = None
+
+
+@strawberry.type
+class RoutingRuleQuery:
+    @strawberry.field(description="Routing rules, lowest tier first.")
+    async def routing_rules(
+        self, info: Info[Context, Any], include_disabled: bool = False
+    ) -> list[RoutingRule]:
+        require(info, RULES)
+        async with info.context.db.read() as session:
+            rows = await rules_domain.list_rules(session, include_inactive=include_disabled)
+        return [RoutingRule.from_row(r) for r in rows]
+
+    @strawberry.field(description="Route hypothetical facts with the current rules; no writes.")
+    async def simulate_routing(
+        self, info: Info[Context, Any], input: SimulateRoutingInput
+    ) -> RoutingDecision:
+        require(info, RULES)
+        product_id = None
+        if input.product_id is not None:
+            product_id = id_of_type(input.product_id, "Product") or uuid.UUID(int=0)
+        given = rules_domain.SimulationInput(
+            quantity=input.quantity,
+            partner_country=input.partner_country,
+            delivery_country=input.delivery_country,
+            co_production=input.co_production,
+            product_id=product_id,
+            category=input.category,
+            control_entry=input.control_entry,
+            tech_transfer=input.tech_transfer,
+            unit_price_eur=input.unit_price_eur,
+        )
+        try:
+            async with info.context.db.read() as session:
+                decision = await rules_domain.simulate_routing(
+                    session, info.context.principal, given, utcnow().date()
+                )
+        except DomainError as error:
+            raise bad_input(error.problems[0].message) from error
+        return RoutingDecision.from_json(decision.to_json())

@@ -1,0 +1,77 @@
+"""Organisations as GraphQL sees them: manufacturers, partners, countries."""
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from catalog.core.enums import VettingStatus
+from catalog.models import Organisation
+from schema.context import Context
+from schema.loaders import manufacturer_products_loader
+from schema.relay import Node, lazy_type, page_size, to_global_id
+
+if TYPE_CHECKING:
+    from schema.products.types import Product
+
+PRODUCT_TYPES = "schema.products.types"
+
+
+VettingStatusEnum = strawberry.enum(VettingStatus, name="VettingStatus")
+
+
+MANUFACTURER_PRODUCTS_DEFAULT = 20
+
+
+@strawberry.type
+class Manufacturer(Node):
+    row: strawberry.Private[Organisation]
+    slug: str
+    name: str
+    country: str
+
+    @strawberry.field(description="The manufacturer's products that the caller may see.")
+    async def products(
+        self, info: Info[Context, Any], first: int | None = MANUFACTURER_PRODUCTS_DEFAULT
+    ) -> list[Annotated["Product", strawberry.lazy(PRODUCT_TYPES)]]:
+        size = page_size(info, first)
+        rows = await manufacturer_products_loader(info).load((self.row.id, size))
+        product_type: type[Product] = lazy_type(PRODUCT_TYPES, "Product")
+        return [product_type.from_row(row) for row in rows]
+
+    @classmethod
+    def from_row(cls, row: Organisation) -> "Manufacturer":
+        return cls(
+            id=to_global_id("Manufacturer", row.id),
+            row=row,
+            slug=row.slug,
+            name=row.name,
+            country=row.country,
+        )
+
+
+@strawberry.type
+class Partner(Node):
+    slug: str
+    name: str
+    country: str
+    vetting: VettingStatusEnum  # type: ignore[valid-type]
+
+    @classmethod
+    def from_row(cls, row: Organisation) -> "Partner":
+        return cls(
+            id=to_global_id("Partner", row.id),
+            slug=row.slug,
+            name=row.name,
+            country=row.country,
+            vetting=row.vetting,
+        )
+
+
+@strawberry.type
+class Country:
+    code: str
+    name: str
+    embargoed: bool
+    eu: bool
+    nato: bool

@@ -1,0 +1,67 @@
+"""Product queries: one product by id, and the keyset-paginated list."""
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from catalog.core.errors import DomainError
+from catalog.products import listing as domain
+from schema.context import Context
+from schema.loaders import organisation_loader
+from schema.permissions import require
+from schema.products.filters import ProductFilter, domain_filter
+from schema.products.types import (
+    Product,
+    ProductConnection,
+    ProductEdge,
+    ProductOrderEnum,
+    load_visible_product,
+)
+from schema.relay import bad_input, id_of_type, page_info, page_size
+
+
+@strawberry.type
+class ProductQuery:
+    @strawberry.field(description="A product, or null when it does not exist or is not visible.")
+    async def product(self, info: Info[Context, Any], id: strawberry.ID) -> Product | None:
+        require(info, "catalog:read")
+        product_id = id_of_type(id, "Product")
+        return await load_visible_product(info, product_id) if product_id else None
+
+    @strawberry.field(description="Visible products, keyset-paginated.")
+    async def products(
+        self,
+        info: Info[Context, Any],
+        filter: ProductFilter | None = None,
+        order_by: ProductOrderEnum = domain.ProductOrder.NAME,  # type: ignore[valid-type,assignment]
+        first: int | None = None,
+        after: str | None = None,
+    ) -> ProductConnection:
+        require(info, "catalog:read")
+        size = page_size(info, first)
+        as_domain = domain_filter(filter)
+        try:
+            async with info.context.db.read() as session:
+                page = await domain.list_products(
+                    session,
+                    info.context.principal,
+                    product_filter=as_domain,
+                    order=order_by,
+                    first=size,
+                    after=after,
+                )
+        except DomainError as error:
+            raise bad_input(error.problems[0].message) from error
+        makers = await organisation_loader(info).load_many(
+            list({p.manufacturer_id: None for p in page.items})
+        )
+        by_id = {m.id: m for m in makers if m is not None}
+        return ProductConnection(
+            edges=[
+                ProductEdge(cursor=c, node=Product.from_row(p, by_id.get(p.manufacturer_id)))
+                for p, c in zip(page.items, page.cursors, strict=True)
+            ],
+            page_info=page_info(page.cursors, page.has_next, after),
+            filter=as_domain,
+        )
