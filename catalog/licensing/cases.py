@@ -16,14 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from catalog.core.db import Database
 from catalog.core.enums import CaseDecisionKind, CaseStatus, OrgKind, QuoteStatus
 from catalog.core.errors import Codes, DomainError, not_found
-from catalog.core.pagination import (
-    Page,
-    SortColumn,
-    after_clause,
-    decode_cursor,
-    encode_cursor,
-    order_by,
-)
+from catalog.core.pagination import Page, SortColumn, paginate
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
 from catalog.core.validation import check_length, collect
@@ -80,17 +73,13 @@ async def list_cases(
 ) -> Page[LicensingCase]:
     """Oldest first, so a queue is worked in the order quotes arrived."""
     _require_officer(principal)
-    statement = _filtered(queue, status)
-    if after:
-        values = decode_cursor(after, CASE_ORDER, CASE_COLUMNS)
-        statement = statement.where(after_clause(CASE_COLUMNS, values))
-    statement = statement.order_by(*order_by(CASE_COLUMNS)).limit(first + 1)
-    rows = list((await session.scalars(statement)).all())
-    items = rows[:first]
-    return Page(
-        items=items,
-        cursors=[encode_cursor(CASE_ORDER, row, CASE_COLUMNS) for row in items],
-        has_next=len(rows) > first,
+    return await paginate(
+        session,
+        _filtered(queue, status),
+        order=CASE_ORDER,
+        columns=CASE_COLUMNS,
+        first=first,
+        after=after,
     )
 
 
