@@ -35,16 +35,8 @@ def sees_partner_notes(principal: Principal) -> bool:
 def receiver(org: Organisation) -> Principal:
     """The organisation as a caller: what it could read through GraphQL with every scope its
     kind may hold."""
-    return Principal(
-        subject=f"webhooks:{org.slug}",
-        client_id=None,
-        org_id=org.id,
-        org_slug=org.slug,
-        org_name=org.name,
-        kind=org.kind,
-        country=org.country,
-        vetting=org.vetting,
-        scopes=SCOPES_BY_KIND[org.kind],
+    return Principal.for_organisation(
+        org, subject=f"webhooks:{org.slug}", scopes=SCOPES_BY_KIND[org.kind]
     )
 
 
