@@ -63,15 +63,6 @@ class Principal:
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
 
-    @property
-    def is_active_partner(self) -> bool:
-        return self.kind is OrgKind.PARTNER and self.vetting is VettingStatus.VETTED
-
-    @property
-    def may_read_beyond_me(self) -> bool:
-        """A suspended or unvetted partner may ask who it is and nothing else."""
-        return self.kind is not OrgKind.PARTNER or self.vetting is VettingStatus.VETTED
-
 
 SYSTEM = Principal(
     subject="system",

@@ -13,9 +13,10 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.access import require_officer, sees_cases
 from catalog.core.db import Database
-from catalog.core.enums import CaseDecisionKind, CaseStatus, OrgKind, QuoteStatus
-from catalog.core.errors import Codes, DomainError, not_found
+from catalog.core.enums import CaseDecisionKind, CaseStatus, QuoteStatus
+from catalog.core.errors import DomainError, not_found
 from catalog.core.pagination import Page, SortColumn, paginate
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
@@ -37,11 +38,6 @@ CASE_COLUMNS = [
 ]
 
 
-def _require_officer(principal: Principal) -> None:
-    if principal.kind is not OrgKind.LICENSING:
-        raise DomainError.one("only licensing officers work cases", Codes.FORBIDDEN)
-
-
 # ---------------------------------------------------------------- reading
 
 
@@ -57,7 +53,7 @@ def _filtered(queue: str | None, status: CaseStatus | None) -> Select[Any]:
 async def count_cases(
     session: AsyncSession, principal: Principal, queue: str | None, status: CaseStatus | None
 ) -> int:
-    _require_officer(principal)
+    require_officer(principal)
     subquery = _filtered(queue, status).subquery()
     return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
 
@@ -72,7 +68,7 @@ async def list_cases(
     after: str | None,
 ) -> Page[LicensingCase]:
     """Oldest first, so a queue is worked in the order quotes arrived."""
-    _require_officer(principal)
+    require_officer(principal)
     return await paginate(
         session,
         _filtered(queue, status),
@@ -86,7 +82,7 @@ async def list_cases(
 async def get_case(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID
 ) -> LicensingCase | None:
-    if principal.kind is not OrgKind.LICENSING:
+    if not sees_cases(principal):
         return None
     return await session.get(LicensingCase, case_id)
 
@@ -141,7 +137,7 @@ async def _case_and_quote(
 async def assign_case(
     db: Database, principal: Principal, case_id: uuid.UUID, assignee: str | None
 ) -> LicensingCase:
-    _require_officer(principal)
+    require_officer(principal)
     officer = (assignee or principal.subject).strip()
     problems = collect(check_length("assignee", officer, 1, 200))
     if problems:
@@ -230,7 +226,7 @@ async def decide_case(
     reason: str,
     internal_note: str | None = None,
 ) -> LicensingCase:
-    _require_officer(principal)
+    require_officer(principal)
     reason = reason.strip()
     problems = collect(
         check_length("reason", reason, 1, 5000),

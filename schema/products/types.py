@@ -8,12 +8,12 @@ from typing import Annotated, Any, cast
 import strawberry
 from strawberry.types import Info
 
+from catalog.access import sees_release_lists
 from catalog.core.enums import ProductCategory, ProductStatus, TechTransfer
 from catalog.models import Organisation
 from catalog.models import Product as ProductRow
 from catalog.products import listing as domain
 from catalog.products.filters import ProductFilter as DomainFilter
-from catalog.visibility import sees_release_lists
 from schema.context import Context
 from schema.errors import forbidden
 from schema.loaders import organisation_loader, product_loader, releases_loader
