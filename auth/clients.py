@@ -26,6 +26,19 @@ class CreatedClient:
 
 
 @dataclass(frozen=True, slots=True)
+class ClientOrganisation:
+    """The organisation columns read with a client: what `Principal.for_organisation` needs,
+    without loading the whole row on every request."""
+
+    id: uuid.UUID
+    slug: str
+    name: str
+    kind: OrgKind
+    country: str
+    vetting: VettingStatus
+
+
+@dataclass(frozen=True, slots=True)
 class ClientRecord:
     """A client joined with its organisation, as the token service needs it."""
 
@@ -34,17 +47,12 @@ class ClientRecord:
     name: str
     allowed_scopes: frozenset[str]
     revoked: bool
-    org_id: uuid.UUID
-    org_slug: str
-    org_name: str
-    kind: OrgKind
-    country: str
-    vetting: VettingStatus
+    org: ClientOrganisation
 
     @property
     def effective_scopes(self) -> frozenset[str]:
         """What the client may be granted today: its own list, cut down to its kind's set."""
-        return self.allowed_scopes & scope_set.for_kind(self.kind)
+        return self.allowed_scopes & scope_set.for_kind(self.org.kind)
 
     def check_secret(self, secret: str) -> bool:
         return verify_secret(secret, self.secret_hash)
@@ -132,12 +140,14 @@ def record_from_row(row: Sequence[Any]) -> ClientRecord:
         name=name,
         allowed_scopes=scope_set.parse(scopes),
         revoked=revoked_at is not None,
-        org_id=org_id,
-        org_slug=slug,
-        org_name=org_name,
-        kind=OrgKind(kind),
-        country=country,
-        vetting=VettingStatus(vet),
+        org=ClientOrganisation(
+            id=org_id,
+            slug=slug,
+            name=org_name,
+            kind=OrgKind(kind),
+            country=country,
+            vetting=VettingStatus(vet),
+        ),
     )
 
 

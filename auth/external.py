@@ -133,14 +133,9 @@ class ExternalIssuers:
         if org is None:
             raise InvalidToken("the token's organisation is not known here")
         client_id = claims.get("client_id") or claims.get("azp")
-        return Principal(
+        return Principal.for_organisation(
+            org,
             subject=f"{provider.config.issuer}#{claims['sub']}",
             client_id=str(client_id) if client_id else None,
-            org_id=org.id,
-            org_slug=org.slug,
-            org_name=org.name,
-            kind=org.kind,
-            country=org.country,
-            vetting=org.vetting,
             scopes=_token_scopes(claims) & scope_set.for_kind(org.kind),
         )

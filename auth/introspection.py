@@ -39,7 +39,7 @@ class FoundToken(TokenMixin):
     def check_client(self, client: Client) -> bool:
         """Revocation: a client may revoke its own organisation's tokens; curators anyone's."""
         caller = client.record
-        return caller.org_id == self.client.org_id or caller.kind is OrgKind.CURATOR
+        return caller.org.id == self.client.org.id or caller.org.kind is OrgKind.CURATOR
 
     def get_scope(self) -> str:
         return scope_set.render(self.verified.scopes & self.client.effective_scopes)
@@ -68,7 +68,7 @@ class Introspection(IntrospectionEndpoint):
     def check_permission(self, token: FoundToken, client: Client, request: Any) -> bool:
         """An organisation's client sees its own organisation's tokens; overseers see all."""
         caller = client.record
-        return caller.kind in OVERSEERS or caller.org_id == token.client.org_id
+        return caller.org.kind in OVERSEERS or caller.org.id == token.client.org.id
 
     def introspect_token(self, token: FoundToken) -> dict[str, Any]:
         claims = token.verified.claims
@@ -83,8 +83,8 @@ class Introspection(IntrospectionEndpoint):
             "exp": claims["exp"],
             "iat": claims["iat"],
             "jti": claims["jti"],
-            "org": str(token.client.org_id),
-            "org_slug": token.client.org_slug,
+            "org": str(token.client.org.id),
+            "org_slug": token.client.org.slug,
         }
 
 
@@ -108,15 +108,10 @@ class Revocation(RevocationEndpoint):
 
 
 def client_principal(client: ClientRecord) -> Principal:
-    return Principal(
+    return Principal.for_organisation(
+        client.org,
         subject=client.client_id,
         client_id=client.client_id,
-        org_id=client.org_id,
-        org_slug=client.org_slug,
-        org_name=client.org_name,
-        kind=client.kind,
-        country=client.country,
-        vetting=client.vetting,
         scopes=client.effective_scopes,
     )
 
@@ -134,7 +129,7 @@ async def deny(db: Database, token: FoundToken, by: ClientRecord) -> None:
             "access_token.revoked",
             "AccessToken",
             token.verified.jti,
-            {"client_id": token.client.client_id, "org": token.client.org_slug},
+            {"client_id": token.client.client_id, "org": token.client.org.slug},
         )
 
 

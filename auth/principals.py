@@ -8,14 +8,9 @@ from catalog.core.principal import Principal
 def principal_for(token: VerifiedToken, client: ClientRecord) -> Principal:
     """Organisation, kind, country and vetting come from the database, never from the token;
     the token's scopes can only narrow what the client and its kind allow."""
-    return Principal(
+    return Principal.for_organisation(
+        client.org,
         subject=str(token.claims["sub"]),
         client_id=client.client_id,
-        org_id=client.org_id,
-        org_slug=client.org_slug,
-        org_name=client.org_name,
-        kind=client.kind,
-        country=client.country,
-        vetting=client.vetting,
         scopes=token.scopes & client.effective_scopes,
     )

@@ -104,7 +104,7 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
     def get_extra_claims(
         self, client: Client, grant_type: str, user: object, scope: str
     ) -> dict[str, str]:
-        return {"org": str(client.record.org_id)}
+        return {"org": str(client.record.org.id)}
 
 
 class TokenServer(AuthorizationServer):

@@ -112,7 +112,7 @@ class TokenVerifier:
             raise InvalidToken("the token has been revoked")
         if record.revoked:
             raise InvalidToken("the token's client has been revoked")
-        if str(record.org_id) != str(token.claims["org"]):
+        if str(record.org.id) != str(token.claims["org"]):
             raise InvalidToken("the token's organisation does not match its client")
         return record
 

@@ -54,8 +54,3 @@ def visible_products(principal: Principal, *, now: datetime | None = None) -> Co
             country_not_embargoed(principal.country),
         )
     return false()
-
-
-def sees_release_lists(principal: Principal) -> bool:
-    """Release lists, status and review notes are for curators, licensing and the owner."""
-    return principal.kind in (OrgKind.CURATOR, OrgKind.LICENSING, OrgKind.MANUFACTURER)

@@ -2,13 +2,14 @@
 
 from strawberry.types import Info
 
+from catalog.access import reads_beyond_me
 from schema.context import Context
 from schema.errors import ErrorCode, coded_error, forbidden
 
 
 def require(info: Info[Context, None], scope: str) -> None:
     principal = info.context.principal
-    if not principal.may_read_beyond_me:
+    if not reads_beyond_me(principal):
         raise coded_error("the organisation is not vetted", ErrorCode.FORBIDDEN)
     if not principal.has_scope(scope):
         raise forbidden(scope)

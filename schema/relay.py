@@ -1,14 +1,19 @@
-"""Relay conventions: the Node interface, global IDs, PageInfo and page-size limits."""
+"""Relay conventions: the Node interface, global IDs, connections, PageInfo and page-size
+limits."""
 
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import LazyType
 from strawberry.types import Info
 
 from catalog.core import ids as global_ids
+from catalog.core.pagination import Page
+from schema.context import Context
 from schema.errors import ErrorCode, coded_error
 
 DEFAULT_PAGE_SIZE = 20
@@ -25,6 +30,45 @@ class PageInfo:
     has_previous_page: bool
     start_cursor: str | None
     end_cursor: str | None
+
+
+NodeT = TypeVar("NodeT")
+Counter = Callable[[AsyncSession], Awaitable[int]]
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    """`Edge[Product]` is the GraphQL type `ProductEdge`."""
+
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    """`Connection[Product]` is the GraphQL type `ProductConnection`. `count` counts the whole
+    list (the same filter and visibility as the page) and runs only when `totalCount` is
+    selected."""
+
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    count: strawberry.Private[Counter]
+
+    @strawberry.field(description="Computed only when selected.")
+    async def total_count(self, info: Info[Context, Any]) -> int:
+        async with info.context.db.read() as session:
+            return await self.count(session)
+
+
+def connection(
+    nodes: Sequence[NodeT], page: Page[Any], after: str | None, count: Counter
+) -> Connection[NodeT]:
+    """The connection of one page: `nodes` are the page's items as GraphQL objects."""
+    return Connection(
+        edges=[Edge(cursor=c, node=n) for n, c in zip(nodes, page.cursors, strict=True)],
+        page_info=page_info(page.cursors, page.has_next, after),
+        count=count,
+    )
 
 
 def to_global_id(type_name: str, value: uuid.UUID | str) -> strawberry.ID:

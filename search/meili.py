@@ -24,6 +24,7 @@ import meilisearch
 import sqlalchemy as sa
 from meilisearch.errors import MeilisearchError
 
+from catalog.access import is_active_partner
 from catalog.core.db import Database
 from catalog.core.enums import OrgKind, ProductStatus
 from catalog.core.outbox import pending_entity_ids
@@ -97,7 +98,7 @@ def principal_filter(principal: Principal, now_epoch: int) -> list[str] | None:
     if principal.kind is OrgKind.MANUFACTURER and principal.org_id is not None:
         return [f"manufacturer_id = {_quote(str(principal.org_id))}"]
     country = principal.country or ""
-    if principal.is_active_partner and _ISO.match(country):
+    if is_active_partner(principal) and _ISO.match(country):
         return [
             f"status = {ProductStatus.PUBLISHED.value}",
             f"released_countries = {country}",

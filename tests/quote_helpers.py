@@ -26,15 +26,10 @@ async def principal_of(db: Database, slug: str, subject: str | None = None) -> P
     async with db.read() as session:
         org = await session.scalar(select(Organisation).where(Organisation.slug == slug))
     assert org is not None, slug
-    return Principal(
+    return Principal.for_organisation(
+        org,
         subject=subject or f"client-{slug}",
         client_id=subject or f"client-{slug}",
-        org_id=org.id,
-        org_slug=org.slug,
-        org_name=org.name,
-        kind=org.kind,
-        country=org.country,
-        vetting=org.vetting,
         scopes=SCOPES_BY_KIND[org.kind],
     )
 

@@ -18,16 +18,8 @@ async def principal_for(db: Database, slug: str) -> Principal:
         org = (
             await session.execute(select(Organisation).where(Organisation.slug == slug))
         ).scalar_one()
-    return Principal(
-        subject=f"test:{slug}",
-        client_id=None,
-        org_id=org.id,
-        org_slug=org.slug,
-        org_name=org.name,
-        kind=org.kind,
-        country=org.country,
-        vetting=org.vetting,
-        scopes=frozenset({"catalog:read"}),
+    return Principal.for_organisation(
+        org, subject=f"test:{slug}", scopes=frozenset({"catalog:read"})
     )
 
 

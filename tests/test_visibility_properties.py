@@ -77,16 +77,8 @@ def expected_visible(
 
 
 def principal_of(org: Organisation) -> Principal:
-    return Principal(
-        subject=f"test:{org.slug}",
-        client_id=None,
-        org_id=org.id,
-        org_slug=org.slug,
-        org_name=org.name,
-        kind=org.kind,
-        country=org.country,
-        vetting=org.vetting,
-        scopes=SCOPES_BY_KIND[org.kind],
+    return Principal.for_organisation(
+        org, subject=f"test:{org.slug}", scopes=SCOPES_BY_KIND[org.kind]
     )
 
 

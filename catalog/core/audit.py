@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.core.enums import OrgKind
-from catalog.core.errors import Codes, DomainError
+from catalog.access import require_audit_reader
 from catalog.core.principal import Principal
 from catalog.models import AuditEvent
 
@@ -142,7 +141,6 @@ ENTITY_TYPES = {
     "RoutingRule": "RoutingRule",
     "Webhook": "WebhookEndpoint",
 }
-AUDIT_READERS = frozenset({OrgKind.CURATOR, OrgKind.LICENSING})
 
 
 def _entity_filter(entity_type: str, entity_id: str) -> ColumnElement[bool]:
@@ -160,10 +158,7 @@ async def entity_history(
 ) -> tuple[list[AuditEvent], bool]:
     """The entity's events, oldest first, after the event `after`; and whether more follow.
     Curators and licensing officers read the log; nobody else does."""
-    if principal.kind not in AUDIT_READERS:
-        raise DomainError.one(
-            "only curators and licensing officers read the audit log", Codes.FORBIDDEN
-        )
+    require_audit_reader(principal)
     statement = select(AuditEvent).where(_entity_filter(entity_type, entity_id))
     if after is not None:
         statement = statement.where(AuditEvent.id > after)  # type: ignore[operator]

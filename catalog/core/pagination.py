@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from catalog.core.errors import Codes, DomainError
@@ -83,3 +84,29 @@ def after_clause(columns: list[SortColumn], values: list[Any]) -> ColumnElement[
 
 def order_by(columns: list[SortColumn]) -> list[Any]:
     return [c.column.desc() if c.descending else c.column.asc() for c in columns]
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: Select[tuple[T]],
+    *,
+    order: str,
+    columns: list[SortColumn],
+    first: int,
+    after: str | None,
+) -> Page[T]:
+    """Up to `first` rows of `statement` after the cursor `after`, in the order of `columns`.
+
+    One row more than asked is fetched to learn whether another page follows; `order` names
+    the ordering inside each cursor, so a cursor from another ordering is refused.
+    """
+    if after:
+        statement = statement.where(after_clause(columns, decode_cursor(after, order, columns)))
+    statement = statement.order_by(*order_by(columns)).limit(first + 1)
+    rows = list((await session.scalars(statement)).all())
+    items = rows[:first]
+    return Page(
+        items=items,
+        cursors=[encode_cursor(order, row, columns) for row in items],
+        has_next=len(rows) > first,
+    )

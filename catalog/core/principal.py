@@ -2,8 +2,27 @@
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Protocol, Self
 
 from catalog.core.enums import OrgKind, VettingStatus
+
+
+class OrganisationFacts(Protocol):
+    """What a principal takes from its organisation: an `Organisation` row, or the same
+    columns read alongside an OAuth client."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> OrgKind: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def vetting(self) -> VettingStatus: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,17 +37,31 @@ class Principal:
     vetting: VettingStatus | None
     scopes: frozenset[str] = field(default_factory=frozenset)
 
+    @classmethod
+    def for_organisation(
+        cls,
+        org: OrganisationFacts,
+        *,
+        subject: str,
+        client_id: str | None = None,
+        scopes: frozenset[str],
+    ) -> Self:
+        """Acting for `org`: kind, country and vetting come from the organisation record as it
+        was read, never from a token."""
+        return cls(
+            subject=subject,
+            client_id=client_id,
+            org_id=org.id,
+            org_slug=org.slug,
+            org_name=org.name,
+            kind=org.kind,
+            country=org.country,
+            vetting=org.vetting,
+            scopes=scopes,
+        )
+
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
-
-    @property
-    def is_active_partner(self) -> bool:
-        return self.kind is OrgKind.PARTNER and self.vetting is VettingStatus.VETTED
-
-    @property
-    def may_read_beyond_me(self) -> bool:
-        """A suspended or unvetted partner may ask who it is and nothing else."""
-        return self.kind is not OrgKind.PARTNER or self.vetting is VettingStatus.VETTED
 
 
 SYSTEM = Principal(

@@ -64,15 +64,9 @@ class ImportReport:
 
 
 def importer(curator: Organisation) -> Principal:
-    return Principal(
-        subject="operator:catalogue-import",
-        client_id=None,
-        org_id=curator.id,
-        org_slug=curator.slug,
-        org_name=curator.name,
-        kind=OrgKind.CURATOR,
-        country=curator.country,
-        vetting=curator.vetting,
+    """`find_curator` only returns CURATOR organisations; an import holds no token scopes."""
+    return Principal.for_organisation(
+        curator, subject="operator:catalogue-import", scopes=frozenset()
     )
 
 

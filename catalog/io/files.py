@@ -35,8 +35,6 @@ BASE_COLUMNS = [
     "created_at",
     "published_at",
 ]
-# Nested objects and which of their members are lists.
-NESTED = ("specs", "combat_record")
 
 
 def _spec_fields() -> list[str]:

@@ -13,17 +13,11 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.access import require_officer, sees_cases
 from catalog.core.db import Database
-from catalog.core.enums import CaseDecisionKind, CaseStatus, OrgKind, QuoteStatus
-from catalog.core.errors import Codes, DomainError, not_found
-from catalog.core.pagination import (
-    Page,
-    SortColumn,
-    after_clause,
-    decode_cursor,
-    encode_cursor,
-    order_by,
-)
+from catalog.core.enums import CaseDecisionKind, CaseStatus, QuoteStatus
+from catalog.core.errors import DomainError, not_found
+from catalog.core.pagination import Page, SortColumn, paginate
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
 from catalog.core.validation import check_length, collect
@@ -44,11 +38,6 @@ CASE_COLUMNS = [
 ]
 
 
-def _require_officer(principal: Principal) -> None:
-    if principal.kind is not OrgKind.LICENSING:
-        raise DomainError.one("only licensing officers work cases", Codes.FORBIDDEN)
-
-
 # ---------------------------------------------------------------- reading
 
 
@@ -64,7 +53,7 @@ def _filtered(queue: str | None, status: CaseStatus | None) -> Select[Any]:
 async def count_cases(
     session: AsyncSession, principal: Principal, queue: str | None, status: CaseStatus | None
 ) -> int:
-    _require_officer(principal)
+    require_officer(principal)
     subquery = _filtered(queue, status).subquery()
     return int(await session.scalar(select(func.count()).select_from(subquery)) or 0)
 
@@ -79,25 +68,21 @@ async def list_cases(
     after: str | None,
 ) -> Page[LicensingCase]:
     """Oldest first, so a queue is worked in the order quotes arrived."""
-    _require_officer(principal)
-    statement = _filtered(queue, status)
-    if after:
-        values = decode_cursor(after, CASE_ORDER, CASE_COLUMNS)
-        statement = statement.where(after_clause(CASE_COLUMNS, values))
-    statement = statement.order_by(*order_by(CASE_COLUMNS)).limit(first + 1)
-    rows = list((await session.scalars(statement)).all())
-    items = rows[:first]
-    return Page(
-        items=items,
-        cursors=[encode_cursor(CASE_ORDER, row, CASE_COLUMNS) for row in items],
-        has_next=len(rows) > first,
+    require_officer(principal)
+    return await paginate(
+        session,
+        _filtered(queue, status),
+        order=CASE_ORDER,
+        columns=CASE_COLUMNS,
+        first=first,
+        after=after,
     )
 
 
 async def get_case(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID
 ) -> LicensingCase | None:
-    if principal.kind is not OrgKind.LICENSING:
+    if not sees_cases(principal):
         return None
     return await session.get(LicensingCase, case_id)
 
@@ -152,7 +137,7 @@ async def _case_and_quote(
 async def assign_case(
     db: Database, principal: Principal, case_id: uuid.UUID, assignee: str | None
 ) -> LicensingCase:
-    _require_officer(principal)
+    require_officer(principal)
     officer = (assignee or principal.subject).strip()
     problems = collect(check_length("assignee", officer, 1, 200))
     if problems:
@@ -241,7 +226,7 @@ async def decide_case(
     reason: str,
     internal_note: str | None = None,
 ) -> LicensingCase:
-    _require_officer(principal)
+    require_officer(principal)
     reason = reason.strip()
     problems = collect(
         check_length("reason", reason, 1, 5000),

@@ -17,8 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.access import (
+    require_rules_officer,
+    require_simulation_officer,
+    sees_routing_rules,
+)
 from catalog.core.db import Database
-from catalog.core.enums import OrgKind, ProductCategory, TechTransfer
+from catalog.core.enums import ProductCategory, TechTransfer
 from catalog.core.errors import Codes, DomainError, Problem, not_found
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
@@ -57,11 +62,6 @@ def rule_snapshot(rule: RoutingRule) -> dict[str, Any]:
         "sla_working_days": rule.sla_working_days,
         "approvals_required": rule.approvals_required,
     }
-
-
-def _require_rules_officer(principal: Principal) -> None:
-    if principal.kind is not OrgKind.LICENSING:
-        raise DomainError.one("only licensing officers manage routing rules", Codes.FORBIDDEN)
 
 
 def _problems(draft: RuleDraft) -> list[Problem]:
@@ -128,7 +128,7 @@ async def list_rules(session: AsyncSession, *, include_inactive: bool) -> list[R
 async def get_rule(
     session: AsyncSession, principal: Principal, rule_id: uuid.UUID
 ) -> RoutingRule | None:
-    if principal.kind is not OrgKind.LICENSING:
+    if not sees_routing_rules(principal):
         return None
     return await session.get(RoutingRule, rule_id)
 
@@ -173,7 +173,7 @@ async def _commit_rule_change(
 async def create_rule(
     db: Database, principal: Principal, draft: RuleDraft
 ) -> tuple[RoutingRule, int]:
-    _require_rules_officer(principal)
+    require_rules_officer(principal)
     problems = _problems(draft)
     for name in ("name", "tier", "queue", "sla_working_days"):
         if getattr(draft, name) is None:
@@ -210,7 +210,7 @@ async def _rule_for_update(tx: WriteTransaction, rule_id: uuid.UUID) -> RoutingR
 async def update_rule(
     db: Database, principal: Principal, rule_id: uuid.UUID, draft: RuleDraft
 ) -> tuple[RoutingRule, int]:
-    _require_rules_officer(principal)
+    require_rules_officer(principal)
     problems = _problems(draft)
     nulls = {
         "name",
@@ -253,7 +253,7 @@ async def update_rule(
 async def disable_rule(
     db: Database, principal: Principal, rule_id: uuid.UUID
 ) -> tuple[RoutingRule, int]:
-    _require_rules_officer(principal)
+    require_rules_officer(principal)
 
     async def change(tx: WriteTransaction, target: uuid.UUID | None) -> RoutingRule:
         assert target is not None
@@ -324,8 +324,7 @@ async def simulate_routing(
     session: AsyncSession, principal: Principal, given: SimulationInput, today: date
 ) -> RoutingDecision:
     """Route hypothetical facts with the current rule set; nothing is written."""
-    if principal.kind is not OrgKind.LICENSING:
-        raise DomainError.one("only licensing officers simulate routing", Codes.FORBIDDEN)
+    require_simulation_officer(principal)
     if given.quantity < 1:
         raise DomainError.one("quantity must be at least 1", Codes.INVALID, "quantity")
     partner = await _country(session, given.partner_country, "partnerCountry")

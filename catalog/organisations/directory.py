@@ -5,9 +5,10 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.access import require_vetting_curator
 from catalog.core.db import Database
 from catalog.core.enums import OrgKind, VettingStatus
-from catalog.core.errors import Codes, DomainError, not_found
+from catalog.core.errors import DomainError, not_found
 from catalog.core.principal import Principal
 from catalog.core.transactions import write
 from catalog.core.validation import check_length, collect
@@ -53,8 +54,7 @@ async def set_partner_vetting(
     vetting: VettingStatus,
     reason: str | None = None,
 ) -> Organisation:
-    if principal.kind is not OrgKind.CURATOR:
-        raise DomainError.one("only curators vet partners", Codes.FORBIDDEN)
+    require_vetting_curator(principal)
     problems = collect(check_length("reason", reason, 0, 2000))
     if problems:
         raise DomainError(problems)

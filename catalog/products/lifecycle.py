@@ -10,8 +10,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from catalog.access import require_listing_curator, require_manufacturer
 from catalog.core.db import Database
-from catalog.core.enums import OrgKind, ProductCategory, ProductStatus, TechTransfer
+from catalog.core.enums import ProductCategory, ProductStatus, TechTransfer
 from catalog.core.errors import Codes, DomainError, Problem, not_found
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
@@ -83,12 +84,6 @@ def _validate_draft(draft: ProductDraft) -> list[Problem]:
     )
 
 
-def _require_manufacturer(principal: Principal) -> uuid.UUID:
-    if principal.kind is not OrgKind.MANUFACTURER or principal.org_id is None:
-        raise DomainError.one("only manufacturers manage products", Codes.FORBIDDEN)
-    return principal.org_id
-
-
 CONTROL_ENTRY_PATTERN = re.compile(r"ML\d{1,2}(\.[a-z](\.\d{1,2})?)?")
 
 
@@ -153,7 +148,7 @@ def new_product(manufacturer_id: uuid.UUID, draft: ProductDraft) -> Product:
 
 
 async def create_product(db: Database, principal: Principal, draft: ProductDraft) -> Product:
-    product = new_product(_require_manufacturer(principal), draft)
+    product = new_product(require_manufacturer(principal), draft)
     async with write(db, principal) as tx:
         tx.session.add(product)
         await _flush_unique(tx, "sku")
@@ -193,7 +188,7 @@ async def visible_for_update(
 async def update_product(
     db: Database, principal: Principal, product_id: uuid.UUID, draft: ProductDraft
 ) -> Product:
-    _require_manufacturer(principal)
+    require_manufacturer(principal)
     problems = _validate_draft(draft)
     if problems:
         raise DomainError(problems)
@@ -246,10 +241,10 @@ async def transition(
     """Move a product through its workflow; manufacturers act on their own, curators on all."""
     allowed_from, target = TRANSITIONS[step]
     curator_step = step in ("publish", "request_changes", "suspend")
-    if curator_step and principal.kind is not OrgKind.CURATOR:
-        raise DomainError.one("only curators review listings", Codes.FORBIDDEN)
-    if not curator_step:
-        _require_manufacturer(principal)
+    if curator_step:
+        require_listing_curator(principal)
+    else:
+        require_manufacturer(principal)
     if step in ("request_changes", "suspend"):
         problems = collect(
             check_length("note" if step == "request_changes" else "reason", note, 1, 2000)

@@ -7,14 +7,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.core.pagination import (
-    Page,
-    SortColumn,
-    after_clause,
-    decode_cursor,
-    encode_cursor,
-    order_by,
-)
+from catalog.core.pagination import Page, SortColumn, paginate
 from catalog.core.principal import Principal
 from catalog.models import Product
 from catalog.products.filters import ProductFilter, filter_clauses
@@ -43,14 +36,6 @@ SORT_COLUMNS: dict[ProductOrder, list[SortColumn]] = {
 }
 
 
-async def get_visible(
-    session: AsyncSession, principal: Principal, product_id: uuid.UUID
-) -> Product | None:
-    return await session.scalar(
-        select(Product).where(Product.id == product_id, visible_products(principal))
-    )
-
-
 async def get_many_visible(
     session: AsyncSession, principal: Principal, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, Product]:
@@ -69,17 +54,9 @@ async def list_products(
     first: int,
     after: str | None,
 ) -> Page[Product]:
-    columns = SORT_COLUMNS[order]
     statement = select(Product).where(visible_products(principal), *filter_clauses(product_filter))
-    if after:
-        statement = statement.where(after_clause(columns, decode_cursor(after, order, columns)))
-    statement = statement.order_by(*order_by(columns)).limit(first + 1)
-    rows = list((await session.scalars(statement)).all())
-    items = rows[:first]
-    return Page(
-        items=items,
-        cursors=[encode_cursor(order, row, columns) for row in items],
-        has_next=len(rows) > first,
+    return await paginate(
+        session, statement, order=order, columns=SORT_COLUMNS[order], first=first, after=after
     )
 
 

@@ -5,9 +5,9 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.access import require_release_curator
 from catalog.core.countries import is_iso_country
 from catalog.core.db import Database
-from catalog.core.enums import OrgKind
 from catalog.core.errors import Codes, DomainError, Problem
 from catalog.core.principal import Principal
 from catalog.core.transactions import write
@@ -46,11 +46,6 @@ async def _embargoed(session: AsyncSession, codes: list[str]) -> list[str]:
     return sorted(rows)
 
 
-def _require_curator(principal: Principal) -> None:
-    if principal.kind is not OrgKind.CURATOR:
-        raise DomainError.one("only curators release products", Codes.FORBIDDEN)
-
-
 async def live_releases(session: AsyncSession, product_ids: list[uuid.UUID]) -> list[Release]:
     rows = await session.scalars(
         select(Release)
@@ -63,7 +58,7 @@ async def live_releases(session: AsyncSession, product_ids: list[uuid.UUID]) -> 
 async def release_product(
     db: Database, principal: Principal, product_id: uuid.UUID, countries: list[str]
 ) -> Product:
-    _require_curator(principal)
+    require_release_curator(principal)
     codes = _normalise_codes(countries)
     async with write(db, principal) as tx:
         product = await visible_for_update(tx, principal, product_id)
@@ -94,7 +89,7 @@ async def release_product(
 async def revoke_release(
     db: Database, principal: Principal, product_id: uuid.UUID, countries: list[str]
 ) -> Product:
-    _require_curator(principal)
+    require_release_curator(principal)
     codes = _normalise_codes(countries)
     async with write(db, principal) as tx:
         product = await visible_for_update(tx, principal, product_id)

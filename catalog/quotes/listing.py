@@ -10,14 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.access import visible_quotes
 from catalog.core.enums import QuoteStatus
-from catalog.core.pagination import (
-    Page,
-    SortColumn,
-    after_clause,
-    decode_cursor,
-    encode_cursor,
-    order_by,
-)
+from catalog.core.pagination import Page, SortColumn, paginate
 from catalog.core.principal import Principal
 from catalog.models import QuoteRequest
 
@@ -68,15 +61,11 @@ async def list_quotes(
     after: str | None,
 ) -> Page[QuoteRequest]:
     """Newest first."""
-    statement = _filtered(principal, quote_filter)
-    if after:
-        values = decode_cursor(after, QUOTE_ORDER, QUOTE_COLUMNS)
-        statement = statement.where(after_clause(QUOTE_COLUMNS, values))
-    statement = statement.order_by(*order_by(QUOTE_COLUMNS)).limit(first + 1)
-    rows = list((await session.scalars(statement)).all())
-    items = rows[:first]
-    return Page(
-        items=items,
-        cursors=[encode_cursor(QUOTE_ORDER, row, QUOTE_COLUMNS) for row in items],
-        has_next=len(rows) > first,
+    return await paginate(
+        session,
+        _filtered(principal, quote_filter),
+        order=QUOTE_ORDER,
+        columns=QUOTE_COLUMNS,
+        first=first,
+        after=after,
     )

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.access import require_active_partner, require_vetted_partner
 from catalog.core.countries import is_iso_country
 from catalog.core.db import Database
-from catalog.core.enums import OrgKind, VettingStatus
 from catalog.core.errors import Codes, DomainError, Problem, not_found
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
@@ -88,22 +88,18 @@ def _same_request(quote: QuoteRequest, given: QuoteInput) -> QuoteRequest:
 
 
 async def _requesting_partner(tx: WriteTransaction, principal: Principal) -> Organisation:
-    org = await tx.session.get(Organisation, principal.org_id)
-    if org is None or org.kind is not OrgKind.PARTNER or org.vetting is not VettingStatus.VETTED:
-        raise DomainError.one("only vetted partner organisations request quotes", Codes.FORBIDDEN)
-    return org
+    return require_vetted_partner(await tx.session.get(Organisation, principal.org_id))
 
 
 async def request_quote(db: Database, principal: Principal, given: QuoteInput) -> QuoteRequest:
-    if not principal.is_active_partner or principal.org_id is None:
-        raise DomainError.one("only vetted partner organisations request quotes", Codes.FORBIDDEN)
+    partner_id = require_active_partner(principal)
     given = replace(
         given,
         delivery_country=given.delivery_country.strip().upper(),
         idempotency_key=given.idempotency_key.strip(),
     )
     async with db.read() as session:
-        earlier = await _existing(session, principal.org_id, given.idempotency_key)
+        earlier = await _existing(session, partner_id, given.idempotency_key)
     if earlier is not None:
         return _same_request(earlier, given)
     problems = _input_problems(given, utcnow().date())
@@ -114,7 +110,7 @@ async def request_quote(db: Database, principal: Principal, given: QuoteInput) -
     except IntegrityError as error:
         # A concurrent retry with the same key won the race: answer with its quote.
         async with db.read() as session:
-            earlier = await _existing(session, principal.org_id, given.idempotency_key)
+            earlier = await _existing(session, partner_id, given.idempotency_key)
         if earlier is None:
             # Another constraint, e.g. two first-ever quotes both making rule-set version 1.
             raise DomainError.one(

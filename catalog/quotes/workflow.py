@@ -11,9 +11,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from catalog.access import visible_quotes
+from catalog.access import (
+    require_offering_manufacturer,
+    require_requesting_partner,
+    visible_quotes,
+)
 from catalog.core.db import Database
-from catalog.core.enums import CaseStatus, OrgKind
+from catalog.core.enums import CaseStatus
 from catalog.core.errors import Codes, DomainError, Problem, not_found
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
@@ -67,15 +71,10 @@ def _move(
     tx.emit("quote.changed", "QuoteRequest", quote.id)
 
 
-def _require_partner(principal: Principal) -> None:
-    if not principal.is_active_partner:
-        raise DomainError.one("only the requesting partner may do this", Codes.FORBIDDEN)
-
-
 async def withdraw_quote(
     db: Database, principal: Principal, quote_id: uuid.UUID, reason: str | None
 ) -> QuoteRequest:
-    _require_partner(principal)
+    require_requesting_partner(principal)
     problems = collect(check_length("reason", reason, 0, 2000))
     if problems:
         raise DomainError(problems)
@@ -96,7 +95,7 @@ async def withdraw_quote(
 async def answer_info_request(
     db: Database, principal: Principal, quote_id: uuid.UUID, answer: str
 ) -> QuoteRequest:
-    _require_partner(principal)
+    require_requesting_partner(principal)
     problems = collect(check_length("answer", answer.strip(), 1, 10_000))
     if problems:
         raise DomainError(problems)
@@ -132,8 +131,7 @@ class OfferInput:
 async def respond_to_quote(
     db: Database, principal: Principal, quote_id: uuid.UUID, offer: OfferInput
 ) -> QuoteRequest:
-    if principal.kind is not OrgKind.MANUFACTURER:
-        raise DomainError.one("only the product's manufacturer makes offers", Codes.FORBIDDEN)
+    require_offering_manufacturer(principal)
     currency = offer.currency.strip().upper()
     problems = collect(
         check_range("unitPrice", offer.unit_price, 0, 1_000_000_000),
@@ -165,7 +163,7 @@ async def settle_offer(
     db: Database, principal: Principal, quote_id: uuid.UUID, accept: bool
 ) -> QuoteRequest:
     """The partner accepts or declines the manufacturer's offer."""
-    _require_partner(principal)
+    require_requesting_partner(principal)
     async with write(db, principal) as tx:
         quote = await _quote_for_update(tx, principal, quote_id)
         action = QuoteAction.ACCEPT if accept else QuoteAction.DECLINE

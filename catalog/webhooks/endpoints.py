@@ -2,24 +2,22 @@
 `catalog/webhooks/fan_out.py` turns each outbox event into one delivery per endpoint whose
 organisation may read the object.
 
-Which organisation hears what (and nothing it could not read through GraphQL):
-- `product.changed`: curators (every product) and manufacturers (their own products);
-- `quote.changed`: the partner that asked, the manufacturer of the product, licensing;
-- `licensing_case.changed` (new cases and every later change): licensing officers.
-Payloads are minimal: the event, the object's global ID, its type and status.
+Which organisation may subscribe to and hears what (and nothing it could not read through
+GraphQL) is stated in `catalog/access.py` (`WEBHOOK_EVENTS`); `licensing_case.changed` covers
+new cases and every later change. Payloads are minimal: the event, the object's global ID, its
+type and status.
 """
 
 import ipaddress
 import secrets
 import uuid
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from catalog.access import WEBHOOK_EVENTS, may_subscribe, require_webhook_owner
 from catalog.core.db import Database
-from catalog.core.enums import OrgKind
 from catalog.core.errors import Codes, DomainError, Problem, not_found
 from catalog.core.principal import Principal
 from catalog.core.transactions import write
@@ -32,23 +30,6 @@ from catalog.models.base import utcnow
 
 MAX_ENDPOINTS_PER_ORG = 20
 URL_MAX = 2000
-
-
-@dataclass(frozen=True)
-class EventRule:
-    scope: str  # the caller must hold it to subscribe
-    kinds: frozenset[OrgKind]  # organisations that may subscribe at all
-
-
-EVENTS: dict[str, EventRule] = {
-    "product.changed": EventRule(
-        "catalog:read", frozenset({OrgKind.CURATOR, OrgKind.MANUFACTURER})
-    ),
-    "quote.changed": EventRule(
-        "quotes:read", frozenset({OrgKind.PARTNER, OrgKind.MANUFACTURER, OrgKind.LICENSING})
-    ),
-    "licensing_case.changed": EventRule("licensing:review", frozenset({OrgKind.LICENSING})),
-}
 
 
 # ---------------------------------------------------------------- endpoints
@@ -81,11 +62,10 @@ def _event_problems(principal: Principal, events: list[str]) -> list[Problem]:
         return [Problem("give at least one event", Codes.INVALID, "events")]
     problems = []
     for name in events:
-        rule = EVENTS.get(name)
-        if rule is None:
-            known = ", ".join(sorted(EVENTS))
+        if name not in WEBHOOK_EVENTS:
+            known = ", ".join(sorted(WEBHOOK_EVENTS))
             problems.append(Problem(f"unknown event {name!r} (known: {known})", Codes.INVALID))
-        elif principal.kind not in rule.kinds or not principal.has_scope(rule.scope):
+        elif not may_subscribe(principal, name):
             problems.append(Problem(f"this organisation cannot receive {name}", Codes.FORBIDDEN))
     return [Problem(p.message, p.code, "events") for p in problems]
 
@@ -99,14 +79,13 @@ async def create_webhook(
     allow_loopback_http: bool = False,
 ) -> tuple[WebhookEndpoint, str]:
     """A new endpoint and its signing secret (returned here once, never again)."""
-    if principal.org_id is None or not principal.may_read_beyond_me:
-        raise DomainError.one("only organisations may register webhooks", Codes.FORBIDDEN)
+    org_id = require_webhook_owner(principal)
     problems = _url_problems(url, allow_loopback_http) + _event_problems(principal, events)
     if problems:
         raise DomainError(problems)
     secret = f"whsec_{secrets.token_urlsafe(32)}"
     endpoint = WebhookEndpoint(
-        org_id=principal.org_id,
+        org_id=org_id,
         url=url.strip(),
         events=sorted(set(events)),
         secret=secret,
@@ -115,7 +94,7 @@ async def create_webhook(
     async with write(db, principal) as tx:
         existing = await tx.session.scalars(
             select(WebhookEndpoint.id).where(
-                WebhookEndpoint.org_id == principal.org_id,
+                WebhookEndpoint.org_id == org_id,
                 WebhookEndpoint.deleted_at.is_(None),  # type: ignore[union-attr]
             )
         )

@@ -1,6 +1,6 @@
 """The outbox consumer `fan_out`: each outbox event becomes one delivery per registered
-endpoint whose organisation may read the object (see `catalog/webhooks/endpoints.py` for who
-may subscribe to what). Payloads are minimal: the event, the object's global ID, its type and
+endpoint whose organisation may read the object (see `catalog/access.py` for who may subscribe
+to and hear what). Payloads are minimal: the event, the object's global ID, its type and
 status.
 """
 
@@ -11,8 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.access import may_receive, receiver, visible_quotes
-from catalog.core.enums import OrgKind
+from catalog.access import hears, may_receive, receiver, visible_quotes
 from catalog.core.ids import to_global_id
 from catalog.models import (
     LicensingCase,
@@ -32,8 +31,6 @@ CONSUMER = "webhooks"
 async def _product_data(
     session: AsyncSession, org: Organisation, entity_id: uuid.UUID
 ) -> dict[str, Any] | None:
-    if org.kind not in (OrgKind.CURATOR, OrgKind.MANUFACTURER):
-        return None
     product = await session.scalar(
         select(Product).where(Product.id == entity_id, visible_products(receiver(org)))
     )
@@ -60,8 +57,6 @@ async def _quote_data(
 async def _case_data(
     session: AsyncSession, org: Organisation, entity_id: uuid.UUID
 ) -> dict[str, Any] | None:
-    if org.kind is not OrgKind.LICENSING:
-        return None
     case = await session.get(LicensingCase, entity_id)
     if case is None:
         return None
@@ -112,7 +107,7 @@ async def fan_out(session: AsyncSession, events: Sequence[OutboxEvent]) -> None:
         except ValueError:
             continue
         for endpoint, org in subscribers:
-            if build is None or event.topic not in endpoint.events:
+            if build is None or event.topic not in endpoint.events or not hears(org, event.topic):
                 continue
             if (endpoint.id, event.id) in done or event.created_at < endpoint.created_at:
                 continue  # already fanned out, or older than the endpoint

@@ -7,18 +7,13 @@ from strawberry.types import Info
 
 from catalog.core import audit as domain
 from catalog.core.errors import DomainError
+from catalog.core.pagination import Page
 from catalog.models import AuditEvent as AuditRow
-from schema.audit.types import (
-    AuditEvent,
-    AuditEventConnection,
-    AuditEventEdge,
-    decode_cursor,
-    encode_cursor,
-)
+from schema.audit.types import AuditEvent, decode_cursor, encode_cursor
 from schema.context import Context
 from schema.errors import ErrorCode, coded_error
 from schema.permissions import require
-from schema.relay import bad_input, page_info, page_size, parse_global_id
+from schema.relay import Connection, bad_input, connection, page_size, parse_global_id
 
 
 def _entity(global_id: str) -> tuple[str, str]:
@@ -38,7 +33,7 @@ class AuditQuery:
         entity_id: strawberry.ID,
         first: int | None = None,
         after: str | None = None,
-    ) -> AuditEventConnection:
+    ) -> Connection[AuditEvent]:
         require(info, "audit:read")
         entity = _entity(entity_id)
         size = page_size(info, first)
@@ -50,14 +45,12 @@ class AuditQuery:
                 )
         except DomainError as error:
             raise coded_error(error.problems[0].message, ErrorCode.FORBIDDEN) from error
-        cursors = [encode_cursor(row.id or 0) for row in rows]
-        return AuditEventConnection(
-            edges=[
-                AuditEventEdge(cursor=cursor, node=_node(row, entity_id))
-                for row, cursor in zip(rows, cursors, strict=True)
-            ],
-            page_info=page_info(cursors, has_next, after),
-            entity=entity,
+        page = Page(rows, [encode_cursor(row.id or 0) for row in rows], has_next)
+        return connection(
+            [_node(row, entity_id) for row in rows],
+            page,
+            after,
+            lambda session: domain.count_entity_history(session, *entity),
         )
 
 

@@ -9,11 +9,10 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from catalog.core import audit as domain
 from catalog.models import AuditEvent as AuditRow
 from schema.context import Context
 from schema.loaders import organisation_loader
-from schema.relay import PageInfo, bad_input
+from schema.relay import bad_input
 
 CURSOR_PREFIX = "audit:"
 
@@ -50,21 +49,3 @@ class AuditEvent:
             return None
         org = await organisation_loader(info).load(self.row.actor_org_id)
         return org.slug if org is not None else None
-
-
-@strawberry.type
-class AuditEventEdge:
-    cursor: str
-    node: AuditEvent
-
-
-@strawberry.type
-class AuditEventConnection:
-    edges: list[AuditEventEdge]
-    page_info: PageInfo
-    entity: strawberry.Private[tuple[str, str]]
-
-    @strawberry.field(description="Computed only when selected.")
-    async def total_count(self, info: Info[Context, Any]) -> int:
-        async with info.context.db.read() as session:
-            return await domain.count_entity_history(session, *self.entity)

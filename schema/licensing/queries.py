@@ -17,15 +17,13 @@ from schema.licensing.types import (
     RULES,
     CaseStatusEnum,
     LicensingCase,
-    LicensingCaseConnection,
-    LicensingCaseEdge,
     RoutingDecision,
     RoutingRule,
     load_case,
 )
 from schema.permissions import require
 from schema.products.types import ProductCategoryEnum, TechTransferEnum
-from schema.relay import bad_input, id_of_type, page_info, page_size
+from schema.relay import Connection, bad_input, connection, id_of_type, page_size
 
 
 @strawberry.type
@@ -38,7 +36,7 @@ class LicensingQuery:
         status: CaseStatusEnum | None = None,  # type: ignore[valid-type]
         first: int | None = None,
         after: str | None = None,
-    ) -> LicensingCaseConnection:
+    ) -> Connection[LicensingCase]:
         require(info, REVIEW)
         size = page_size(info, first)
         try:
@@ -53,14 +51,12 @@ class LicensingQuery:
                 )
         except DomainError as error:
             raise bad_input(error.problems[0].message) from error
-        return LicensingCaseConnection(
-            edges=[
-                LicensingCaseEdge(cursor=c, node=LicensingCase.from_row(r))
-                for r, c in zip(page.items, page.cursors, strict=True)
-            ],
-            page_info=page_info(page.cursors, page.has_next, after),
-            queue=queue,
-            status=status,
+        principal = info.context.principal
+        return connection(
+            [LicensingCase.from_row(r) for r in page.items],
+            page,
+            after,
+            lambda session: cases_domain.count_cases(session, principal, queue, status),
         )
 
     @strawberry.field(description="A licensing case, or null.")

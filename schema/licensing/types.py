@@ -22,7 +22,7 @@ from schema.context import Context
 from schema.errors import forbidden
 from schema.loaders import case_decisions_loader, quote_loader
 from schema.products.types import ProductCategoryEnum, TechTransferEnum
-from schema.relay import Node, PageInfo, lazy_type, to_global_id
+from schema.relay import Node, lazy_type, to_global_id
 
 if TYPE_CHECKING:
     from schema.quotes.types import QuoteRequest
@@ -172,27 +172,6 @@ class LicensingCase(Node):
             created_at=row.created_at,
             decided_at=row.decided_at,
         )
-
-
-@strawberry.type
-class LicensingCaseEdge:
-    cursor: str
-    node: LicensingCase
-
-
-@strawberry.type
-class LicensingCaseConnection:
-    edges: list[LicensingCaseEdge]
-    page_info: PageInfo
-    queue: strawberry.Private[str | None]
-    status: strawberry.Private[CaseStatus | None]
-
-    @strawberry.field(description="Computed only when selected.")
-    async def total_count(self, info: Info[Context, Any]) -> int:
-        async with info.context.db.read() as session:
-            return await cases_domain.count_cases(
-                session, info.context.principal, self.queue, self.status
-            )
 
 
 async def load_case(info: Info[Context, Any], case_id: uuid.UUID) -> LicensingCase | None:

@@ -1,6 +1,5 @@
 """Partner vetting (curators)."""
 
-import uuid
 from typing import Any
 
 import strawberry
@@ -60,7 +59,3 @@ class OrganisationMutation:
     ) -> PartnerPayload:
         require(info, "partners:vet")
         return await _vetting(info, input.organisation_id, VettingStatus.SUSPENDED, input.reason)
-
-
-def partner_uuid(global_id: str) -> uuid.UUID | None:
-    return id_of_type(global_id, "Partner")

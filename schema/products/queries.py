@@ -11,14 +11,8 @@ from schema.context import Context
 from schema.loaders import organisation_loader
 from schema.permissions import require
 from schema.products.filters import ProductFilter, domain_filter
-from schema.products.types import (
-    Product,
-    ProductConnection,
-    ProductEdge,
-    ProductOrderEnum,
-    load_visible_product,
-)
-from schema.relay import bad_input, id_of_type, page_info, page_size
+from schema.products.types import Product, ProductOrderEnum, load_visible_product
+from schema.relay import Connection, bad_input, connection, id_of_type, page_size
 
 
 @strawberry.type
@@ -37,7 +31,7 @@ class ProductQuery:
         order_by: ProductOrderEnum = domain.ProductOrder.NAME,  # type: ignore[valid-type,assignment]
         first: int | None = None,
         after: str | None = None,
-    ) -> ProductConnection:
+    ) -> Connection[Product]:
         require(info, "catalog:read")
         size = page_size(info, first)
         as_domain = domain_filter(filter)
@@ -57,11 +51,10 @@ class ProductQuery:
             list({p.manufacturer_id: None for p in page.items})
         )
         by_id = {m.id: m for m in makers if m is not None}
-        return ProductConnection(
-            edges=[
-                ProductEdge(cursor=c, node=Product.from_row(p, by_id.get(p.manufacturer_id)))
-                for p, c in zip(page.items, page.cursors, strict=True)
-            ],
-            page_info=page_info(page.cursors, page.has_next, after),
-            filter=as_domain,
+        principal = info.context.principal
+        return connection(
+            [Product.from_row(p, by_id.get(p.manufacturer_id)) for p in page.items],
+            page,
+            after,
+            lambda session: domain.count_products(session, principal, as_domain),
         )

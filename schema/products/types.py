@@ -8,17 +8,16 @@ from typing import Annotated, Any, cast
 import strawberry
 from strawberry.types import Info
 
+from catalog.access import sees_release_lists
 from catalog.core.enums import ProductCategory, ProductStatus, TechTransfer
 from catalog.models import Organisation
 from catalog.models import Product as ProductRow
 from catalog.products import listing as domain
-from catalog.products.filters import ProductFilter as DomainFilter
-from catalog.visibility import sees_release_lists
 from schema.context import Context
 from schema.errors import forbidden
 from schema.loaders import organisation_loader, product_loader, releases_loader
 from schema.organisations.types import Manufacturer
-from schema.relay import Node, PageInfo, to_global_id
+from schema.relay import Node, to_global_id
 
 ProductCategoryEnum = strawberry.enum(ProductCategory, name="ProductCategory")
 
@@ -190,24 +189,6 @@ class Product(Node):
             updated_at=row.updated_at,
             published_at=row.published_at,
         )
-
-
-@strawberry.type
-class ProductEdge:
-    cursor: str
-    node: Product
-
-
-@strawberry.type
-class ProductConnection:
-    edges: list[ProductEdge]
-    page_info: PageInfo
-    filter: strawberry.Private[DomainFilter | None]
-
-    @strawberry.field(description="Computed only when selected.")
-    async def total_count(self, info: Info[Context, Any]) -> int:
-        async with info.context.db.read() as session:
-            return await domain.count_products(session, info.context.principal, self.filter)
 
 
 async def load_visible_product(info: Info[Context, Any], product_id: uuid.UUID) -> Product | None:

@@ -10,14 +10,8 @@ from catalog.core.errors import DomainError
 from catalog.quotes import listing
 from schema.context import Context
 from schema.permissions import require
-from schema.quotes.types import (
-    QuoteRequest,
-    QuoteRequestConnection,
-    QuoteRequestEdge,
-    QuoteStatusEnum,
-    load_quote,
-)
-from schema.relay import bad_input, id_of_type, page_info, page_size
+from schema.quotes.types import QuoteRequest, QuoteStatusEnum, load_quote
+from schema.relay import Connection, bad_input, connection, id_of_type, page_size
 
 
 @strawberry.input
@@ -42,7 +36,7 @@ class QuoteQuery:
         filter: QuoteRequestFilter | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> QuoteRequestConnection:
+    ) -> Connection[QuoteRequest]:
         require(info, "quotes:read")
         size = page_size(info, first)
         as_domain = filter.to_domain() if filter is not None else None
@@ -57,13 +51,12 @@ class QuoteQuery:
                 )
         except DomainError as error:
             raise bad_input(error.problems[0].message) from error
-        return QuoteRequestConnection(
-            edges=[
-                QuoteRequestEdge(cursor=c, node=QuoteRequest.from_row(r))
-                for r, c in zip(page.items, page.cursors, strict=True)
-            ],
-            page_info=page_info(page.cursors, page.has_next, after),
-            filter=as_domain,
+        principal = info.context.principal
+        return connection(
+            [QuoteRequest.from_row(r) for r in page.items],
+            page,
+            after,
+            lambda session: listing.count_quotes(session, principal, as_domain),
         )
 
     @strawberry.field(description="A quote request, or null when absent or not visible.")

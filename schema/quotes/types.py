@@ -11,13 +11,12 @@ from strawberry.types import Info
 from catalog import access
 from catalog.core.enums import QuoteStatus
 from catalog.models import QuoteRequest as QuoteRow
-from catalog.quotes import listing
 from schema.context import Context
 from schema.licensing.types import LicensingCase
 from schema.loaders import organisation_loader, quote_case_loader, quote_loader
 from schema.organisations.types import Partner
 from schema.products.types import Product, load_visible_product
-from schema.relay import Node, PageInfo, to_global_id
+from schema.relay import Node, to_global_id
 
 QuoteStatusEnum = strawberry.enum(QuoteStatus, name="QuoteStatus")
 
@@ -98,24 +97,6 @@ class QuoteRequest(Node):
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
-
-
-@strawberry.type
-class QuoteRequestEdge:
-    cursor: str
-    node: QuoteRequest
-
-
-@strawberry.type
-class QuoteRequestConnection:
-    edges: list[QuoteRequestEdge]
-    page_info: PageInfo
-    filter: strawberry.Private[listing.QuoteFilter | None]
-
-    @strawberry.field(description="Computed only when selected.")
-    async def total_count(self, info: Info[Context, Any]) -> int:
-        async with info.context.db.read() as session:
-            return await listing.count_quotes(session, info.context.principal, self.filter)
 
 
 async def load_quote(info: Info[Context, Any], quote_id: uuid.UUID) -> QuoteRequest | None:

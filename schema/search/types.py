@@ -3,7 +3,7 @@
 import strawberry
 
 from schema.products.types import Product
-from schema.relay import PageInfo
+from schema.relay import Edge, PageInfo
 
 
 @strawberry.type
@@ -22,15 +22,17 @@ class Facet:
 
 
 @strawberry.type
-class SearchEdge:
-    cursor: str
-    node: Product
+class SearchEdge(Edge[Product]):
+    """A product hit: the edge of any product list, with its score and highlights."""
+
     score: float | None
     highlights: list[str] = strawberry.field(
         description="Matched text with the matched words in <mark>…</mark>; HTML-escaped."
     )
 
 
+# Not a `Connection[Product]`: its edges are SearchEdges, and its nullable totalCount comes from
+# the search backend together with the hits instead of a separate count when selected.
 @strawberry.type
 class SearchConnection:
     edges: list[SearchEdge]
