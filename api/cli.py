@@ -80,15 +80,12 @@ def migrate() -> None:
 async def _demo_clients(db: Any) -> dict[str, dict[str, str]]:
     """One OAuth client per demo organisation, kept in var/ so `make run` can show them."""
     from auth.clients import create_client
-    from catalog.demo import data as demo_data
+    from catalog.demo.catalogue import demo_catalogue
 
     if DEMO_CREDENTIALS.exists():
         return json.loads(DEMO_CREDENTIALS.read_text())
-    slugs = [m["slug"] for m in demo_data.MANUFACTURERS]
-    slugs += [p["slug"] for p in demo_data.PARTNERS]
-    slugs += [demo_data.CURATOR["slug"], demo_data.LICENSING["slug"]]
     credentials = {}
-    for slug in slugs:
+    for slug in demo_catalogue().organisation_slugs():
         created = await create_client(db, org_slug=slug, scopes=None, name=f"{slug} demo client")
         credentials[slug] = {"client_id": created.client_id, "client_secret": created.client_secret}
     DEMO_CREDENTIALS.parent.mkdir(exist_ok=True)

@@ -24,7 +24,7 @@ from catalog.core.enums import (
     TechTransfer,
     VettingStatus,
 )
-from catalog.demo.data import DEMO_ROUTING_RULES
+from catalog.demo.catalogue import demo_catalogue
 from catalog.demo.seed import rule_snapshot
 from catalog.models import RoutingRule
 
@@ -258,8 +258,8 @@ class CatalogueGenerator:
         """The demo rules (so every quote still lands in a known queue) and enough seeded
         rules to make `TOTAL_RULES`, all active, and rule-set version 1 holding exactly them."""
         rules = [
-            RoutingRule(id=self.uuid(), created_at=EPOCH, updated_at=EPOCH, **spec)
-            for spec in DEMO_ROUTING_RULES
+            RoutingRule(id=self.uuid(), created_at=EPOCH, updated_at=EPOCH, **spec.columns())
+            for spec in demo_catalogue().routing_rules
         ]
         rules += [
             RoutingRule(id=rule_id, created_at=EPOCH, updated_at=EPOCH, **spec)

@@ -170,8 +170,9 @@ KINDS: tuple[tuple[Callable[[random.Random], Spec], int], ...] = (
 
 
 def generated_rule_specs(seed: int, count: int) -> list[tuple[uuid.UUID, Spec]]:
-    """`count` rule specs (the shape of `DEMO_ROUTING_RULES`), each with its id; names are
-    unique because the rule list in the UI and in explanations is read by name."""
+    """`count` rule specs (`RoutingRule` columns, like the demo rules' `columns()`), each with
+    its id; names are unique because the rule list in the UI and in explanations is read by
+    name."""
     rng = random.Random(f"bench-routing-rules-{seed}")
     makers = [maker for maker, _ in KINDS]
     weights = [weight for _, weight in KINDS]

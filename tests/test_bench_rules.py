@@ -8,7 +8,7 @@ from bench.generate import CatalogueGenerator
 from bench.rule_generator import TOTAL_RULES, generated_rule_specs
 from catalog.core.countries import EU, NATO
 from catalog.core.enums import ProductStatus
-from catalog.demo.data import DEMO_ROUTING_RULES
+from catalog.demo.catalogue import demo_catalogue
 from catalog.licensing.routing import TRIAGE_QUEUE, QuoteFacts, Rule, condition_problems, route
 from catalog.licensing.rules import RuleDraft, _problems
 
@@ -23,9 +23,8 @@ def _rules(seed: int = 1) -> list[Rule]:
 def test_the_rule_set_holds_200_valid_rules_starting_with_the_demo_rules() -> None:
     rules = _rules()
     assert len(rules) == TOTAL_RULES == 200
-    assert [r.name for r in rules[: len(DEMO_ROUTING_RULES)]] == [
-        spec["name"] for spec in DEMO_ROUTING_RULES
-    ]
+    demo_rules = demo_catalogue().routing_rules
+    assert [r.name for r in rules[: len(demo_rules)]] == [spec.name for spec in demo_rules]
     assert len({r.id for r in rules}) == len({r.name for r in rules}) == TOTAL_RULES
     for rule in rules:
         assert condition_problems(rule.conditions) == [], rule.name

@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog.demo.data import DEMO_ROUTING_RULES
+from catalog.demo.catalogue import demo_catalogue
 from catalog.licensing.routing import (
     FLAG_RE_EXPORT,
     FLAG_TECH_TRANSFER,
@@ -22,7 +22,10 @@ from catalog.licensing.routing import (
 )
 
 MONDAY = date(2026, 11, 23)
-DEMO = [Rule.from_snapshot({**spec, "id": f"r{i}"}) for i, spec in enumerate(DEMO_ROUTING_RULES)]
+DEMO = [
+    Rule.from_snapshot({**spec.columns(), "id": f"r{i}"})
+    for i, spec in enumerate(demo_catalogue().routing_rules)
+]
 
 BASE = QuoteFacts(
     category="GROUND_DRONE",

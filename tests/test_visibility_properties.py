@@ -65,7 +65,7 @@ PARTNERS = [
 def expected_visible(
     caller: Organisation, product: Product, spec: ProductSpec, makers: list[Organisation]
 ) -> bool:
-    """The rules of DESIGN.md, written independently of catalog/visibility.py."""
+    """The contract's visibility rules, written independently of catalog/visibility.py."""
     if caller.kind in (OrgKind.CURATOR, OrgKind.LICENSING):
         return True
     if caller.kind is OrgKind.MANUFACTURER:

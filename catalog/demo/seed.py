@@ -1,20 +1,20 @@
-"""The demo catalogue: organisations, products, releases and the default routing rules.
+"""Seeding the demo catalogue (catalog/demo/demo_catalogue.json): organisations, products,
+releases and the default routing rules with rule-set version 1.
 
 Seeding is idempotent: it does nothing when the demo curator already exists.
 """
 
+import copy
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 
 from catalog.core.db import Database
-from catalog.core.enums import OrgKind, ProductCategory, ProductStatus, TechTransfer, VettingStatus
+from catalog.core.enums import OrgKind, ProductStatus, VettingStatus
 from catalog.core.principal import SYSTEM
 from catalog.core.transactions import WriteTransaction, write
-from catalog.demo import data as demo_data
+from catalog.demo.catalogue import DemoCatalogue, DemoOrganisation, DemoProduct, demo_catalogue
 from catalog.licensing.rules import rule_snapshot
 from catalog.models import Organisation, Product, Release, RoutingRule, RuleSetVersion
 
@@ -28,68 +28,57 @@ class SeedResult:
     rules: int
 
 
-def _organisation(spec: dict[str, Any], kind: OrgKind, vetting: VettingStatus) -> Organisation:
+def _organisation(spec: DemoOrganisation, kind: OrgKind, vetting: VettingStatus) -> Organisation:
     return Organisation(
-        slug=spec["slug"], name=spec["name"], kind=kind, country=spec["country"], vetting=vetting
+        slug=spec.slug, name=spec.name, kind=kind, country=spec.country, vetting=vetting
     )
 
 
-def _demo_organisations() -> list[Organisation]:
+def _demo_organisations(catalogue: DemoCatalogue) -> list[Organisation]:
     orgs = [
         _organisation(m, OrgKind.MANUFACTURER, VettingStatus.VETTED)
-        for m in demo_data.MANUFACTURERS
+        for m in catalogue.manufacturers
     ]
-    orgs += [
-        _organisation(p, OrgKind.PARTNER, VettingStatus(p["vetting"])) for p in demo_data.PARTNERS
-    ]
-    orgs.append(_organisation(demo_data.CURATOR, OrgKind.CURATOR, VettingStatus.VETTED))
-    orgs.append(_organisation(demo_data.LICENSING, OrgKind.LICENSING, VettingStatus.VETTED))
+    orgs += [_organisation(p, OrgKind.PARTNER, p.vetting) for p in catalogue.partners]
+    orgs.append(_organisation(catalogue.curator, OrgKind.CURATOR, VettingStatus.VETTED))
+    orgs.append(_organisation(catalogue.licensing, OrgKind.LICENSING, VettingStatus.VETTED))
     return orgs
 
 
-def _product(spec: dict[str, Any], manufacturer: Organisation, created_at: datetime) -> Product:
-    status = ProductStatus(spec["status"])
+def _product(spec: DemoProduct, manufacturer: Organisation, created_at: datetime) -> Product:
+    # Copies of the JSON values: the catalogue is cached per process and must stay as read.
     return Product(
         manufacturer_id=manufacturer.id,
-        sku=spec["sku"],
-        name=spec["name"],
-        category=ProductCategory(spec["category"]),
-        summary=spec["summary"],
-        description=spec["description"],
-        specs=spec["specs"],
-        combat_record=spec["combat_record"],
-        control_entry=spec["control_entry"],
-        tech_transfer=TechTransfer(spec["tech_transfer"]),
-        units_available=spec["units_available"],
-        lead_time_days=spec["lead_time_days"],
-        unit_price_eur=Decimal(spec["unit_price_eur"]),
-        status=status,
+        sku=spec.sku,
+        name=spec.name,
+        category=spec.category,
+        summary=spec.summary,
+        description=spec.description,
+        specs=copy.deepcopy(spec.specs),
+        combat_record=copy.deepcopy(spec.combat_record),
+        control_entry=spec.control_entry,
+        tech_transfer=spec.tech_transfer,
+        units_available=spec.units_available,
+        lead_time_days=spec.lead_time_days,
+        unit_price_eur=spec.unit_price_eur,
+        status=spec.status,
         created_at=created_at,
         updated_at=created_at,
-        published_at=created_at if status is ProductStatus.PUBLISHED else None,
-    )
-
-
-def _rule(spec: dict[str, Any]) -> RoutingRule:
-    return RoutingRule(
-        name=spec["name"],
-        tier=spec["tier"],
-        conditions=spec["conditions"],
-        queue=spec["queue"],
-        flags=spec["flags"],
-        sla_working_days=spec["sla_working_days"],
-        approvals_required=spec["approvals_required"],
+        published_at=created_at if spec.status is ProductStatus.PUBLISHED else None,
     )
 
 
 async def _add_catalogue(
-    tx: WriteTransaction, curator: Organisation, by_slug: dict[str, Organisation]
+    tx: WriteTransaction,
+    catalogue: DemoCatalogue,
+    curator: Organisation,
+    by_slug: dict[str, Organisation],
 ) -> tuple[int, int]:
     products = releases = 0
     base = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-    for index, spec in enumerate(demo_data.PRODUCTS):
+    for index, spec in enumerate(catalogue.products):
         created_at = base.replace(day=1 + index % 28, month=1 + index % 10)
-        product = _product(spec, by_slug[spec["manufacturer"]], created_at)
+        product = _product(spec, by_slug[spec.manufacturer], created_at)
         tx.session.add(product)
         products += 1
         tx.audit(
@@ -99,7 +88,7 @@ async def _add_catalogue(
             {"name": product.name, "status": product.status},
         )
         tx.emit("product.changed", "Product", product.id)
-        for country in spec["released_to"]:
+        for country in spec.released_to:
             tx.session.add(
                 Release(product_id=product.id, country=country, released_by_org_id=curator.id)
             )
@@ -108,15 +97,16 @@ async def _add_catalogue(
 
 
 async def seed_demo(db: Database) -> SeedResult:
+    catalogue = demo_catalogue()
     async with db.read() as session:
         exists = await session.scalar(
-            select(Organisation.id).where(Organisation.slug == demo_data.CURATOR["slug"])
+            select(Organisation.id).where(Organisation.slug == catalogue.curator.slug)
         )
     if exists is not None:
         return SeedResult(False, 0, 0, 0, 0)
 
     async with write(db, SYSTEM) as tx:
-        orgs = _demo_organisations()
+        orgs = _demo_organisations(catalogue)
         tx.session.add_all(orgs)
         for org in orgs:
             tx.audit(
@@ -124,10 +114,10 @@ async def seed_demo(db: Database) -> SeedResult:
             )
         await tx.session.flush()
         by_slug = {org.slug: org for org in orgs}
-        curator = by_slug[demo_data.CURATOR["slug"]]
-        products, releases = await _add_catalogue(tx, curator, by_slug)
+        curator = by_slug[catalogue.curator.slug]
+        products, releases = await _add_catalogue(tx, catalogue, curator, by_slug)
 
-        rules = [_rule(spec) for spec in demo_data.DEMO_ROUTING_RULES]
+        rules = [RoutingRule(**spec.columns()) for spec in catalogue.routing_rules]
         tx.session.add_all(rules)
         tx.session.add(
             RuleSetVersion(
