@@ -13,14 +13,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api.dev import dev_routes
-from api.graphql_app import AuthenticatedGraphQL
+from api.graphql import GraphQLEndpoint
 from api.memory import return_large_blocks_to_the_system
 from api.metrics import Metrics, TimedSearch, metrics_endpoint
 from api.observability import GraphQLObservability, ObservabilityMiddleware
 from api.ratelimit import RateLimits
-from api.ratelimit_http import BudgetedGraphQL, TokenAttemptLimit
 from api.request_id import RequestIdMiddleware
 from api.settings import Settings
+from api.token_attempts import TokenAttemptLimit
 from api.unavailable import UnavailableDatabase
 from auth.service import auth_routes, build_authenticator
 from catalog.core.db import Database
@@ -109,15 +109,13 @@ def create_app(
 
     metrics = Metrics()
     search = TimedSearch(search, metrics)  # type: ignore[assignment]
-    graphql = AuthenticatedGraphQL(
-        BudgetedGraphQL(
-            build_schema(settings, [GraphQLObservability]),
-            database,
-            settings,
-            search,
-            limits=limits,
-        ),
+    graphql = GraphQLEndpoint(
+        build_schema(settings, [GraphQLObservability]),
+        database,
+        settings,
         build_authenticator(database, settings),
+        limits,
+        search,
     )
     routes = [
         Route("/healthz", healthz),

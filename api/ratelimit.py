@@ -1,5 +1,7 @@
 """Per-client rate limits: a leaky bucket of GraphQL cost per OAuth client, and a bucket of
-token-endpoint attempts per client id and per source address.
+token-endpoint attempts per client id and per source address. Only the buckets live here: the
+GraphQL cost is measured in schema/limits.py and charged by api/graphql/admission.py; token
+attempts are counted by api/token_attempts.py.
 
 A bucket holds up to `capacity` points and refills at `restore_rate` points per second. A
 request spends its cost up front; when the bucket holds less than that, the request is refused
@@ -8,24 +10,12 @@ by default; with REDIS_URL they live in Redis, updated by one Lua script per spe
 API worker draws from the same bucket.
 """
 
-import functools
 import logging
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
-
-from graphql import (
-    DocumentNode,
-    FragmentDefinitionNode,
-    GraphQLError,
-    GraphQLSchema,
-    OperationDefinitionNode,
-    parse,
-)
-
-from schema.limits import DocumentMeter
 
 logger = logging.getLogger("market.ratelimit")
 
@@ -199,39 +189,3 @@ class RateLimits:
 
     async def close(self) -> None:
         await self.buckets.close()
-
-
-@functools.lru_cache(maxsize=512)
-def _parsed(query: str, max_tokens: int | None) -> DocumentNode | None:
-    """Clients send the same few documents over and over; parsing them again for every request
-    was a visible share of a small query's time. The tree is only read, never changed."""
-    try:
-        return parse(query, max_tokens=max_tokens)
-    except GraphQLError:
-        return None
-
-
-def query_cost(
-    schema: GraphQLSchema,
-    query: str,
-    variables: dict[str, Any] | None,
-    page_size_max: int,
-    max_tokens: int | None = None,
-) -> int:
-    """The static cost the request limits use (schema/limits.py): one point per field, a
-    connection's selection counted once per item its `first` asks for; the dearest operation
-    of the document. A document that does not parse costs one point (it is refused before
-    anything runs), as does one past `max_tokens`, which is not even parsed in full."""
-    document = _parsed(query, max_tokens)
-    if document is None:
-        return 1
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    meter = DocumentMeter(schema, fragments, variables or {}, page_size_max)
-    costs = [
-        meter.selection_set(op.selection_set, schema.get_root_type(op.operation)).cost
-        for op in document.definitions
-        if isinstance(op, OperationDefinitionNode)
-    ]
-    return max([1, *costs])

@@ -5,10 +5,11 @@ from functools import partial
 from typing import Any
 
 import strawberry
-from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache
+from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 
 from schema.audit.queries import AuditQuery
+from schema.document import PreparedParsing
 from schema.error_handling import MarketSchema
 from schema.execution import PlainLeafExecutionContext
 from schema.licensing.mutations import LicensingMutation, RoutingRuleMutation
@@ -77,8 +78,7 @@ def build_schema(
     max_tokens = settings.graphql_max_tokens if settings is not None else 5000
     # Factories, so each request gets its own extension instances.
     extensions: list[Any] = [
-        ParserCache,
-        partial(MaxTokensLimiter, max_token_count=max_tokens),
+        partial(PreparedParsing, max_tokens),
         partial(LimitedValidation, limits),
         *extra_extensions,
     ]

@@ -7,24 +7,25 @@ from starlette.requests import Request
 
 from catalog.core.db import Database
 from catalog.core.principal import Principal
+from schema.document import PreparedDocument
 from search.backend import SearchBackend
-
-# Where resolvers leave entries for the response's top-level `extensions` (request state).
-RESPONSE_EXTENSIONS = "response_extensions"
 
 
 @dataclass
 class Context:
     request: Request
-    response: Any
+    response: Any  # unused by the service; kept for callers that build a context themselves
     db: Database
     principal: Principal
     settings: Any
     loaders: dict[str, Any] = field(default_factory=dict)
     search: SearchBackend | None = None
     request_id: str = ""
+    # The document as the HTTP pipeline parsed and measured it (None: execution parses it).
+    prepared: PreparedDocument | None = None
+    # Entries for the response's top-level `extensions`, which the HTTP pipeline writes.
+    reported: dict[str, Any] = field(default_factory=dict)
 
     def report(self, key: str, value: Any) -> None:
-        """Add `key` to the response's top-level `extensions` (the HTTP layer writes them)."""
-        state = self.request.scope.setdefault("state", {})
-        state.setdefault(RESPONSE_EXTENSIONS, {})[key] = value
+        """Add `key` to the response's top-level `extensions`."""
+        self.reported[key] = value

@@ -4,13 +4,16 @@ Measured from the parsed document and the request's variables before the specifi
 validation rules run, so an oversized document costs one linear walk and never reaches a
 resolver. Fragments are measured once each and reused wherever they are spread, which keeps a
 "fragment bomb" (fragments spreading each other many times) linear instead of exponential.
+The same measurement gives the cost a request is charged against its client's budget
+(api/graphql/admission.py), so a document is measured once per request.
 """
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -30,6 +33,9 @@ from strawberry.extensions import ValidationCache
 
 from schema.errors import ErrorCode
 from schema.input_text import nul_characters
+
+if TYPE_CHECKING:
+    from schema.document import PreparedDocument
 
 DEFAULT_PAGE_SIZE = 20  # what `first` means when a connection is asked without it
 
@@ -157,32 +163,64 @@ def limit_error(what: str, actual: int, allowed: int, setting: str) -> GraphQLEr
     )
 
 
-def check_document(
-    schema: GraphQLSchema, document: Any, variables: Mapping[str, Any] | None, limits: Limits
-) -> list[GraphQLError]:
-    """The limits the document exceeds, one error per limit and operation."""
+@dataclass(frozen=True, slots=True)
+class DocumentMeasure:
+    """What a document measures, operation by operation, for the request's variables."""
+
+    operations: tuple[tuple[OperationType, Measure], ...]
+
+    @property
+    def cost(self) -> int:
+        """What the request is charged: its dearest operation, and at least one point."""
+        return max([1, *(measure.cost for _, measure in self.operations)])
+
+    def limit_errors(self, limits: Limits) -> list[GraphQLError]:
+        """The limits the document exceeds, one error per limit and operation."""
+        errors: list[GraphQLError] = []
+        for kind, measure in self.operations:
+            if measure.depth > limits.max_depth:
+                errors.append(limit_error("query depth", measure.depth, limits.max_depth, "depth"))
+            if measure.aliases > limits.max_aliases:
+                allowed = limits.max_aliases
+                errors.append(limit_error("alias count", measure.aliases, allowed, "aliases"))
+            if measure.cost > limits.max_cost:
+                errors.append(limit_error("query cost", measure.cost, limits.max_cost, "cost"))
+            if kind is OperationType.MUTATION:
+                count, allowed = measure.fields, limits.max_mutations
+                if count > allowed:
+                    errors.append(limit_error("mutation count", count, allowed, "mutations"))
+        return errors
+
+
+def measure_document(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    page_size_max: int,
+) -> DocumentMeasure:
+    """Every operation of the document measured in one walk (fragments measured once)."""
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    meter = DocumentMeter(schema, fragments, variables or {}, limits.page_size_max)
-    errors: list[GraphQLError] = []
-    for operation in document.definitions:
-        if not isinstance(operation, OperationDefinitionNode):
-            continue
-        root = schema.get_root_type(operation.operation)
-        measure = meter.selection_set(operation.selection_set, root)
-        if measure.depth > limits.max_depth:
-            errors.append(limit_error("query depth", measure.depth, limits.max_depth, "depth"))
-        if measure.aliases > limits.max_aliases:
-            allowed = limits.max_aliases
-            errors.append(limit_error("alias count", measure.aliases, allowed, "aliases"))
-        if measure.cost > limits.max_cost:
-            errors.append(limit_error("query cost", measure.cost, limits.max_cost, "cost"))
-        if operation.operation is OperationType.MUTATION:
-            count, allowed = measure.fields, limits.max_mutations
-            if count > allowed:
-                errors.append(limit_error("mutation count", count, allowed, "mutations"))
-    return errors
+    meter = DocumentMeter(schema, fragments, variables or {}, page_size_max)
+    operations: list[tuple[OperationType, Measure]] = []
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            root = schema.get_root_type(definition.operation)
+            measure = meter.selection_set(definition.selection_set, root)
+            operations.append((definition.operation, measure))
+    return DocumentMeasure(tuple(operations))
+
+
+def check_document(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    limits: Limits,
+) -> list[GraphQLError]:
+    """The limits the document exceeds, one error per limit and operation."""
+    measure = measure_document(schema, document, variables, limits.page_size_max)
+    return measure.limit_errors(limits)
 
 
 def unnamed_choice(document: Any, context: Any) -> list[GraphQLError]:
@@ -196,7 +234,9 @@ def unnamed_choice(document: Any, context: Any) -> list[GraphQLError]:
 
 
 class LimitedValidation(ValidationCache):
-    """Checks the limits and input text first, then the (cached) specification rules."""
+    """Checks the limits and input text first, then the (cached) specification rules. The
+    limits come from the measurement the HTTP pipeline already made for this document
+    (`Context.prepared`, schema/document.py); only a caller without one is measured here."""
 
     def __init__(self, limits: Limits) -> None:
         super().__init__()
@@ -205,10 +245,23 @@ class LimitedValidation(ValidationCache):
     def on_validate(self) -> Iterator[None]:  # type: ignore[override]
         context = self.execution_context
         document, variables = context.graphql_document, context.variables
-        errors = check_document(context.schema._schema, document, variables, self.limits)
+        assert document is not None
+        measure = _prepared_measure(context.context, document)
+        if measure is None:
+            schema = context.schema._schema
+            measure = measure_document(schema, document, variables, self.limits.page_size_max)
+        errors = measure.limit_errors(self.limits)
         errors = errors or unnamed_choice(document, context) or nul_characters(document, variables)
         if errors:
             context.pre_execution_errors = errors
             yield
             return
         yield from super().on_validate()  # type: ignore[misc]
+
+
+def _prepared_measure(context: Any, document: DocumentNode) -> DocumentMeasure | None:
+    """The measurement made before execution, when it was made of this very document."""
+    prepared: PreparedDocument | None = getattr(context, "prepared", None)
+    if prepared is None or prepared.document is not document:
+        return None
+    return prepared.measure

@@ -3,7 +3,7 @@
 import pytest
 from graphql import parse
 
-from api.graphql_http import GRAPHQL_RESPONSE, JSON, HTTPProblem, negotiate
+from api.graphql.transport import GRAPHQL_RESPONSE, JSON, HTTPProblem, negotiate
 from schema import schema
 from schema.limits import Limits, check_document
 

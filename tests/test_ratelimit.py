@@ -11,12 +11,12 @@ from starlette.requests import Request
 
 from api.app import create_app
 from api.ratelimit import MemoryBuckets, RedisBuckets
-from api.ratelimit import query_cost as cost_of
 from api.settings import Settings
 from auth.clients import create_client
 from auth.transport import TransportPolicy
 from catalog.core.db import Database
 from schema import build_schema
+from schema.document import query_cost as cost_of
 from tests.tokens import bearer, issue_token
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -157,6 +157,12 @@ def json_response(body: dict[str, Any], status: int, media_type: str, **headers:
     )
 
 
-def problem_response(problem: HTTPProblem, media_type: str) -> Response:
-    body = {"errors": [{"message": problem.message, "extensions": {"code": problem.code}}]}
+def problem_response(
+    problem: HTTPProblem, media_type: str, extensions: dict[str, Any] | None = None
+) -> Response:
+    body: dict[str, Any] = {
+        "errors": [{"message": problem.message, "extensions": {"code": problem.code}}]
+    }
+    if extensions:
+        body["extensions"] = extensions
     return json_response(body, problem.status, media_type, **problem.headers)

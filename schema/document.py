@@ -1,0 +1,92 @@
+"""A request's GraphQL document, parsed and measured once.
+
+Clients send the same few documents over and over, so parsed documents are kept in one cache
+keyed by their text (the tree is only read, never changed); parsing them again for every
+request was a visible share of a small query's time. The HTTP pipeline (api/graphql/) prepares
+a request's document before it charges the request's cost, and hands the result to execution
+in the context (`Context.prepared`), so that execution neither parses nor measures it again.
+"""
+
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
+from strawberry.extensions import SchemaExtension
+
+from schema.limits import DocumentMeasure, measure_document
+
+PARSED_DOCUMENTS = 512  # distinct query texts kept parsed
+
+
+@functools.lru_cache(maxsize=PARSED_DOCUMENTS)
+def parse_document(query: str, max_tokens: int | None) -> DocumentNode:
+    """The parsed document; a GraphQLSyntaxError when it does not parse or has more than
+    `max_tokens` tokens (then it is not even read in full). Failures are not cached."""
+    return parse(query, max_tokens=max_tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedDocument:
+    """One request's document: parsed (or why not) and, when it parsed, measured against the
+    request's variables."""
+
+    query: str
+    document: DocumentNode | None
+    syntax_error: GraphQLError | None = None
+    measure: DocumentMeasure | None = None
+
+    @property
+    def cost(self) -> int:
+        """The static cost charged for the request (schema/limits.py); a document that does
+        not parse costs one point: it is refused before anything runs."""
+        return self.measure.cost if self.measure is not None else 1
+
+
+def prepare_document(
+    schema: GraphQLSchema,
+    query: str,
+    variables: Mapping[str, Any] | None,
+    page_size_max: int,
+    max_tokens: int | None,
+) -> PreparedDocument:
+    try:
+        document = parse_document(query, max_tokens)
+    except GraphQLError as error:
+        return PreparedDocument(query, None, syntax_error=error)
+    measure = measure_document(schema, document, variables, page_size_max)
+    return PreparedDocument(query, document, measure=measure)
+
+
+def query_cost(
+    schema: GraphQLSchema,
+    query: str,
+    variables: Mapping[str, Any] | None,
+    page_size_max: int,
+    max_tokens: int | None = None,
+) -> int:
+    """The static cost of a query text: one point per field, a connection's selection counted
+    once per item its `first` asks for; the dearest operation of the document."""
+    return prepare_document(schema, query, variables, page_size_max, max_tokens).cost
+
+
+class PreparedParsing(SchemaExtension):
+    """The parse step of execution: the document the pipeline prepared for this request when
+    the context carries one, else the cached parse (callers that execute the schema directly).
+    A document that did not parse fails here, exactly as a parse in this step would."""
+
+    def __init__(self, max_tokens: int) -> None:
+        self.max_tokens = max_tokens
+
+    def on_parse(self) -> Iterator[None]:
+        execution = self.execution_context
+        assert execution.query is not None  # Strawberry refuses a missing query before this
+        prepared = getattr(execution.context, "prepared", None)
+        if isinstance(prepared, PreparedDocument) and prepared.query == execution.query:
+            if prepared.syntax_error is not None:
+                raise prepared.syntax_error
+            execution.graphql_document = prepared.document
+        else:
+            execution.graphql_document = parse_document(execution.query, self.max_tokens)
+        yield
