@@ -5,20 +5,45 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+LOCK := requirements.lock
+UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint schema clean chromium meili run-meili bench bench-quick wrk run-prod soak
+.PHONY: setup run test lint schema clean chromium meili run-meili bench bench-quick wrk run-prod soak \
+	lock lock-upgrade check-lock
 
 NODE_DEPS := tests/conformance/node_modules/.installed-stamp
 
 setup: chromium $(STAMP) $(NODE_DEPS) meili
 
-$(STAMP): pyproject.toml
+# Exactly the versions in requirements.lock (hash-checked), then the project itself, editable,
+# built with the locked setuptools; anything the lock does not name is removed.
+$(STAMP): pyproject.toml $(LOCK)
+	@$(PYTHON) scripts/lock.py check
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python scripts/lock.py sync
+	$(BIN)/python -m pip check
 	@touch $(STAMP)
+
+# After changing the dependencies in pyproject.toml: resolve them into requirements.lock (uv,
+# itself pinned here, comes from PyPI into the venv). Existing pins are kept where they still
+# fit; `make lock-upgrade` moves everything to the newest versions allowed.
+lock:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/python scripts/lock.py compile
+
+lock-upgrade:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/python scripts/lock.py compile --upgrade
+
+# Does requirements.lock belong to pyproject.toml as it is? (No network, no venv; CI runs it.)
+check-lock:
+	@$(PYTHON) scripts/lock.py check
 
 # npm packages for the GraphQL-over-HTTP audit and the JavaScript client test (not in git).
 $(NODE_DEPS): tests/conformance/package.json tests/conformance/package-lock.json
