@@ -297,10 +297,10 @@ def serve_with_meili(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
 ) -> None:
     """Local runs: a Meilisearch server (var/meilisearch), a full reindex, the outbox worker
-    and the API on the Meilisearch backend; everything stops with the API."""
-    import subprocess
+    and the API on the Meilisearch backend; SIGTERM or Ctrl-C stops all of it."""
     import sys
 
+    from api import children
     from search.meili_server import MeiliServer, binary_path
 
     binary = binary_path()
@@ -309,21 +309,26 @@ def serve_with_meili(
         raise typer.Exit(code=1)
     data = Path("var/meilisearch")
     data.mkdir(parents=True, exist_ok=True)
-    server = MeiliServer(binary, db_path=data)
-    server.start()
-    os.environ.update(
-        SEARCH_BACKEND="meilisearch", MEILI_URL=server.url, MEILI_MASTER_KEY=server.master_key
-    )
-    indexer = None
-    try:
-        reindex(batch=500)
-        indexer = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"])
-        serve(host=host, port=port, workers=1)
-    finally:
-        if indexer is not None:
-            indexer.terminate()
-            indexer.wait(timeout=30)
-        server.stop()
+    # uvicorn stops gracefully on SIGTERM and then raises it again: as `Stopped`, so that the
+    # worker and Meilisearch are stopped below instead of being left running.
+    with children.stop_signals_raise():
+        server = MeiliServer(binary, db_path=data)
+        indexer = None
+        try:
+            server.start()
+            os.environ.update(
+                SEARCH_BACKEND="meilisearch",
+                MEILI_URL=server.url,
+                MEILI_MASTER_KEY=server.master_key,
+            )
+            reindex(batch=500)
+            worker_command = [sys.executable, "-m", "api.cli", "worker"]
+            indexer = children.spawn(worker_command, own_group=True)
+            serve(host=host, port=port, workers=1)
+        finally:
+            if indexer is not None:
+                children.stop(indexer, timeout=30)
+            server.stop()
 
 
 @app.command("run-prod")
@@ -334,8 +339,11 @@ def run_prod(
 ) -> None:
     """The production topology on this machine: PostgreSQL database (created if missing),
     migrated and seeded; Meilisearch from the pinned binary when fetched; N API workers; the
-    outbox worker (webhooks, search index). Ctrl-C stops everything."""
-    from api.topology import LOCAL_REDIS, plan, prepare, redis_reachable, start_search, supervise
+    outbox worker (webhooks, search index). A child that exits is restarted (with backoff;
+    run-prod gives up if one keeps crashing); SIGTERM or Ctrl-C stops everything."""
+    from api import children
+    from api.supervisor import supervise
+    from api.topology import LOCAL_REDIS, plan, prepare, redis_reachable, start_search
 
     settings = Settings()
     if not settings.database_url.startswith("postgres"):
@@ -346,16 +354,17 @@ def run_prod(
         env["REDIS_URL"] = LOCAL_REDIS  # the API workers share their rate limit buckets
     if "ISSUER" not in os.environ:
         env["ISSUER"] = f"http://{host}:{port}"  # one issuer for every worker
-    prepare(settings.database_url, console.print)
-    buckets = env.get("REDIS_URL") or settings.redis_url or "in each process"
-    console.print(f"rate limit buckets: {buckets}")
-    search = start_search(env, console.print)
-    demo_info(host=host, port=port)
-    try:
-        code = supervise(plan(host, port, workers, env), console.print)
-    finally:
-        if search is not None:
-            search.stop()
+    with children.stop_signals_raise():
+        prepare(settings.database_url, console.print)
+        buckets = env.get("REDIS_URL") or settings.redis_url or "in each process"
+        console.print(f"rate limit buckets: {buckets}")
+        search = start_search(env, console.print)
+        try:
+            demo_info(host=host, port=port)
+            code = supervise(plan(host, port, workers, env), console.print)
+        finally:
+            if search is not None:
+                search.stop()
     raise typer.Exit(code=code)
 
 

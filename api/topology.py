@@ -5,18 +5,16 @@ catalogue), Meilisearch from the pinned binary when it has been fetched, N API w
 behind one port (`market serve --workers N`) and one background worker draining the outbox
 (`market worker`: webhook deliveries, and the search index on Meilisearch). Everything the
 processes share lives in PostgreSQL (and Redis for the rate limit buckets when it is
-reachable). On real hosts each piece runs on its own: see docs/deployment.md.
+reachable). The children are supervised (api/supervisor.py): restarted when they exit, all
+stopped on SIGTERM/SIGINT, and killed by the kernel if run-prod itself dies (api/children.py).
+On real hosts each piece runs on its own: see docs/deployment.md.
 """
 
 import asyncio
 import os
-import signal
 import socket
-import subprocess
 import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -24,35 +22,11 @@ from urllib.parse import urlparse
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from api import children
+from api.supervisor import Child
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
-
-
-@dataclass
-class Child:
-    name: str
-    command: list[str]
-    env: dict[str, str] = field(default_factory=dict)
-    process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            self.command, cwd=ROOT, env={**os.environ, **self.env}
-        )
-
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self, timeout: float = 20.0) -> None:
-        if not self.running():
-            return
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 async def ensure_database(database_url: str) -> bool:
@@ -85,40 +59,11 @@ def market(*arguments: str) -> list[str]:
     return [sys.executable, "-m", "api.cli", *arguments]
 
 
-def supervise(children: list[Child], say: Callable[[str], None]) -> int:
-    """Start the children; when one exits, or on SIGINT/SIGTERM, stop them all."""
-    stopping = False
-
-    def stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for child in children:
-        say(f"starting {child.name}: {' '.join(child.command[2:])}")
-        child.start()
-    exit_code = 0
-    try:
-        while not stopping:
-            ended = [child for child in children if not child.running()]
-            if ended:
-                assert ended[0].process is not None
-                exit_code = ended[0].process.returncode or 1
-                say(f"{ended[0].name} exited with {ended[0].process.returncode}: stopping")
-                break
-            time.sleep(0.5)
-    finally:
-        for child in reversed(children):
-            child.stop()
-    return exit_code
-
-
 def prepare(database_url: str, say: Callable[[str], None]) -> None:
     if asyncio.run(ensure_database(database_url)):
         say(f"created database {make_url(database_url).database}")
     for step in (["migrate"], ["seed-demo"]):
-        subprocess.run(market(*step), cwd=ROOT, check=True)  # noqa: S603
+        children.run(market(*step), cwd=ROOT, check=True)
 
 
 def start_search(env: dict[str, str], say: Callable[[str], None]) -> Any:
@@ -136,11 +81,15 @@ def start_search(env: dict[str, str], say: Callable[[str], None]) -> Any:
     data.mkdir(parents=True, exist_ok=True)
     server = MeiliServer(binary, db_path=data)
     server.start()
-    env.update(
-        SEARCH_BACKEND="meilisearch", MEILI_URL=server.url, MEILI_MASTER_KEY=server.master_key
-    )
-    say(f"Meilisearch on {server.url}; rebuilding the index")
-    subprocess.run(market("reindex"), cwd=ROOT, env={**os.environ, **env}, check=True)  # noqa: S603
+    try:
+        env.update(
+            SEARCH_BACKEND="meilisearch", MEILI_URL=server.url, MEILI_MASTER_KEY=server.master_key
+        )
+        say(f"Meilisearch on {server.url}; rebuilding the index")
+        children.run(market("reindex"), cwd=ROOT, env={**os.environ, **env}, check=True)
+    except BaseException:  # a failed reindex, or a stop signal: the server goes too
+        server.stop()
+        raise
     return server
 
 

@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.children import stop_signals_raise
 from bench.databases import loaded_database
 from bench.ledger import key_prefix
 from bench.loadgen import run_wrk
@@ -114,7 +115,8 @@ def main(
     """Profile one scenario variant and print where the server spends its time."""
     out = RESULTS / f"profile-{scenario}-{variant.replace('(', '').replace(')', '')}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
-    asyncio.run(profile(scenario, variant, products, seconds, out, backend))
+    with stop_signals_raise():  # SIGTERM too unwinds: the server is stopped
+        asyncio.run(profile(scenario, variant, products, seconds, out, backend))
     show(Console(width=200), out, top)
 
 

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from api.children import stop_signals_raise
 from bench.databases import LoadedDatabase, loaded_database
 from bench.generate import partner_slug
 from bench.loadgen import require_wrk
@@ -193,7 +194,8 @@ def main(
     size_list = [int(s) for s in sizes.split(",") if s.strip()]
     started = datetime.now(UTC)
     before = machine()
-    results, loads = asyncio.run(run_all(backend, size_list, keys, settings, console, meili))
+    with stop_signals_raise():  # SIGTERM too unwinds: servers stopped, databases dropped
+        results, loads = asyncio.run(run_all(backend, size_list, keys, settings, console, meili))
     document = {
         "generated_at": started.isoformat(timespec="seconds"),
         "machine": {**before, "load_average_after": machine()["load_average"]},

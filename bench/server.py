@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from api.children import spawn
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_CPU = 0
 LOAD_CPU = 1
@@ -105,7 +107,8 @@ def start_server(
     ]
     log = log_dir / f"server-{port}.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
+        # Dies with the benchmark even when that is killed outright (api/children.py).
+        process = spawn(
             pinned(command, SERVER_CPU), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
         )
     server = Server(process, base_url, log)

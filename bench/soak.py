@@ -31,6 +31,7 @@ import httpx
 import typer
 from sqlalchemy.engine import make_url
 
+from api.children import spawn, stop, stop_signals_raise
 from api.migrate import migrate
 from api.topology import LOCAL_REDIS, redis_reachable
 from bench.server import free_port
@@ -163,10 +164,11 @@ def start_topology(
         env["REDIS_URL"] = LOCAL_REDIS
     serve = [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", "2"]
     out = log.open("ab")
-    processes = [subprocess.Popen(serve, cwd=ROOT, env=env, stdout=out, stderr=out)]  # noqa: S603
+    # Both die with the soak even when it is killed outright (api/children.py).
+    processes = [spawn(serve, cwd=ROOT, env=env, stdout=out, stderr=out)]
     if env.get("SEARCH_BACKEND") == "meilisearch":
         worker = [sys.executable, "-m", "api.cli", "worker"]
-        processes.append(subprocess.Popen(worker, cwd=ROOT, env=env, stdout=out, stderr=out))  # noqa: S603
+        processes.append(spawn(worker, cwd=ROOT, env=env, stdout=out, stderr=out))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -408,8 +410,7 @@ async def soak(seconds: int) -> bool:
         return report(samples, start, (rss_start, rss_end), offered)
     finally:
         for process in processes:
-            process.terminate()
-            process.wait(timeout=30)
+            stop(process, timeout=30)
         if search is not None:
             await asyncio.to_thread(search.close)
         await drop_database(name)
@@ -420,7 +421,8 @@ def main(
         os.environ.get("SOAK_SECONDS", "600")
     ),
 ) -> None:
-    ok = asyncio.run(soak(seconds))
+    with stop_signals_raise():  # SIGTERM too unwinds: servers stopped, database dropped
+        ok = asyncio.run(soak(seconds))
     raise typer.Exit(code=0 if ok else 1)
 
 

