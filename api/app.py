@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from api.dev import dev_routes
 from api.graphql import GraphQLEndpoint
+from api.keepalive import ConnectionLifetime
 from api.memory import return_large_blocks_to_the_system
 from api.metrics import Metrics, TimedSearch, metrics_endpoint
 from api.observability import GraphQLObservability, ObservabilityMiddleware
@@ -127,8 +128,14 @@ def create_app(
         Mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static"),
         *dev_routes(),
     ]
-    # The request id first: the observability middleware logs under it.
+    # Connection lifetime outermost, so that every answer can end a connection; then the
+    # request id: the observability middleware logs under it.
     middleware = [
+        Middleware(
+            ConnectionLifetime,
+            max_requests=settings.http_keepalive_max_requests,
+            max_seconds=settings.http_keepalive_max_seconds,
+        ),
         Middleware(RequestIdMiddleware),
         Middleware(
             ObservabilityMiddleware, metrics=metrics, routes={route.path for route in routes}

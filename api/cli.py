@@ -51,6 +51,7 @@ def serve(
     """Serve the API with uvicorn."""
     import uvicorn
 
+    from api.keepalive import IDLE_SECONDS
     from api.logs import uvicorn_log_config
 
     settings = Settings()
@@ -63,6 +64,7 @@ def serve(
         access_log=False,
         log_config=uvicorn_log_config(settings.log_level),
         timeout_graceful_shutdown=int(settings.graceful_shutdown_seconds),
+        timeout_keep_alive=int(IDLE_SECONDS),
     )
 
 
@@ -354,14 +356,18 @@ def run_prod(
         env["REDIS_URL"] = LOCAL_REDIS  # the API workers share their rate limit buckets
     if "ISSUER" not in os.environ:
         env["ISSUER"] = f"http://{host}:{port}"  # one issuer for every worker
+
+    def say(text: str) -> None:  # one line per event, whatever the terminal's width
+        console.print(text, soft_wrap=True, markup=False, highlight=False)
+
     with children.stop_signals_raise():
-        prepare(settings.database_url, console.print)
+        prepare(settings.database_url, say)
         buckets = env.get("REDIS_URL") or settings.redis_url or "in each process"
-        console.print(f"rate limit buckets: {buckets}")
-        search = start_search(env, console.print)
+        say(f"rate limit buckets: {buckets}")
+        search = start_search(env, say)
         try:
             demo_info(host=host, port=port)
-            code = supervise(plan(host, port, workers, env), console.print)
+            code = supervise(plan(host, port, workers, env), say)
         finally:
             if search is not None:
                 search.stop()

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     graphql_max_body_bytes: int = Field(default=256 * 1024, gt=0)
     page_size_max: int = Field(default=100, gt=0, le=100)
 
+    # A keep-alive connection is closed after this many requests or seconds (0: no bound), so
+    # that connections spread again over the API workers after one restarts (api/keepalive.py).
+    http_keepalive_max_requests: int = Field(default=1000, ge=0)
+    http_keepalive_max_seconds: float = Field(default=10.0, ge=0)
     # On SIGTERM the server stops accepting and gives in-flight requests this long to finish.
     graceful_shutdown_seconds: float = Field(default=30, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -77,7 +77,7 @@ def start_search(env: dict[str, str], say: Callable[[str], None]) -> Any:
     if binary is None:
         say("Meilisearch binary not fetched (`make meili`): search runs on the sql backend")
         return None
-    data = ROOT / "var" / "prod-meilisearch"
+    data = Path("var/prod-meilisearch")  # beside the working directory's other var/ files
     data.mkdir(parents=True, exist_ok=True)
     server = MeiliServer(binary, db_path=data)
     server.start()
