@@ -1,4 +1,5 @@
-"""Every repository path the README and docs/*.md name exists.
+"""Every repository path the README and docs/*.md name exists, or is written by a command
+they name.
 
 Checked: each word of code, inline (`catalog/visibility.py`, `make bench` …) or fenced, and
 each link target. A word counts as a path when it has a `/` and either a file extension or a first
@@ -6,7 +7,8 @@ folder that is one of the repository's own top-level folders; bare test file nam
 (`test_leaks.py`, `test_auth_*.py`) are looked up in tests/. Code names paths from the repository
 root; links are relative to the document, as a Markdown viewer resolves them.
 URLs, HTTP routes (`/graphql`), placeholders (`tests/<file>`) and Python dotted names are not
-paths. Files that commands write are listed in GENERATED with the command.
+paths. Files that commands write are listed in GENERATED with the command; where a document
+quotes a results file (RESULT_FILES), it names the command that writes it in the same paragraph.
 """
 
 import re
@@ -25,6 +27,10 @@ GENERATED = {
     "test-output/": "the browser tests (screenshots)",
     "bench/results/": "make bench / make bench-quick (latest.json, profiles)",
 }
+
+# Files whose figures the documents quote: wherever one is named, the same paragraph (or code
+# block) names a command that writes it, so a reader can regenerate what is not in git.
+RESULT_FILES = {"bench/results/": ("make bench", "bench.run", "bench.profile")}
 
 CODE_SPAN = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
 LINK = re.compile(r"\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
@@ -88,6 +94,17 @@ def test_every_named_path_exists(document: Path) -> None:
         if not _exists(base, path)
     ]
     assert missing == [], f"{document.name} names paths that do not exist"
+
+
+@pytest.mark.parametrize("document", _documents(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_results_file_named_comes_with_the_command_that_writes_it(document: Path) -> None:
+    unexplained = [
+        paragraph.strip()[:120]
+        for paragraph in re.split(r"\n\s*\n", document.read_text(encoding="utf-8"))
+        for prefix, commands in RESULT_FILES.items()
+        if prefix in paragraph and not any(command in paragraph for command in commands)
+    ]
+    assert unexplained == [], "results files named without the command that writes them"
 
 
 def test_the_checker_finds_paths_and_ignores_what_is_not_one(tmp_path: Path) -> None:
