@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -75,7 +76,20 @@ class RunProd:
 
 
 def start_run_prod(database_url: str, tmp_path: Path, env: dict[str, str] | None = None) -> RunProd:
-    port = free_port()
+    run = launch_run_prod(database_url, tmp_path, env)
+    try:
+        run.wait_healthy()
+    except BaseException:
+        run.process.kill()
+        run.process.wait()
+        raise
+    return run
+
+
+def launch_run_prod(
+    database_url: str, tmp_path: Path, env: dict[str, str] | None = None, port: int | None = None
+) -> RunProd:
+    port = port or free_port()
     credentials = tmp_path / "credentials.json"
     environment = {
         **os.environ,
@@ -91,14 +105,7 @@ def start_run_prod(database_url: str, tmp_path: Path, env: dict[str, str] | None
     command = [sys.executable, "-m", "api.cli", "run-prod", "--port", str(port), "--workers", "2"]
     with log.open("ab") as out:  # in tmp_path: its var/prod-meilisearch is the test's own
         process = spawn(command, cwd=tmp_path, env=environment, stdout=out, stderr=out)
-    run = RunProd(process, f"http://127.0.0.1:{port}", log, credentials)
-    try:
-        run.wait_healthy()
-    except BaseException:
-        process.kill()
-        process.wait()
-        raise
-    return run
+    return RunProd(process, f"http://127.0.0.1:{port}", log, credentials)
 
 
 @pytest.fixture
@@ -164,6 +171,32 @@ def test_run_prod_killed_outright_takes_every_child_with_it(
     code, left = _stop(run, signal.SIGKILL)
     assert code == -signal.SIGKILL
     assert left == [], f"left running after run-prod was killed: {left} (of {names})"
+
+
+def test_run_prod_gives_up_on_a_child_that_keeps_crashing(
+    prod_database: str, tmp_path: Path
+) -> None:
+    """Its port is taken, so the API child fails as soon as it starts, every time."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = launch_run_prod(prod_database, tmp_path, {"SEARCH_BACKEND": "sql"}, port=port)
+        try:
+            code = run.process.wait(timeout=150)
+            below = descendants(run.process.pid)
+        finally:
+            if run.process.poll() is None:
+                run.process.kill()
+                run.process.wait()
+    log = run.log.read_text(errors="replace")
+    assert code == 1, run.output()
+    # uvicorn's status for a failed start (the port) is 3.
+    assert log.count("api exited with status 3 after") == 4, run.output()
+    assert log.count("restarted api") == 4
+    assert "api exited 5 times within 60 s (the last with status 3" in log
+    assert "it keeps crashing right after it starts, so run-prod gives up" in log
+    assert below == [], below  # the worker, healthy all along, was stopped with the rest
 
 
 async def _load(http: httpx.AsyncClient, base: str, token: str, until: asyncio.Event) -> list:
