@@ -103,7 +103,11 @@ class OAuthEndpoints:
             cache_seconds=settings.signing_key_cache_seconds,
         )
         self.verifier = TokenVerifier(
-            db, self.keyring, issuer=settings.issuer, audience=settings.audience
+            db,
+            self.keyring,
+            issuer=settings.issuer,
+            audience=settings.audience,
+            max_lifetime=settings.token_lifetime_seconds,
         )
 
     async def _oauth_request(self, request: Request) -> StarletteOAuth2Request | Response:

@@ -60,7 +60,7 @@ def unauthenticated(error: InvalidToken) -> Response:
             ]
         },
         status_code=401,
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        headers={"WWW-Authenticate": error.challenge},
     )
 
 
