@@ -103,8 +103,7 @@ class TokenAttemptLimit:
             response = JSONResponse(
                 {
                     "error": "slow_down",
-                    "error_description": f"too many attempts; retry after "
-                    f"{budget.retry_after} s",
+                    "error_description": f"too many attempts; retry after {budget.retry_after} s",
                 },
                 status_code=429,
                 headers={"Retry-After": str(budget.retry_after), "Cache-Control": "no-store"},
