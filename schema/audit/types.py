@@ -41,7 +41,12 @@ class AuditEvent:
     actor: str = strawberry.field(description="Who acted: the client or operator")
     action: str
     entity_id: strawberry.ID
-    data: JSON
+    data: JSON = strawberry.field(
+        description="What changed; empty when the reader may not read the entity itself"
+    )
+    data_withheld: bool = strawberry.field(
+        description="True when `data` is withheld: the reader lacks the scope that reads the entity"
+    )
     hash: str
     prev_hash: str
 
