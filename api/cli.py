@@ -77,23 +77,6 @@ def migrate() -> None:
     console.print("[green]database is up to date[/green]")
 
 
-async def _demo_clients(db: Any) -> dict[str, dict[str, str]]:
-    """One OAuth client per demo organisation, kept in var/ so `make run` can show them."""
-    from auth.clients import create_client
-    from catalog.demo.catalogue import demo_catalogue
-
-    if DEMO_CREDENTIALS.exists():
-        return json.loads(DEMO_CREDENTIALS.read_text())
-    credentials = {}
-    for slug in demo_catalogue().organisation_slugs():
-        created = await create_client(db, org_slug=slug, scopes=None, name=f"{slug} demo client")
-        credentials[slug] = {"client_id": created.client_id, "client_secret": created.client_secret}
-    DEMO_CREDENTIALS.parent.mkdir(exist_ok=True)
-    DEMO_CREDENTIALS.write_text(json.dumps(credentials, indent=2))
-    os.chmod(DEMO_CREDENTIALS, 0o600)
-    return credentials
-
-
 @app.command("seed-demo")
 def seed_demo(
     with_clients: Annotated[
@@ -101,6 +84,7 @@ def seed_demo(
     ] = True,
 ) -> None:
     """Load the demo catalogue into an empty database (does nothing when already seeded)."""
+    from api.demo_credentials import demo_credentials
     from catalog.demo.seed import seed_demo as seed
 
     async def run(db: Any) -> None:
@@ -113,7 +97,7 @@ def seed_demo(
         else:
             console.print("demo catalogue already present: nothing to do")
         if with_clients:
-            await _demo_clients(db)
+            await demo_credentials(db, DEMO_CREDENTIALS, just_seeded=result.created)
 
     _run(run)
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auth.config import MAX_TOKEN_LIFETIME_SECONDS, ExternalIssuer
@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     graphql_max_mutations: int = Field(default=5, gt=0)
     graphql_max_body_bytes: int = Field(default=256 * 1024, gt=0)
     page_size_max: int = Field(default=100, gt=0, le=100)
+
+    # `GET /metrics` needs `Authorization: Bearer <this>` when set; without it the route is
+    # open in dev and test, and answers 404 in production (api/metrics.py).
+    metrics_token: SecretStr | None = None
 
     # On SIGTERM the server stops accepting and gives in-flight requests this long to finish.
     graceful_shutdown_seconds: float = Field(default=30, ge=0)
