@@ -71,7 +71,9 @@ class Receiver:
                     status=status,
                 )
             )
-        return JSONResponse({"ok": status < 300}, status_code=status)
+        # A redirect points at another path of ours: following it would be a second arrival.
+        moved = {"Location": "/redirected"} if 300 <= status < 400 else None
+        return JSONResponse({"ok": status < 300}, status_code=status, headers=moved)
 
     def received(self, path: str | None = None) -> list[Arrival]:
         with self.lock:

@@ -152,6 +152,9 @@ def is_public(address: Address) -> bool:
     address = _unmapped(address)
     if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
         return False
+    for network in NAT64_NETWORKS:
+        if address in network:  # reaches the IPv4 address in its last 32 bits
+            return is_public(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
     flags = (
         address.is_loopback,
         address.is_private,
@@ -163,12 +166,7 @@ def is_public(address: Address) -> bool:
     )
     if any(flags) or not address.is_global:
         return False
-    if any(address in network for network in REFUSED_NETWORKS):
-        return False
-    for network in NAT64_NETWORKS:
-        if address in network:  # reaches the IPv4 address in its last 32 bits
-            return is_public(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
-    return True
+    return not any(address in network for network in REFUSED_NETWORKS)
 
 
 def is_listed(address: Address, allow: Sequence[Network]) -> bool:
