@@ -65,7 +65,7 @@ async def run_worker(
     *,
     batch: int = 200,
     idle_seconds: float = 0.5,
-    max_backoff_seconds: float = 10.0,
+    max_backoff_seconds: float = 5.0,
     outage: Outage | None = None,
     ensure_index: bool = False,
 ) -> int:

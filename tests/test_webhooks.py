@@ -289,12 +289,14 @@ def worker_env(database_url: str, directory: Path) -> dict[str, str]:
     }
 
 
-def start_worker(database_url: str, directory: Path) -> subprocess.Popen[bytes]:
+def start_worker(
+    database_url: str, directory: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """`market worker` as a real process, its output appended to `directory/worker.log`."""
     with (directory / "worker.log").open("ab") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "api.cli", "worker", "--idle", "0.2"],
-            env=worker_env(database_url, directory),
+            env={**worker_env(database_url, directory), **(env or {})},
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -40,7 +40,7 @@ class Outage:
         name: str,
         *,
         base_seconds: float = 0.5,
-        cap_seconds: float = 10.0,
+        cap_seconds: float = 5.0,
         logger: logging.Logger = log,
         jitter: Callable[[], float] = random.random,
         clock: Callable[[], float] = time.monotonic,
