@@ -16,6 +16,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from hypothesis import given
+from hypothesis import strategies as st
 
 from api.settings import Settings
 from catalog.webhooks.egress import (
@@ -127,6 +129,45 @@ def test_ipv4_is_read_in_every_notation(spelling: str, address: str) -> None:
 def test_impossible_ipv4_spellings_are_refused(spelling: str) -> None:
     with pytest.raises(EgressRefused):
         parse_ipv4(spelling)
+
+
+def _spell(number: int, parts: int, styles: list[str]) -> str:
+    """`number` as an IPv4 host of `parts` parts, each written in decimal, octal or hex."""
+    sizes = [1] * (parts - 1) + [5 - parts]
+    values, rest = [], number
+    for size in reversed(sizes):
+        values.insert(0, rest % 256**size)
+        rest //= 256**size
+    forms = {"d": str, "o": lambda v: f"0{v:o}", "x": lambda v: f"0x{v:x}"}
+    return ".".join(forms[style](value) for style, value in zip(styles, values, strict=False))
+
+
+@given(
+    st.sampled_from(["127.0.0.0/8", "10.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8", "192.168.0.0/16"]),
+    st.integers(min_value=0, max_value=2**24 - 1),
+    st.integers(min_value=1, max_value=4),
+    st.lists(st.sampled_from("dox"), min_size=4, max_size=4),
+)
+def test_any_spelling_of_an_internal_address_is_refused(
+    network: str, offset: int, parts: int, styles: list[str]
+) -> None:
+    base = ipaddress.ip_network(network)
+    address = base[offset % base.num_addresses]
+    host = _spell(int(address), parts, styles)
+    assert parse_ipv4(host) == address
+    with pytest.raises(EgressRefused):
+        check_url(f"https://{host}/hook")
+
+
+@given(st.text(max_size=60) | st.text(st.characters(min_codepoint=32, max_codepoint=126)))
+def test_no_input_makes_the_check_fail_otherwise_than_by_refusing(text: str) -> None:
+    for url in (text, f"https://{text}", f"https://{text}/x", f"http://[{text}]/"):
+        try:
+            target = check_url(url, LOOPBACK)
+        except EgressRefused:
+            continue
+        assert (target.address is None) != (target.name is None)
+        assert target.address is None or is_public(target.address) or target.address in LOOPBACK[0]
 
 
 def test_the_operator_allowlist_opens_its_networks_and_plain_http_only_there() -> None:

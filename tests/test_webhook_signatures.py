@@ -4,10 +4,12 @@ rotated-out secret does not verify. Secrets rotate with a grace period during wh
 sign."""
 
 import base64
+import importlib.util
 import json
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -170,3 +172,21 @@ async def test_the_previous_secret_stops_signing_when_its_grace_period_ends(
     refused = (await gql(api, curator, ROTATE, too_long))["data"]["rotateWebhookSecret"]
     assert refused["secret"] is None
     assert refused["errors"] == [{"field": "gracePeriodSeconds", "code": "INVALID"}]
+
+
+def test_the_migration_rewrites_old_secrets_with_the_same_key() -> None:
+    path = Path(__file__).resolve().parent.parent / "migrations/versions/0008_webhook_delivery.py"
+    spec = importlib.util.spec_from_file_location("migration_0008", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    for _ in range(50):
+        old = f"whsec_{secrets.token_urlsafe(32)}"  # how secrets were made before
+        new = migration._standard(old)
+        assert new is not None and new.startswith("whsec_")
+        key = base64.urlsafe_b64decode(old[6:] + "=" * (-len(old[6:]) % 4))
+        assert base64.b64decode(new[6:], validate=True) == key
+        assert migration._standard(new) is None  # already standard: left alone
+        body = b'{"event":"product.changed"}'
+        headers = signed_headers([new], "msg_3", int(datetime.now(UTC).timestamp()), body)
+        assert Webhook(new).verify(body, headers) == json.loads(body)
