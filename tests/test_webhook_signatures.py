@@ -3,31 +3,39 @@
 rotated-out secret does not verify. Secrets rotate with a grace period during which both
 sign."""
 
+import asyncio
 import base64
 import importlib.util
 import json
 import secrets
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import standardwebhooks.webhooks as library
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel.sql.sqltypes import UTCDateTime
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from api.migrate import migrate
 from api.settings import Settings
-from catalog.core.db import Database
+from catalog.core.db import Database, normalise_url
 from catalog.models import AuditEvent
 from catalog.models.base import utcnow
 from catalog.webhooks.egress import parse_networks
 from notify.egress import Egress
 from notify.signing import signature, signed_headers
 from notify.webhooks import fan_out, send_due
+from tests.databases import PostgresTemplates, SqliteTemplates
 from tests.graphql import gql
 from tests.live import serve
+from tests.test_migrations import _empty_database
 from tests.test_webhooks import touch_products
 from tests.webhook_receiver import Arrival, Receiver
 
@@ -190,3 +198,96 @@ def test_the_migration_rewrites_old_secrets_with_the_same_key() -> None:
         body = b'{"event":"product.changed"}'
         headers = signed_headers([new], "msg_3", int(datetime.now(UTC).timestamp()), body)
         assert Webhook(new).verify(body, headers) == json.loads(body)
+
+
+async def test_migration_0008_upgrades_existing_endpoints_and_deliveries(
+    backend: str, sqlite_templates: SqliteTemplates, postgres_templates: PostgresTemplates | None
+) -> None:
+    """Rows written under 0007: secrets keep their key, detailed errors become coarse."""
+    url = await _empty_database(backend, sqlite_templates, postgres_templates)
+    await asyncio.to_thread(migrate, url, "0007")
+    old = f"whsec_{secrets.token_urlsafe(32)}"
+    org, hook, now = uuid.uuid4(), uuid.uuid4(), utcnow()
+    errors = {
+        "ConnectError: [Errno 111] Connection refused": "connection failed",
+        "ReadTimeout: timed out": "timeout",
+        "HTTP 503": "HTTP 5xx",
+        "HTTP 5xx": "HTTP 5xx",
+    }
+    organisation = sa.table(
+        "organisation",
+        *(sa.column(c) for c in ("slug", "name", "kind", "country", "vetting")),
+        sa.column("id", sa.Uuid()),
+        sa.column("created_at", UTCDateTime()),
+        sa.column("updated_at", UTCDateTime()),
+    )
+    endpoint = sa.table(
+        "webhook_endpoint",
+        *(sa.column(c) for c in ("url", "events", "secret", "created_by")),
+        sa.column("id", sa.Uuid()),
+        sa.column("org_id", sa.Uuid()),
+        sa.column("created_at", UTCDateTime()),
+    )
+    delivery = sa.table(
+        "webhook_delivery",
+        *(sa.column(c) for c in ("event_id", "event", "payload", "status", "attempts")),
+        sa.column("last_error"),
+        sa.column("id", sa.Uuid()),
+        sa.column("endpoint_id", sa.Uuid()),
+        sa.column("created_at", UTCDateTime()),
+        sa.column("next_attempt_at", UTCDateTime()),
+    )
+    engine = create_async_engine(normalise_url(url))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                sa.insert(organisation).values(
+                    id=org,
+                    slug="acme",
+                    name="Acme",
+                    kind="CURATOR",
+                    country="PL",
+                    vetting="VETTED",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await conn.execute(
+                sa.insert(endpoint).values(
+                    id=hook,
+                    org_id=org,
+                    url="https://hooks.example.com/",
+                    events="[]",
+                    secret=old,
+                    created_by="t",
+                    created_at=now,
+                )
+            )
+            for number, error in enumerate(errors):
+                await conn.execute(
+                    sa.insert(delivery).values(
+                        id=uuid.uuid4(),
+                        endpoint_id=hook,
+                        event_id=number,
+                        event="product.changed",
+                        payload="{}",
+                        status="PENDING",
+                        attempts=1,
+                        last_error=error,
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+                )
+        await asyncio.to_thread(migrate, url)
+        async with engine.connect() as conn:
+            secret = (await conn.execute(sa.text("SELECT secret FROM webhook_endpoint"))).scalar()
+            rows = await conn.execute(sa.text("SELECT event_id, last_error FROM webhook_delivery"))
+            coarse = dict(rows.all())
+    finally:
+        await engine.dispose()
+    key = base64.urlsafe_b64decode(old[6:] + "=" * (-len(old[6:]) % 4))
+    assert secret == "whsec_" + base64.b64encode(key).decode()
+    assert [coarse[n] for n in range(len(errors))] == list(errors.values())
+    if backend == "postgres":
+        assert postgres_templates is not None
+        await postgres_templates.drop(url.rsplit("/", 1)[1])

@@ -6,6 +6,9 @@ URL-safe base64 without padding; they are rewritten to the standard alphabet wit
 bytes, so a receiver holding the old text gets the new one by replacing `-` with `+`, `_` with
 `/` and padding with `=` (or by calling `rotateWebhookSecret`).
 
+Delivery errors shown to registrants become coarse (`connection failed`, `timeout`,
+`HTTP 5xx` …): the detailed ones recorded before could tell whether an internal port answers.
+
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-29 23:30:00.000000
@@ -42,6 +45,16 @@ def _standard(secret: str) -> str | None:
     return PREFIX + base64.b64encode(key).decode()
 
 
+def _coarse(error: str) -> str:
+    if error in ("connection failed", "timeout", "internal error"):
+        return error
+    if error.startswith("HTTP ") and error[5:6].isdigit():
+        return f"HTTP {error[5]}xx"
+    if "timeout" in error.lower():
+        return "timeout"
+    return "connection failed"
+
+
 def upgrade() -> None:
     with op.batch_alter_table("webhook_endpoint", schema=None) as batch_op:
         batch_op.add_column(sa.Column("previous_secret", sa.String(length=128), nullable=True))
@@ -57,6 +70,16 @@ def upgrade() -> None:
         if converted is not None:
             connection.execute(
                 endpoint.update().where(endpoint.c.id == row.id).values(secret=converted)
+            )
+    delivery = sa.table("webhook_delivery", sa.column("id", sa.Uuid()), sa.column("last_error"))
+    failed = sa.select(delivery.c.id, delivery.c.last_error).where(
+        delivery.c.last_error.is_not(None)
+    )
+    for row in connection.execute(failed).all():
+        coarse = _coarse(row.last_error)
+        if coarse != row.last_error:
+            connection.execute(
+                delivery.update().where(delivery.c.id == row.id).values(last_error=coarse)
             )
 
 
