@@ -253,24 +253,45 @@ def reindex(
 def worker(
     batch: Annotated[int, typer.Option(help="Outbox events per batch")] = 200,
     idle: Annotated[float, typer.Option(help="Seconds to wait when there is nothing to do")] = 1.0,
+    health: Annotated[
+        bool, typer.Option("--health", help="Only report a running worker's health (exit 0/1)")
+    ] = False,
 ) -> None:
     """Drain the outbox until SIGTERM/SIGINT: webhook deliveries, and the search index when
-    the backend keeps one outside the database. Stops between rows (deliveries, batches)."""
+    the backend keeps one outside the database. Stops between rows (deliveries, batches);
+    waits out database and index outages. `--health` reads WORKER_STATUS_FILE instead."""
     from api import logs
+    from api.worker import health as worker_health
     from api.worker import run_worker
     from search.indexer import run_worker as run_indexer
 
     settings = Settings()
+    if health:
+        ok, report = worker_health(settings.worker_status_file)
+        typer.echo(report)
+        raise typer.Exit(code=0 if ok else 1)
     logs.configure(settings.log_level)
 
     async def run(db: Any) -> int:
         indexers = []
         if settings.search_backend != "sql":  # the sql backend indexes in each write
             backend = _search_backend(db, settings)
-            await backend.ensure_index()
             console.print(f"[green]indexing[/green] into {settings.meili_url} (Ctrl-C to stop)")
-            indexers.append(lambda stop: run_indexer(db, backend, stop, batch=batch))
-        return await run_worker(db, idle, also=indexers)
+            indexers.append(
+                (
+                    "search indexing",
+                    lambda stop, outage: run_indexer(
+                        db, backend, stop, batch=batch, outage=outage, ensure_index=True
+                    ),
+                )
+            )
+        return await run_worker(
+            db,
+            idle,
+            allow_networks=settings.webhook_networks,
+            status_file=settings.worker_status_file,
+            also=indexers,
+        )
 
     console.print(f"worker stopped after {_run(run)} events")
 
