@@ -74,9 +74,9 @@ class PrivatePostgres:
 
 
 @contextlib.contextmanager
-def private_cluster() -> Iterator[PrivatePostgres]:
-    """A started cluster, destroyed afterwards. Without the server binaries the test is
-    skipped, or fails when REQUIRE_POSTGRES=1."""
+def running_cluster() -> Iterator[PrivatePostgres]:
+    """A started cluster, destroyed afterwards; skipped (or failed under REQUIRE_POSTGRES=1)
+    where the server binaries are missing."""
     bin_dir = postgres_bin()
     if bin_dir is None:
         if os.environ.get("REQUIRE_POSTGRES", "") not in ("", "0"):

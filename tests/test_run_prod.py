@@ -21,7 +21,7 @@ import pytest
 from api.children import spawn
 from tests.databases import PostgresTemplates
 from tests.live import free_port
-from tests.private_postgres import PrivatePostgres, private_cluster
+from tests.private_postgres import PrivatePostgres, running_cluster
 from tests.processes import ROOT, Proc, descendants, wait_gone
 from tests.tokens import bearer
 
@@ -251,7 +251,7 @@ async def _ride_out_an_outage(run: RunProd, cluster: PrivatePostgres, outage: fl
 
 def test_run_prod_rides_out_a_database_outage_under_load(tmp_path: Path) -> None:
     outage = 6.0
-    with private_cluster() as cluster:
+    with running_cluster() as cluster:
         env = {"DB_CONNECT_TIMEOUT_SECONDS": "2", "DB_POOL_SIZE": "4", "SEARCH_BACKEND": "sql"}
         run = start_run_prod(cluster.url("market"), tmp_path, env)
         try:
