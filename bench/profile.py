@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.children import stop_signals_raise
+from api.children import spawn, stop_signals_raise
 from bench.databases import loaded_database
 from bench.ledger import key_prefix
 from bench.loadgen import run_wrk
@@ -55,7 +55,7 @@ def record(server: Server, variant: Variant, token: str, seconds: int, out: Path
         raise RuntimeError("py-spy is not installed: pip install py-spy")
     command = [spy, "record", "--pid", str(server.pid), "--duration", str(seconds)]
     command += ["--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking"]
-    with subprocess.Popen(command, stdout=subprocess.DEVNULL) as spying:  # noqa: S603
+    with spawn(command, stdout=subprocess.DEVNULL) as spying:
         run_wrk(
             f"{server.base_url}{variant.path}",
             variant.body,

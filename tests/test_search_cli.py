@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 
+from api.children import spawn
 from catalog.core.db import Database
 from catalog.core.outbox import cursor_position, last_event_id
 from catalog.demo.seed import seed_demo
@@ -34,7 +35,7 @@ async def test_worker_drains_then_stops_on_sigterm(
         "MEILI_MASTER_KEY": meili_server.master_key,
         "MEILI_INDEX": f"t_{uuid.uuid4().hex[:12]}",
     }
-    worker = subprocess.Popen(  # noqa: ASYNC220 - a real process, waited for below
+    worker = spawn(
         [sys.executable, "-m", "api.cli", "worker"],
         env=env,
         cwd=ROOT,

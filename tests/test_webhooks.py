@@ -19,6 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from api.children import spawn
 from api.settings import Settings
 from catalog import access
 from catalog.core.db import Database
@@ -292,9 +293,10 @@ def worker_env(database_url: str, directory: Path) -> dict[str, str]:
 def start_worker(
     database_url: str, directory: Path, env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
-    """`market worker` as a real process, its output appended to `directory/worker.log`."""
+    """`market worker` as a real process, its output appended to `directory/worker.log`; it
+    dies with the test run even when that is killed outright."""
     with (directory / "worker.log").open("ab") as log:
-        return subprocess.Popen(
+        return spawn(
             [sys.executable, "-m", "api.cli", "worker", "--idle", "0.2"],
             env={**worker_env(database_url, directory), **(env or {})},
             cwd=ROOT,
