@@ -2,8 +2,11 @@
 children is stopped with SIGTERM or SIGINT, or killed outright (SIGKILL, as a crash or the OOM
 killer would), and afterwards none of the processes that ran below it is left.
 
-(`market run-prod` gets the same test in tests/test_run_prod.py, over PostgreSQL.)"""
+`market run-prod` gets the same test in tests/test_run_prod.py, over PostgreSQL. The tests are
+async and wait in a thread: the session's event loop keeps running meanwhile, as the background
+work of other fixtures (dropping test databases) needs."""
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -54,10 +57,15 @@ def _end(process: subprocess.Popen, sig: int, below: list[Proc]) -> int:
 
 
 @pytest.mark.parametrize("sig", STOPS, ids=lambda s: signal.Signals(s).name)
-def test_serve_with_workers_leaves_no_worker(
+async def test_serve_with_workers_leaves_no_worker(
     sig: int, sqlite_templates: SqliteTemplates, tmp_path: Path
 ) -> None:
-    api = start_api(sqlite_templates.url_for(sqlite_templates.clone()), tmp_path, workers=2)
+    url = sqlite_templates.url_for(sqlite_templates.clone())
+    await asyncio.to_thread(_serve_with_workers, sig, url, tmp_path)
+
+
+def _serve_with_workers(sig: int, url: str, tmp_path: Path) -> None:
+    api = start_api(url, tmp_path, workers=2)
     try:
         workers = api.wait_for_workers(2)
         assert len(workers) == 2, api.output()
@@ -70,14 +78,19 @@ def test_serve_with_workers_leaves_no_worker(
 
 
 @pytest.mark.parametrize("sig", STOPS, ids=lambda s: signal.Signals(s).name)
-def test_serve_with_meili_stops_meilisearch_and_the_worker(
+async def test_serve_with_meili_stops_meilisearch_and_the_worker(
     sig: int, sqlite_templates: SqliteTemplates, tmp_path: Path
 ) -> None:
     meili_binary_or_skip()
+    url = sqlite_templates.url_for(sqlite_templates.clone())
+    await asyncio.to_thread(_serve_with_meili, sig, url, tmp_path)
+
+
+def _serve_with_meili(sig: int, url: str, tmp_path: Path) -> None:
     port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": sqlite_templates.url_for(sqlite_templates.clone()),
+        "DATABASE_URL": url,
         "MARKET_ENV": "test",
         "ISSUER": f"http://127.0.0.1:{port}",
         "PYTHONPATH": str(ROOT),
@@ -120,19 +133,23 @@ HELPERS = {
 
 @pytest.mark.parametrize("sig", ENDS, ids=lambda s: signal.Signals(s).name)
 @pytest.mark.parametrize("helper", sorted(HELPERS))
-def test_a_helper_s_server_ends_with_the_process_that_started_it(
+async def test_a_helper_s_server_ends_with_the_process_that_started_it(
     helper: str, sig: int, sqlite_templates: SqliteTemplates, tmp_path: Path
 ) -> None:
     """The test run or benchmark that started a server is killed: the server goes too."""
     if "Meili" in helper:
         meili_binary_or_skip()
+    url = sqlite_templates.url_for(sqlite_templates.clone())
+    await asyncio.to_thread(_helper_ends_with_its_starter, helper, sig, url, tmp_path)
+
+
+def _helper_ends_with_its_starter(helper: str, sig: int, url: str, tmp_path: Path) -> None:
     script = (
         "import pathlib, sys, time\n"
         + HELPERS[helper]
         + "print(child.pid, flush=True)\n"
         + "time.sleep(300)\n"
     )
-    url = sqlite_templates.url_for(sqlite_templates.clone())
     starter = subprocess.Popen(  # noqa: S603 - our own interpreter and script
         [sys.executable, "-c", script, url, str(tmp_path)],
         cwd=ROOT,

@@ -1,6 +1,7 @@
 """`market run-prod` as an operator runs it, over PostgreSQL: it restarts a child that dies,
 stops every process it started on SIGTERM and when it is killed itself, and rides out a
-database outage under load (its API answers 503 while PostgreSQL is down, 200 after)."""
+database outage under load (its API answers 503 while PostgreSQL is down, 200 after). The
+tests are async and wait in a thread, so that the session's event loop keeps running."""
 
 import asyncio
 import json
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,13 +110,13 @@ def launch_run_prod(
 
 
 @pytest.fixture
-def prod_database(postgres_templates: PostgresTemplates | None) -> Iterator[str]:
+async def prod_database(postgres_templates: PostgresTemplates | None) -> AsyncIterator[str]:
     """The URL of a database that does not exist yet: run-prod creates it."""
     if postgres_templates is None:
         pytest.skip("PostgreSQL is not reachable (set REQUIRE_POSTGRES=1 to fail instead)")
     name = f"market_prod_{uuid.uuid4().hex[:8]}"
     yield postgres_templates.url_for(name)
-    asyncio.run(postgres_templates.drop(name))
+    await postgres_templates.drop(name)
 
 
 def _stop(run: RunProd, sig: int) -> tuple[int, list[Proc]]:
@@ -130,9 +131,13 @@ def _stop(run: RunProd, sig: int) -> tuple[int, list[Proc]]:
     return code, wait_gone(below)
 
 
-def test_run_prod_restarts_a_crashed_child_and_stops_everything_on_sigterm(
+async def test_run_prod_restarts_a_crashed_child_and_stops_everything_on_sigterm(
     prod_database: str, tmp_path: Path
 ) -> None:
+    await asyncio.to_thread(_restart_then_sigterm, prod_database, tmp_path)
+
+
+def _restart_then_sigterm(prod_database: str, tmp_path: Path) -> None:
     run = start_run_prod(prod_database, tmp_path)
     try:
         worker, api = run.child("worker"), run.child("serve")
@@ -163,9 +168,13 @@ def test_run_prod_restarts_a_crashed_child_and_stops_everything_on_sigterm(
     assert "SIGTERM received: stopping" in run.output()
 
 
-def test_run_prod_killed_outright_takes_every_child_with_it(
+async def test_run_prod_killed_outright_takes_every_child_with_it(
     prod_database: str, tmp_path: Path
 ) -> None:
+    await asyncio.to_thread(_kill_outright, prod_database, tmp_path)
+
+
+def _kill_outright(prod_database: str, tmp_path: Path) -> None:
     run = start_run_prod(prod_database, tmp_path)
     names = sorted(proc.name for proc in descendants(run.process.pid))
     code, left = _stop(run, signal.SIGKILL)
@@ -173,9 +182,13 @@ def test_run_prod_killed_outright_takes_every_child_with_it(
     assert left == [], f"left running after run-prod was killed: {left} (of {names})"
 
 
-def test_run_prod_gives_up_on_a_child_that_keeps_crashing(
+async def test_run_prod_gives_up_on_a_child_that_keeps_crashing(
     prod_database: str, tmp_path: Path
 ) -> None:
+    await asyncio.to_thread(_crash_loop, prod_database, tmp_path)
+
+
+def _crash_loop(prod_database: str, tmp_path: Path) -> None:
     """Its port is taken, so the API child fails as soon as it starts, every time."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -249,15 +262,15 @@ async def _ride_out_an_outage(run: RunProd, cluster: PrivatePostgres, outage: fl
     return {"seen": seen, "stopped_at": stopped_at, "started_at": started_at}
 
 
-def test_run_prod_rides_out_a_database_outage_under_load(tmp_path: Path) -> None:
+async def test_run_prod_rides_out_a_database_outage_under_load(tmp_path: Path) -> None:
     outage = 6.0
     with running_cluster() as cluster:
         env = {"DB_CONNECT_TIMEOUT_SECONDS": "2", "DB_POOL_SIZE": "4", "SEARCH_BACKEND": "sql"}
-        run = start_run_prod(cluster.url("market"), tmp_path, env)
+        run = await asyncio.to_thread(start_run_prod, cluster.url("market"), tmp_path, env)
         try:
-            result = asyncio.run(_ride_out_an_outage(run, cluster, outage))
+            result = await _ride_out_an_outage(run, cluster, outage)
             alive_after = run.process.poll() is None
-            code, left = _stop(run, signal.SIGTERM)
+            code, left = await asyncio.to_thread(_stop, run, signal.SIGTERM)
         finally:
             if run.process.poll() is None:
                 run.process.kill()
