@@ -120,7 +120,7 @@ HELPERS = {
     ),
     "search.meili_server.MeiliServer": (
         "from search.meili_server import MeiliServer, binary_path\n"
-        "server = MeiliServer(binary_path())\n"
+        "server = MeiliServer(binary_path(), db_path=pathlib.Path(sys.argv[2]))\n"
         "server.start()\n"
         "child = server.process\n"
     ),
