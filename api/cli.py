@@ -286,7 +286,9 @@ def worker(
             await backend.ensure_index()
             console.print(f"[green]indexing[/green] into {settings.meili_url} (Ctrl-C to stop)")
             indexers.append(lambda stop: run_indexer(db, backend, stop, batch=batch))
-        return await run_worker(db, idle, also=indexers)
+        return await run_worker(
+            db, idle, also=indexers, hold_sweep_seconds=settings.hold_sweep_seconds
+        )
 
     console.print(f"worker stopped after {_run(run)} events")
 

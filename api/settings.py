@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     graphql_max_body_bytes: int = Field(default=256 * 1024, gt=0)
     page_size_max: int = Field(default=100, gt=0, le=100)
 
+    # How often `market worker` holds the cases of quotes whose release expired.
+    hold_sweep_seconds: float = Field(default=60.0, gt=0)
     # On SIGTERM the server stops accepting and gives in-flight requests this long to finish.
     graceful_shutdown_seconds: float = Field(default=30, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

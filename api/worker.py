@@ -1,4 +1,6 @@
-"""`market worker`: drains the outbox into webhook deliveries and sends them, until SIGTERM.
+"""`market worker`: drains the outbox into webhook deliveries and sends them, and every
+`HOLD_SWEEP_SECONDS` holds the licensing cases whose release expired since (releases expire
+with time, not with a write), until SIGTERM.
 
 SIGTERM and SIGINT only set a flag; every step checks it between rows, so the worker stops
 after the delivery in hand and never abandons one half-recorded."""
@@ -7,11 +9,13 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
 
 from catalog.core.db import Database
+from catalog.licensing import holds
 from notify import webhooks
 
 log = logging.getLogger("market.worker")
@@ -75,11 +79,37 @@ def webhook_steps(db: Database, client: httpx.AsyncClient) -> list[Step]:
     return [fan_out, send]
 
 
-async def run_worker(db: Database, idle_seconds: float, *, also: Sequence[Companion] = ()) -> int:
-    """The webhook steps until a stop signal, alongside `also` (e.g. the search indexer),
-    which share the same stop event. Returns the rows handled."""
+def hold_sweep_step(
+    db: Database, every_seconds: float, clock: Callable[[], float] = time.monotonic
+) -> Step:
+    """Reconcile quotes whose release expired, at most once every `every_seconds`."""
+    next_run = clock()
+
+    async def sweep(_should_stop: Callable[[], bool]) -> int:
+        nonlocal next_run
+        if clock() < next_run:
+            return 0
+        next_run = clock() + every_seconds
+        changed = await holds.sweep(db)
+        if changed:
+            log.info("held cases whose release expired", extra={"cases": changed})
+        return changed
+
+    return sweep
+
+
+async def run_worker(
+    db: Database,
+    idle_seconds: float,
+    *,
+    also: Sequence[Companion] = (),
+    hold_sweep_seconds: float = 60.0,
+) -> int:
+    """The webhook steps and the expiry sweep until a stop signal, alongside `also` (e.g. the
+    search indexer), which share the same stop event. Returns the rows handled."""
     async with webhooks.http_client() as client:
-        worker = Worker(webhook_steps(db, client), idle_seconds=idle_seconds)
+        steps = [*webhook_steps(db, client), hold_sweep_step(db, hold_sweep_seconds)]
+        worker = Worker(steps, idle_seconds=idle_seconds)
         worker.install_signal_handlers()
         log.info("worker started")
         done = await asyncio.gather(worker.run(), *(task(worker.stop_event) for task in also))

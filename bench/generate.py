@@ -270,6 +270,7 @@ class CatalogueGenerator:
             "created_at": EPOCH,
             "created_by": "system:bench-dataset",
             "rules": [rule_snapshot(rule) for rule in rules],
+            "queue_precedence": list(demo_catalogue().queue_precedence),
         }
         return [rule.model_dump() for rule in rules], version
 

@@ -169,6 +169,18 @@ def _rule_draft(source: CreateRoutingRuleInput | UpdateRoutingRuleInput) -> rule
     return draft
 
 
+@strawberry.input
+class SetQueuePrecedenceInput:
+    queues: list[str] = strawberry.field(description="Highest precedence first.")
+
+
+@strawberry.type
+class QueuePrecedencePayload:
+    queue_precedence: list[str] | None
+    rule_set_version: int | None  # the rule-set version this change made
+    errors: list[UserError]
+
+
 @strawberry.type
 class RoutingRuleMutation:
     @strawberry.mutation(description="Licensing: add a routing rule (makes a rule-set version).")
@@ -202,3 +214,22 @@ class RoutingRuleMutation:
         return await _rule_payload(
             lambda: rules_domain.disable_rule(ctx.db, ctx.principal, _rule_id(input.rule_id))
         )
+
+    @strawberry.mutation(
+        description="Licensing: set the queue precedence, highest first (makes a rule-set "
+        "version). Among matching rules the listed queue wins and its SLA applies."
+    )
+    async def set_queue_precedence(
+        self, info: Info[Context, Any], input: SetQueuePrecedenceInput
+    ) -> QueuePrecedencePayload:
+        require(info, RULES)
+        ctx = info.context
+        try:
+            queues, version = await rules_domain.set_queue_precedence(
+                ctx.db, ctx.principal, input.queues
+            )
+        except DomainError as error:
+            return QueuePrecedencePayload(
+                queue_precedence=None, rule_set_version=None, errors=user_errors(error)
+            )
+        return QueuePrecedencePayload(queue_precedence=queues, rule_set_version=version, errors=[])
