@@ -16,7 +16,8 @@ when it returns to OPEN, its due date moves by the working days held. A case hel
 waiting for an answer keeps the pause that the information request started.
 
 Releases also expire without a write: `sweep` (run periodically by `market worker`) holds
-the cases of open quotes whose release to the partner's country is no longer live. Every step
+the cases of open quotes whose release to the partner's country is no longer live (or adds the
+cause to a case already held for another). Every step
 re-checks the causes anyway, so an expired release is never approved, offered or accepted.
 
 Locks are taken in one order everywhere: country, organisation, product, quote, case (quotes
@@ -26,6 +27,7 @@ and cases in id order), so concurrent writers queue instead of deadlocking.
 import uuid
 from collections.abc import Iterable
 
+import sqlalchemy as sa
 from sqlalchemy import ColumnElement, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,7 +46,12 @@ from catalog.licensing.transitions import (
 )
 from catalog.models import LicensingCase, Organisation, Product, QuoteRequest
 from catalog.models.base import utcnow
-from catalog.quotes.invariants import CAUSE_FLAGS, PRODUCT_WITHDRAWN, export_blockers
+from catalog.quotes.invariants import (
+    CAUSE_FLAGS,
+    PRODUCT_WITHDRAWN,
+    RELEASE_REVOKED,
+    export_blockers,
+)
 from catalog.visibility import live_release_to
 
 OPEN_QUOTES = tuple(s for s in QuoteStatus if s not in QUOTE_FINAL)
@@ -215,9 +222,10 @@ def close(
 
 
 async def expired_release_products(session: AsyncSession) -> list[uuid.UUID]:
-    """Products of open, unheld quotes that no longer have a live release to their partner's
-    country (a release expired since the last write)."""
+    """Products of open quotes that no longer have a live release to their partner's country
+    while their case does not record it yet (a release expired since the last write)."""
     now = utcnow()
+    recorded = sa.cast(LicensingCase.hold_causes, sa.String).like(f'%"{RELEASE_REVOKED}"%')
     rows = await session.scalars(
         select(QuoteRequest.product_id)
         .distinct()
@@ -226,7 +234,7 @@ async def expired_release_products(session: AsyncSession) -> list[uuid.UUID]:
         .join(Product, Product.id == QuoteRequest.product_id)
         .where(
             QuoteRequest.status.in_(OPEN_QUOTES),  # type: ignore[attr-defined]
-            LicensingCase.status != CaseStatus.ON_HOLD,
+            or_(LicensingCase.status != CaseStatus.ON_HOLD, not_(recorded)),
             not_(live_release_to(Organisation.country, now)),  # type: ignore[arg-type]
         )
     )

@@ -89,7 +89,16 @@ async def release_product(
         if refused:
             raise DomainError(refused)
         product = await visible_for_update(tx, principal, product_id)
-        existing = {r.country for r in await live_releases(tx.session, [product_id])}
+        now = utcnow()
+        existing = set()
+        for release in await live_releases(tx.session, [product_id]):
+            if release.expires_at is not None and release.expires_at <= now:
+                # An expired release is over: close it so that a new one can take its place.
+                release.revoked_at = now
+                release.revoked_by_org_id = principal.org_id
+            else:
+                existing.add(release.country)
+        await tx.session.flush()  # the closed release frees its (product, country) slot
         added = [code for code in codes if code not in existing]
         for code in added:
             tx.session.add(

@@ -35,6 +35,8 @@ from catalog.models.base import utcnow
 from catalog.quotes.invariants import require_exportable, require_units
 from catalog.quotes.workflow import case_of, move, quote_for_update
 
+CENTS = Decimal("0.01")
+
 
 @dataclass
 class OfferInput:
@@ -62,7 +64,8 @@ def _checked(offer: OfferInput) -> OfferInput:
         problems.append(Problem("validUntil is in the past", Codes.INVALID, "validUntil"))
     if problems:
         raise DomainError(problems)
-    return OfferInput(offer.unit_price, currency, offer.lead_time_days, offer.valid_until)
+    price = offer.unit_price.quantize(CENTS)  # as stored, so totals compare as stored
+    return OfferInput(price, currency, offer.lead_time_days, offer.valid_until)
 
 
 def review_flag(quote: QuoteRequest, currency: str, total: Decimal) -> str | None:
@@ -162,6 +165,12 @@ async def _reserve(tx: WriteTransaction, quote: QuoteRequest) -> None:
             Codes.INSUFFICIENT_UNITS,
             "quoteRequestId",
         )
+    tx.audit(
+        "product.units_reserved",
+        "Product",
+        quote.product_id,
+        {"quote": quote.id, "units": quote.quantity},
+    )
     tx.emit("product.changed", "Product", quote.product_id)
 
 

@@ -40,7 +40,11 @@ class DecideCaseInput:
 @strawberry.input
 class AssignCaseInput:
     case_id: strawberry.ID
-    assignee: str | None = strawberry.field(default=None, description="Default: the caller.")
+    assignee: str | None = strawberry.field(
+        default=None,
+        description="An officer: the client id of an active client of a licensing organisation "
+        "that may review cases (NOT_FOUND otherwise). Default: the caller.",
+    )
 
 
 @strawberry.type
@@ -66,7 +70,11 @@ async def _case_payload(action: Callable[[], Awaitable[CaseRow]]) -> LicensingCa
 
 @strawberry.type
 class LicensingMutation:
-    @strawberry.mutation(description="Licensing: APPROVE, REFUSE or REQUEST_INFO on a case.")
+    @strawberry.mutation(
+        description="Licensing: APPROVE, REFUSE or REQUEST_INFO on a case. Approving re-checks "
+        "the export-control invariants (NOT_ALLOWED) and the surplus (INSUFFICIENT_UNITS); a "
+        "case ON_HOLD can only be refused."
+    )
     async def decide_case(
         self, info: Info[Context, Any], input: DecideCaseInput
     ) -> LicensingCasePayload:
