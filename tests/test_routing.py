@@ -247,7 +247,11 @@ def test_gate_partner_country_list_refuses_with_reason() -> None:
     assert by_name(decision, GATE_PARTNER_LIST).matched
     assert {FLAG_NOT_A_PARTNER_COUNTRY, FLAG_RE_EXPORT} <= set(decision.flags)
     listed = by_name(route(BASE, DEMO, rule_set_version=1, submitted_on=MONDAY), GATE_PARTNER_LIST)
-    assert listed.failed_condition == "DE is not off the partner-country list"
+    assert listed.failed_condition == "DE is on the partner-country list"
+    both = route(
+        replace(BASE, delivery_country="PL"), DEMO, rule_set_version=1, submitted_on=MONDAY
+    )
+    assert by_name(both, GATE_EMBARGO).failed_condition == "DE and PL are not under an arms embargo"
 
 
 def test_control_entry_prefixes_match_on_boundaries() -> None:

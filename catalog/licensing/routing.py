@@ -137,10 +137,10 @@ def _countries_of(facts: QuoteFacts, partner: bool, delivery: bool) -> list[str]
     return found
 
 
-def _both(facts: QuoteFacts) -> str:
+def _countries(facts: QuoteFacts) -> str:
     if facts.re_export:
-        return f"neither {facts.partner_country} nor {facts.delivery_country}"
-    return f"{facts.partner_country} is not"
+        return f"{facts.partner_country} and {facts.delivery_country} are"
+    return f"{facts.partner_country} is"
 
 
 def _refusals(facts: QuoteFacts) -> list[str]:
@@ -162,8 +162,8 @@ def _refusals(facts: QuoteFacts) -> list[str]:
 def _gates(facts: QuoteFacts) -> list[RuleEvaluation]:
     embargoed = facts.partner_embargoed or facts.delivery_embargoed
     off_list = not (facts.partner_listed and facts.delivery_listed)
-    embargo = None if embargoed else f"{_both(facts)} embargoed"
-    listed = None if off_list else f"{_both(facts)} off the partner-country list"
+    embargo = None if embargoed else f"{_countries(facts)} not under an arms embargo"
+    listed = None if off_list else f"{_countries(facts)} on the partner-country list"
     re_export = (
         None
         if facts.re_export
