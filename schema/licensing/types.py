@@ -138,7 +138,12 @@ class LicensingCase(Node):
             open_=self.row.status is CaseStatus.OPEN,
         )
 
-    @strawberry.field(description="Licensing officers only.")
+    @strawberry.field(
+        description="The routing flags (RE_EXPORT, TECH_TRANSFER, EMBARGOED, "
+        "NOT_A_PARTNER_COUNTRY and the rules' own), OFFER_ABOVE_LICENSED_VALUE or "
+        "OFFER_CURRENCY_REVIEW after an offer review, and while held the hold causes. "
+        "Licensing officers only."
+    )
     def flags(self, info: Info[Context, Any]) -> list[str]:
         _officer_only(info)
         return list(self.row.flags)
