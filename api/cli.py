@@ -77,23 +77,6 @@ def migrate() -> None:
     console.print("[green]database is up to date[/green]")
 
 
-async def _demo_clients(db: Any) -> dict[str, dict[str, str]]:
-    """One OAuth client per demo organisation, kept in var/ so `make run` can show them."""
-    from auth.clients import create_client
-    from catalog.demo.catalogue import demo_catalogue
-
-    if DEMO_CREDENTIALS.exists():
-        return json.loads(DEMO_CREDENTIALS.read_text())
-    credentials = {}
-    for slug in demo_catalogue().organisation_slugs():
-        created = await create_client(db, org_slug=slug, scopes=None, name=f"{slug} demo client")
-        credentials[slug] = {"client_id": created.client_id, "client_secret": created.client_secret}
-    DEMO_CREDENTIALS.parent.mkdir(exist_ok=True)
-    DEMO_CREDENTIALS.write_text(json.dumps(credentials, indent=2))
-    os.chmod(DEMO_CREDENTIALS, 0o600)
-    return credentials
-
-
 @app.command("seed-demo")
 def seed_demo(
     with_clients: Annotated[
@@ -101,6 +84,7 @@ def seed_demo(
     ] = True,
 ) -> None:
     """Load the demo catalogue into an empty database (does nothing when already seeded)."""
+    from api.demo_credentials import demo_credentials
     from catalog.demo.seed import seed_demo as seed
 
     async def run(db: Any) -> None:
@@ -113,7 +97,7 @@ def seed_demo(
         else:
             console.print("demo catalogue already present: nothing to do")
         if with_clients:
-            await _demo_clients(db)
+            await demo_credentials(db, DEMO_CREDENTIALS, just_seeded=result.created)
 
     _run(run)
 
@@ -269,25 +253,45 @@ def reindex(
 def worker(
     batch: Annotated[int, typer.Option(help="Outbox events per batch")] = 200,
     idle: Annotated[float, typer.Option(help="Seconds to wait when there is nothing to do")] = 1.0,
+    health: Annotated[
+        bool, typer.Option("--health", help="Only report a running worker's health (exit 0/1)")
+    ] = False,
 ) -> None:
     """Drain the outbox until SIGTERM/SIGINT: webhook deliveries, and the search index when
-    the backend keeps one outside the database. Stops between rows (deliveries, batches)."""
+    the backend keeps one outside the database. Stops between rows (deliveries, batches);
+    waits out database and index outages. `--health` reads WORKER_STATUS_FILE instead."""
     from api import logs
+    from api.worker import health as worker_health
     from api.worker import run_worker
     from search.indexer import run_worker as run_indexer
 
     settings = Settings()
+    if health:
+        ok, report = worker_health(settings.worker_status_file)
+        typer.echo(report)
+        raise typer.Exit(code=0 if ok else 1)
     logs.configure(settings.log_level)
 
     async def run(db: Any) -> int:
         indexers = []
         if settings.search_backend != "sql":  # the sql backend indexes in each write
             backend = _search_backend(db, settings)
-            await backend.ensure_index()
             console.print(f"[green]indexing[/green] into {settings.meili_url} (Ctrl-C to stop)")
-            indexers.append(lambda stop: run_indexer(db, backend, stop, batch=batch))
+            indexers.append(
+                (
+                    "search indexing",
+                    lambda stop, outage: run_indexer(
+                        db, backend, stop, batch=batch, outage=outage, ensure_index=True
+                    ),
+                )
+            )
         return await run_worker(
-            db, idle, also=indexers, hold_sweep_seconds=settings.hold_sweep_seconds
+            db,
+            idle,
+            allow_networks=settings.webhook_networks,
+            status_file=settings.worker_status_file,
+            also=indexers,
+            hold_sweep_seconds=settings.hold_sweep_seconds,
         )
 
     console.print(f"worker stopped after {_run(run)} events")

@@ -4,6 +4,7 @@ The app's search backend is wrapped in `TimedSearch`, which observes every searc
 `Metrics.search_latency` (by backend name).
 """
 
+import hmac
 import re
 from typing import Any
 
@@ -113,7 +114,32 @@ class Metrics:
             self.outbox_backlog.labels(consumer=consumer).set(pending)
 
 
+def metrics_refusal(request: Request) -> Response | None:
+    """Who may scrape. With METRICS_TOKEN set: only a request bearing it (401 otherwise). Without
+    it: anyone in dev and test (`make run`), nobody in production (404, as if there were no such
+    route), since the counters describe other clients' traffic."""
+    settings = request.app.state.settings
+    expected = settings.metrics_token
+    if expected is None:
+        if settings.market_env == "production":
+            return Response("Not Found", status_code=404, media_type="text/plain")
+        return None
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    wanted = expected.get_secret_value().encode()
+    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), wanted):
+        return None
+    return Response(
+        "Unauthorized",
+        status_code=401,
+        media_type="text/plain",
+        headers={"WWW-Authenticate": "Bearer", "Cache-Control": "no-store"},
+    )
+
+
 async def metrics_endpoint(request: Request) -> Response:
+    refused = metrics_refusal(request)
+    if refused is not None:
+        return refused
     metrics: Metrics = request.app.state.metrics
     db: Database = request.app.state.db
     metrics.observe_pools(db)

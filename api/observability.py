@@ -65,7 +65,8 @@ class ObservabilityMiddleware:
 
 
 class GraphQLObservability(SchemaExtension):
-    """Names the request's operation (bounded label) and counts its errors by code."""
+    """Names the request's operation (bounded label). Errors are counted by the pipeline
+    (api/graphql/pipeline.py), with the codes the answer carries."""
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -79,9 +80,3 @@ class GraphQLObservability(SchemaExtension):
         label = metrics.operation_label(name)
         if context is not None:
             context.operation = label
-        result = execution.result
-        errors = (result.errors if result else None) or execution.pre_execution_errors or []
-        for error in errors:
-            fallback = "INTERNAL" if error.original_error is not None else "INVALID_REQUEST"
-            code = (error.extensions or {}).get("code") or fallback
-            metrics.graphql_errors.labels(str(code)).inc()

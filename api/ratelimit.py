@@ -1,5 +1,6 @@
-"""Per-client rate limits: a leaky bucket of GraphQL cost per OAuth client, and a bucket of
-token-endpoint attempts per client id and per source address. Only the buckets live here: the
+"""Per-client rate limits: a leaky bucket of GraphQL cost per OAuth client, and buckets of
+attempts at the OAuth endpoints that check client secrets: per source address, and failed
+attempts per client id (see api/token_attempts.py). Only the buckets live here: the
 GraphQL cost is measured in schema/limits.py and charged by api/graphql/admission.py; token
 attempts are counted by api/token_attempts.py.
 
@@ -67,27 +68,28 @@ class MemoryBuckets:
     PRUNE_ABOVE = 10_000
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._state: dict[str, tuple[float, float]] = {}
+        # key -> (level, when, capacity, restore rate): buckets of several kinds share the map
+        self._state: dict[str, tuple[float, float, int, float]] = {}
         self.clock = clock
 
     async def spend(self, key: str, cost: int, capacity: int, restore_rate: float) -> Budget:
         now = self.clock()
-        level, at = self._state.get(key, (float(capacity), now))
+        level, at, _, _ = self._state.get(key, (float(capacity), now, capacity, restore_rate))
         level = _refill(level, now - at, capacity, restore_rate)
         allowed = cost <= level
         if allowed:
             level -= cost
-        self._state[key] = (level, now)
+        self._state[key] = (level, now, capacity, restore_rate)
         if len(self._state) > self.PRUNE_ABOVE:
-            self._prune(now, capacity, restore_rate)
+            self._prune(now)
         return Budget(allowed, cost, level, capacity, restore_rate)
 
-    def _prune(self, now: float, capacity: int, restore_rate: float) -> None:
+    def _prune(self, now: float) -> None:
         """Forget buckets that have refilled completely: they are the same as new ones."""
         full = [
             key
-            for key, (level, at) in self._state.items()
-            if _refill(level, now - at, capacity, restore_rate) >= capacity
+            for key, (level, at, capacity, rate) in self._state.items()
+            if _refill(level, now - at, capacity, rate) >= capacity
         ]
         for key in full:
             del self._state[key]
@@ -178,14 +180,29 @@ class RateLimits:
         )
 
     async def token_attempt(self, client_id: str | None, address: str) -> Budget:
-        """One attempt at the token endpoint, counted against the source address and, when
-        the request names one, the client id; refused when either bucket is empty."""
+        """May this address try a client secret now? Every attempt spends one from the
+        address's bucket. A client id whose failures have emptied its own bucket is under
+        attack: then only an address that has not failed for it within a refill may try."""
         capacity = self.settings.token_attempts_capacity
         rate = self.settings.token_attempts_restore_rate
         budget = await self.buckets.spend(f"token-addr:{address}", 1, capacity, rate)
-        if budget.allowed and client_id:
-            budget = await self.buckets.spend(f"token-client:{client_id}", 1, capacity, rate)
-        return budget
+        if not budget.allowed or not client_id:
+            return budget
+        failures = await self.buckets.spend(f"token-fail:{client_id}", 0, capacity, rate)
+        if failures.remaining >= 1:
+            return budget
+        here = await self.buckets.spend(f"token-fail:{client_id}@{address}", 0, 1, rate / capacity)
+        return Budget(here.remaining >= 1, 1, here.remaining, 1, rate / capacity)
+
+    async def token_failure(self, client_id: str, address: str) -> None:
+        """A failed client authentication: counted for the client id, and for the client id
+        from this address (which, while the client id is under attack, may then not try it
+        again until the bucket of capacity one refills, as long as the address bucket takes to
+        refill completely)."""
+        capacity = self.settings.token_attempts_capacity
+        rate = self.settings.token_attempts_restore_rate
+        await self.buckets.spend(f"token-fail:{client_id}", 1, capacity, rate)
+        await self.buckets.spend(f"token-fail:{client_id}@{address}", 1, 1, rate / capacity)
 
     async def close(self) -> None:
         await self.buckets.close()

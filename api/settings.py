@@ -3,10 +3,11 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auth.config import MAX_TOKEN_LIFETIME_SECONDS, ExternalIssuer
+from catalog.webhooks.egress import Network, parse_networks
 
 # Written by `market seed-demo`; served to the web page only in dev mode.
 DEMO_CREDENTIALS_FILE = Path("var/demo-credentials.json")
@@ -48,6 +49,10 @@ class Settings(BaseSettings):
 
     # How often `market worker` holds the cases of quotes whose release expired.
     hold_sweep_seconds: float = Field(default=60.0, gt=0)
+    # `GET /metrics` needs `Authorization: Bearer <this>` when set; without it the route is
+    # open in dev and test, and answers 404 in production (api/metrics.py).
+    metrics_token: SecretStr | None = None
+
     # On SIGTERM the server stops accepting and gives in-flight requests this long to finish.
     graceful_shutdown_seconds: float = Field(default=30, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -59,6 +64,11 @@ class Settings(BaseSettings):
     # Token endpoint attempts, per source address and per client id.
     token_attempts_capacity: int = Field(default=30, gt=0)
     token_attempts_restore_rate: float = Field(default=1.0, gt=0)
+    # Networks (JSON list) where webhook receivers may be although they are not public, e.g.
+    # an internal receiver or a test's on loopback. Empty: public receivers only, everywhere.
+    webhook_allow_networks: list[str] = Field(default_factory=list)
+    # Where `market worker` keeps its state for `market worker --health`.
+    worker_status_file: Path = Path("var/worker-status.json")
 
     @field_validator("database_url")
     @classmethod
@@ -66,6 +76,16 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("DATABASE_URL must not be empty")
         return value
+
+    @field_validator("webhook_allow_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        parse_networks(value)  # refuses what is not a network, and a network of everything
+        return value
+
+    @property
+    def webhook_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.webhook_allow_networks)
 
     @property
     def is_dev(self) -> bool:

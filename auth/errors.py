@@ -8,3 +8,9 @@ class InvalidToken(Exception):
         super().__init__(description)
         self.description = description
         self.missing = missing
+
+    @property
+    def challenge(self) -> str:
+        """The `WWW-Authenticate` value. RFC 6750 §3.1: a request without bearer credentials
+        (no Authorization header, or another scheme) gets no error code."""
+        return "Bearer" if self.missing else 'Bearer error="invalid_token"'

@@ -22,12 +22,13 @@ class Authenticator(Protocol):
 
 
 def bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization")
-    if not header:
-        raise InvalidToken("an access token is required", missing=True)
+    header = request.headers.get("authorization", "").strip()
     scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        # No header, or another scheme: no bearer credentials at all (RFC 6750 §3.1).
+        raise InvalidToken("an access token is required", missing=True)
     token = token.strip()
-    if scheme.lower() != "bearer" or not token or " " in token:
+    if not token or " " in token:
         raise InvalidToken("the Authorization header must be 'Bearer <token>'")
     return token
 
@@ -56,7 +57,13 @@ def _verifier(db: Database, settings: AuthSettings) -> TokenVerifier:
         max_lifetime=timedelta(seconds=MAX_TOKEN_LIFETIME_SECONDS),
         cache_seconds=settings.signing_key_cache_seconds,
     )
-    return TokenVerifier(db, keyring, issuer=settings.issuer, audience=settings.audience)
+    return TokenVerifier(
+        db,
+        keyring,
+        issuer=settings.issuer,
+        audience=settings.audience,
+        max_lifetime=settings.token_lifetime_seconds,
+    )
 
 
 def build_authenticator(db: Database, settings: AuthSettings) -> Authenticator:

@@ -58,6 +58,16 @@ def check_claims(claims: dict[str, Any], registry: JWTClaimsRegistry) -> None:
         raise InvalidToken(f"the token was refused: {error.description or error.error}") from error
 
 
+def check_lifetime(claims: dict[str, Any], max_lifetime: int) -> None:
+    """`exp - iat` within the configured token lifetime (both are present and numeric: the
+    claims registry checked them)."""
+    exp, iat = claims["exp"], claims["iat"]
+    if isinstance(exp, bool) or isinstance(iat, bool):
+        raise InvalidToken("the token's lifetime claims are malformed")
+    if exp - iat > max_lifetime:
+        raise InvalidToken("the token lives longer than this service issues tokens for")
+
+
 def decode(token: str, keys: KeySet, algorithms: list[str]) -> dict[str, Any]:
     try:
         return dict(jwt.decode(token, keys, algorithms=algorithms).claims)
@@ -66,9 +76,14 @@ def decode(token: str, keys: KeySet, algorithms: list[str]) -> dict[str, Any]:
 
 
 class TokenVerifier:
-    def __init__(self, db: Database, keyring: KeyRing, *, issuer: str, audience: str) -> None:
+    def __init__(
+        self, db: Database, keyring: KeyRing, *, issuer: str, audience: str, max_lifetime: int
+    ) -> None:
         self.db = db
         self.keyring = keyring
+        # Tokens we issue live exactly this long; a longer-lived one was not issued by this
+        # service as configured, whatever key signed it.
+        self.max_lifetime = max_lifetime
         self.registry = JWTClaimsRegistry(
             leeway=LEEWAY_SECONDS,
             iss={"essential": True, "value": issuer},
@@ -96,6 +111,7 @@ class TokenVerifier:
             raise InvalidToken("the token was signed by an unknown key")
         claims = decode(token, keys, [ALGORITHM])
         check_claims(claims, self.registry)
+        check_lifetime(claims, self.max_lifetime)
         return VerifiedToken(claims=claims, scopes=scope_set.parse(claims.get("scope")))
 
     async def client_of(self, token: VerifiedToken) -> ClientRecord:

@@ -44,7 +44,11 @@ Licensing
   `require_rules_officer`), who alone simulate routing (`require_simulation_officer`).
 
 Audit log
-- Read by curators and licensing officers (`require_audit_reader`).
+- Read by curators and licensing officers (`require_audit_reader`). An event's payload is shown
+  only to a reader who could read the entity it describes (`reads_audit_payload`): quotes need
+  `quotes:read`, cases `licensing:review`, routing rules `licensing:rules`, partner
+  organisations `partners:vet`, webhooks their own organisation; others see that the event
+  happened, when and by whom.
 
 Webhooks
 - An organisation that may read beyond itself registers endpoints for itself
@@ -231,6 +235,33 @@ def require_simulation_officer(principal: Principal) -> None:
 def require_audit_reader(principal: Principal) -> None:
     allowed = principal.kind in (OrgKind.CURATOR, OrgKind.LICENSING)
     _refuse_unless(allowed, "only curators and licensing officers read the audit log")
+
+
+# The scope that reads the entity an audit event describes, and so the event's payload.
+AUDIT_PAYLOAD_SCOPES = {
+    "Product": "catalog:read",
+    "QuoteRequest": "quotes:read",
+    "LicensingCase": "licensing:review",
+    "RoutingRule": "licensing:rules",
+}
+
+
+def reads_audit_payload(
+    principal: Principal,
+    entity_type: str,
+    *,
+    partner: bool = False,
+    owner_org_id: uuid.UUID | None = None,
+) -> bool:
+    """Whether an audit reader may see the payloads of an entity's events: the same rule as
+    reading the entity itself. `partner`: the entity is a partner organisation (its vetting
+    record is for those who vet); `owner_org_id`: the organisation a webhook belongs to."""
+    if entity_type == "Organisation":
+        return principal.has_scope("partners:vet" if partner else "catalog:read")
+    if entity_type == "WebhookEndpoint":
+        return owner_org_id is not None and owner_org_id == principal.org_id
+    scope = AUDIT_PAYLOAD_SCOPES.get(entity_type)
+    return scope is not None and principal.has_scope(scope)
 
 
 # ---------------------------------------------------------------- webhooks

@@ -1,44 +1,50 @@
-"""Webhook signatures: HMAC-SHA256 over `timestamp + "." + body` with the endpoint's secret,
-sent as `X-Market-Signature: t=<unix seconds>,v1=<hex digest>`.
+"""Webhook signatures as the Standard Webhooks specification defines them.
 
-Receivers recompute the digest over the raw body, compare in constant time and refuse old
-timestamps (replays); `verify` does exactly that and is what our own tests use.
+Each delivery carries `webhook-id` (the delivery id, the same on every retry),
+`webhook-timestamp` (Unix seconds of this attempt) and `webhook-signature`: `v1,<base64>` per
+signing secret, space-separated, where the signature is HMAC-SHA256 over
+`<id>.<timestamp>.<body>` keyed with the base64-decoded part of the `whsec_` secret. During a
+secret rotation's grace period both secrets sign, so a receiver holding either one verifies.
+
+Receivers use any Standard Webhooks library (`standardwebhooks` on PyPI:
+`Webhook(secret).verify(body, headers)`), which also refuses timestamps more than five minutes
+away (replays).
 """
 
+import base64
 import hashlib
 import hmac
-import time
+from collections.abc import Sequence
 
-SIGNATURE_HEADER = "X-Market-Signature"
-DELIVERY_HEADER = "X-Market-Delivery"
-EVENT_HEADER = "X-Market-Event"
-DEFAULT_TOLERANCE_SECONDS = 300
-
-
-def _digest(secret: str, timestamp: int, body: bytes) -> str:
-    message = str(timestamp).encode() + b"." + body
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix, not a secret
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
 
 
-def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
-    moment = int(time.time()) if timestamp is None else timestamp
-    return f"t={moment},v1={_digest(secret, moment, body)}"
+def secret_key(secret: str) -> bytes:
+    """The key bytes of a `whsec_` secret (standard base64, as the specification writes it)."""
+    if not secret.startswith(SECRET_PREFIX):
+        raise ValueError("a webhook secret starts with whsec_")
+    return base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
 
 
-def verify(
-    secret: str,
-    body: bytes,
-    header: str,
-    *,
-    now: float | None = None,
-    tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
-) -> bool:
-    parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
-    try:
-        timestamp = int(parts["t"])
-    except (KeyError, ValueError):
-        return False
-    moment = time.time() if now is None else now
-    if abs(moment - timestamp) > tolerance_seconds:
-        return False
-    return hmac.compare_digest(parts.get("v1", ""), _digest(secret, timestamp, body))
+def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(secret_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def signed_headers(
+    secrets_in_use: Sequence[str], message_id: str, timestamp: int, body: bytes
+) -> dict[str, str]:
+    """The three Standard Webhooks headers; one signature per secret in use."""
+    if not secrets_in_use:
+        raise ValueError("a delivery needs at least one signing secret")
+    return {
+        ID_HEADER: message_id,
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: " ".join(
+            signature(secret, message_id, timestamp, body) for secret in secrets_in_use
+        ),
+    }

@@ -1,23 +1,33 @@
 """The webhook steps of the worker: fan outbox events out into deliveries, then send the
 deliveries that are due. Stopping is checked between deliveries, so a stop request never cuts
 a delivery in half; one that was sent but not yet recorded is sent again later (at least
-once), with the same delivery id for the receiver to recognise it."""
+once), with the same `webhook-id` for the receiver to recognise it.
+
+One row never stops the worker: whatever goes wrong while a delivery is attempted is recorded
+on that delivery (attempts, a coarse last error, the next attempt after backoff, FAILED after
+the last one) and the worker goes on with the next. An event whose fan-out fails is recorded
+as a FAILED delivery for each endpoint it was meant for. Only the database being unreachable
+leaves these steps, for the worker to back off and retry (`api/worker.py`).
+"""
 
 import json
+import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
-
-import httpx
+from urllib.parse import urlsplit
 
 from catalog.core import outbox
 from catalog.core.db import Database
+from catalog.core.outage import is_transient
 from catalog.models.base import utcnow
 from catalog.webhooks import deliveries as webhook_deliveries
 from catalog.webhooks import fan_out as webhooks
-from notify.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
+from notify.egress import Egress, Outcome
+from notify.signing import signed_headers
 
-TIMEOUT_SECONDS = 10.0
 ShouldStop = Callable[[], bool]
+log = logging.getLogger("market.webhooks")
 
 
 def body_of(payload: dict[str, object]) -> bytes:
@@ -25,38 +35,42 @@ def body_of(payload: dict[str, object]) -> bytes:
 
 
 async def fan_out(db: Database, should_stop: ShouldStop, batch: int = 50) -> int:
-    """Turn pending outbox events into deliveries, a batch (one transaction) at a time."""
+    """Turn pending outbox events into deliveries, a batch (one transaction) at a time. A
+    batch that fails for any other reason than the database is handled again event by event,
+    so that one event cannot hold back the others."""
     total = 0
     while not should_stop():
-        handled = await outbox.drain(db, webhooks.CONSUMER, webhooks.fan_out, batch)
+        try:
+            handled = await outbox.drain(db, webhooks.CONSUMER, webhooks.fan_out, batch)
+        except Exception as error:
+            if is_transient(error):
+                raise
+            log.exception("webhook fan-out failed; handling the batch event by event")
+            handled = await outbox.drain(db, webhooks.CONSUMER, webhooks.fan_out_isolated, batch)
         total += handled
         if handled < batch:
             break
     return total
 
 
-async def _post(
-    client: httpx.AsyncClient, due: webhook_deliveries.DueDelivery
-) -> tuple[int | None, str | None]:
-    body = body_of(due.payload)
-    headers = {
-        "Content-Type": "application/json",
-        SIGNATURE_HEADER: sign(due.secret, body),
-        DELIVERY_HEADER: str(due.id),
-        EVENT_HEADER: due.event,
-    }
+async def attempt(egress: Egress, due: webhook_deliveries.DueDelivery) -> Outcome:
+    """Sign and send one delivery. Never raises: an unexpected error is this row's failure."""
     try:
-        response = await client.post(due.url, content=body, headers=headers)
-    except httpx.HTTPError as error:
-        return None, f"{type(error).__name__}: {error}"
-    if 200 <= response.status_code < 300:
-        return response.status_code, None
-    return response.status_code, f"HTTP {response.status_code}"
+        body = body_of(due.payload)
+        headers = signed_headers(due.secrets, str(due.id), int(time.time()), body)
+        outcome = await egress.post(due.url, body, {"Content-Type": "application/json", **headers})
+    except Exception:
+        log.exception("webhook delivery %s failed unexpectedly", due.id)
+        return Outcome(None, "internal error")
+    if outcome.detail:
+        host = urlsplit(due.url).hostname
+        log.warning("webhook delivery %s to %s: %s", due.id, host, outcome.detail)
+    return outcome
 
 
 async def send_due(
     db: Database,
-    client: httpx.AsyncClient,
+    egress: Egress,
     should_stop: ShouldStop,
     *,
     now: datetime | None = None,
@@ -71,14 +85,9 @@ async def send_due(
         if not due.allowed:
             await webhook_deliveries.cancel_delivery(db, due.id)
             continue
-        status_code, error = await _post(client, due)
+        outcome = await attempt(egress, due)
         await webhook_deliveries.record_attempt(
-            db, due.id, now=now or utcnow(), status_code=status_code, error=error
+            db, due.id, now=now or utcnow(), status_code=outcome.status_code, error=outcome.error
         )
         attempted += 1
     return attempted
-
-
-def http_client() -> httpx.AsyncClient:
-    # No redirects: a receiver must not bounce our signed request somewhere else.
-    return httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False)

@@ -27,6 +27,7 @@ from schema.products.types import GroundDroneSpecs, NavalDroneSpecs, Product, So
 from schema.quotes.mutations import QuoteMutation
 from schema.quotes.queries import QuoteQuery
 from schema.quotes.types import QuoteRequest
+from schema.scalars import SCALAR_OVERRIDES
 from schema.search.queries import SearchQueries
 from schema.webhooks.mutations import WebhookMutation
 from schema.webhooks.queries import WebhookQuery
@@ -92,5 +93,6 @@ def build_schema(
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=env != "dev"),
         execution_context_class=PlainLeafExecutionContext,
+        scalar_overrides=SCALAR_OVERRIDES,
         dev=env == "dev",
     )

@@ -1,9 +1,13 @@
-"""Refuses NUL characters anywhere in a request's strings (literals and variables).
+"""Refuses characters that no text can hold anywhere in a request's strings (literals and
+variables): NUL, and lone UTF-16 surrogates.
 
-No field of this API has a use for them, SQLite would store them and PostgreSQL refuses them
-in text and jsonb, so they are stopped before any resolver runs, the same on both databases.
+No field of this API has a use for them. SQLite would store a NUL and PostgreSQL refuses it in
+text and jsonb; a lone surrogate (JSON allows `"\\ud800"`) is not a Unicode scalar value, so it
+cannot be encoded as UTF-8 for the database, the search index or the response. Both are stopped
+before any resolver runs, the same on every backend.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +15,8 @@ from graphql import DocumentNode, GraphQLError, StringValueNode, Visitor, visit
 
 from schema.errors import ErrorCode
 
-MESSAGE = "strings must not contain NUL characters"
+MESSAGE = "strings must not contain NUL characters or unpaired surrogates"
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class _Literals(Visitor):
@@ -20,7 +25,7 @@ class _Literals(Visitor):
         self.found: list[StringValueNode] = []
 
     def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
-        if "\x00" in node.value:
+        if UNSTORABLE.search(node.value):
             self.found.append(node)
 
 
@@ -28,7 +33,7 @@ def _in_values(values: Any) -> bool:
     stack = [values]
     while stack:  # iterative: variables may nest as deep as JSON allows
         value = stack.pop()
-        if isinstance(value, str) and "\x00" in value:
+        if isinstance(value, str) and UNSTORABLE.search(value):
             return True
         if isinstance(value, Mapping):
             stack.extend(value.keys())
@@ -38,7 +43,7 @@ def _in_values(values: Any) -> bool:
     return False
 
 
-def nul_characters(
+def unstorable_characters(
     document: DocumentNode, variables: Mapping[str, Any] | None
 ) -> list[GraphQLError]:
     literals = _Literals()

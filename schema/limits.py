@@ -8,6 +8,8 @@ The same measurement gives the cost a request is charged against its client's bu
 (api/graphql/admission.py), so a document is measured once per request.
 """
 
+import functools
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -28,11 +30,19 @@ from graphql import (
     VariableNode,
     get_named_type,
 )
-from graphql.type import GraphQLInterfaceType, GraphQLObjectType
+from graphql.type import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLUnionType,
+    SchemaMetaFieldDef,
+    TypeMetaFieldDef,
+)
 from strawberry.extensions import ValidationCache
 
 from schema.errors import ErrorCode
-from schema.input_text import nul_characters
+from schema.input_text import unstorable_characters
 
 if TYPE_CHECKING:
     from schema.document import PreparedDocument
@@ -88,6 +98,7 @@ class DocumentMeter:
     page_size_max: int
     _memo: dict[str, Measure] = field(default_factory=dict)
     _open: set[str] = field(default_factory=set)
+    _unwrapped: int = 0  # `ofType` levels entered (introspection)
 
     def selection_set(self, node: SelectionSetNode | None, parent: Any) -> Measure:
         if node is None:
@@ -110,16 +121,34 @@ class DocumentMeter:
 
     def field(self, node: FieldNode, parent: Any) -> Measure:
         alias = 1 if node.alias else 0
-        if node.name.value.startswith("__"):
-            # Introspection is refused outside dev/test by its own rule; `__typename` is free.
+        name = node.name.value
+        if name == "__typename":
             return Measure(1, alias, 0)
-        definition = None
-        if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
-            definition = parent.fields.get(node.name.value)
+        definition = META_FIELDS.get(name) if parent is self.schema.query_type else None
+        if definition is None and isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            definition = parent.fields.get(name)
         child_type = get_named_type(definition.type) if definition else None
+        if parent is not None and parent.name.startswith("__"):
+            return self._introspection(node, parent.name, child_type, alias)
         inner = self.selection_set(node.selection_set, child_type)
         multiplier = self._page_size(node, definition) if definition else 1
         return Measure(1 + inner.depth, alias + inner.aliases, 1 + multiplier * inner.cost)
+
+    def _introspection(self, node: FieldNode, parent: str, child: Any, alias: int) -> Measure:
+        """Inside introspection a list is as long as this schema makes it on average, and a
+        chain of `ofType` ends after the schema's deepest type wrapping (null beyond): such a
+        chain adds no depth, and its levels beyond that cost nothing."""
+        sizes = introspection_sizes(self.schema)
+        if node.name.value != "ofType":
+            inner = self.selection_set(node.selection_set, child)
+            cost = math.ceil(sizes.get((parent, node.name.value), 1) * inner.cost)
+            return Measure(1 + inner.depth, alias + inner.aliases, 1 + cost)
+        if self._unwrapped >= sizes[WRAPPING]:
+            return Measure(0, alias, 0)
+        self._unwrapped += 1
+        inner = self.selection_set(node.selection_set, child)
+        self._unwrapped -= 1
+        return Measure(inner.depth, alias + inner.aliases, 1 + inner.cost)
 
     def fragment(self, spread: FragmentSpreadNode) -> Measure:
         name = spread.name.value
@@ -149,6 +178,59 @@ class DocumentMeter:
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             return DEFAULT_PAGE_SIZE
         return min(value, self.page_size_max)  # a larger `first` is refused by the resolver
+
+
+META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
+WRAPPING = ("__Type", "ofType")  # the key of the deepest wrapping in introspection_sizes
+
+
+def _wrapping(type_: Any) -> int:
+    depth = 0
+    while hasattr(type_, "of_type"):
+        type_, depth = type_.of_type, depth + 1
+    return depth
+
+
+@functools.lru_cache(maxsize=8)
+def introspection_sizes(schema: GraphQLSchema) -> dict[tuple[str, str], float]:
+    """How many items each list of the introspection types holds in this schema, on average
+    over the objects that hold it: `types` times `fields` is then every field of the schema,
+    which is what an introspection query that lists them returns. (And the deepest wrapping of
+    a type reference, under WRAPPING.)"""
+    types = list(schema.type_map.values())
+    fields = [
+        f
+        for t in types
+        if isinstance(t, GraphQLObjectType | GraphQLInterfaceType)
+        for f in t.fields.values()
+    ]
+
+    def per(total: int, holders: int) -> float:
+        return total / max(1, holders)
+
+    abstract = [t for t in types if isinstance(t, GraphQLInterfaceType | GraphQLUnionType)]
+    possible = sum(len(schema.get_possible_types(t)) for t in abstract)
+    directive_args = sum(len(d.args) for d in schema.directives)
+    locations = sum(len(d.locations) for d in schema.directives)
+    inputs = [f for t in types if isinstance(t, GraphQLInputObjectType) for f in t.fields.values()]
+    typed = [*fields, *inputs, *(a for f in fields for a in f.args.values())]
+    return {
+        WRAPPING: max(_wrapping(f.type) for f in typed),
+        ("__Schema", "types"): len(types),
+        ("__Schema", "directives"): len(schema.directives),
+        ("__Type", "fields"): per(len(fields), len(types)),
+        ("__Type", "inputFields"): per(len(inputs), len(types)),
+        ("__Type", "enumValues"): per(
+            sum(len(t.values) for t in types if isinstance(t, GraphQLEnumType)), len(types)
+        ),
+        ("__Type", "interfaces"): per(
+            sum(len(t.interfaces) for t in types if isinstance(t, GraphQLObjectType)), len(types)
+        ),
+        ("__Type", "possibleTypes"): per(possible, len(types)),
+        ("__Field", "args"): per(sum(len(f.args) for f in fields), len(fields)),
+        ("__Directive", "args"): per(directive_args, len(schema.directives)),
+        ("__Directive", "locations"): per(locations, len(schema.directives)),
+    }
 
 
 def limit_error(what: str, actual: int, allowed: int, setting: str) -> GraphQLError:
@@ -251,7 +333,11 @@ class LimitedValidation(ValidationCache):
             schema = context.schema._schema
             measure = measure_document(schema, document, variables, self.limits.page_size_max)
         errors = measure.limit_errors(self.limits)
-        errors = errors or unnamed_choice(document, context) or nul_characters(document, variables)
+        errors = (
+            errors
+            or unnamed_choice(document, context)
+            or unstorable_characters(document, variables)
+        )
         if errors:
             context.pre_execution_errors = errors
             yield

@@ -6,6 +6,7 @@ allows for the principal; filters are the listings' `ProductFilter`.
 
 import base64
 import dataclasses
+import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,10 @@ FACETS: dict[str, str] = {
     "techTransfer": "tech_transfer",
 }
 _CURSOR_PREFIX = "search:"
+# No ranked list is read past this position (Meilisearch's maxTotalHits is the same), so no
+# genuine cursor holds a larger one.
+MAX_OFFSET = 100_000
+_OFFSET = re.compile(r"[0-9]{1,6}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +109,14 @@ def decode_cursor(cursor: str | None) -> int:
     if not cursor:
         return 0
     try:
-        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if raw.startswith(_CURSOR_PREFIX):
-            offset = int(raw[len(_CURSOR_PREFIX) :])
-            if offset >= 0:
-                return offset
-    except (ValueError, UnicodeDecodeError):
-        pass
+        raw = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
+    except (ValueError, UnicodeError):  # binascii.Error is a ValueError
+        raw = ""
+    digits = raw.removeprefix(_CURSOR_PREFIX)
+    if raw.startswith(_CURSOR_PREFIX) and _OFFSET.fullmatch(digits):
+        offset = int(digits)
+        if offset <= MAX_OFFSET:
+            return offset
     raise DomainError.one("invalid cursor", Codes.INVALID, "after")
 
 

@@ -5,7 +5,6 @@ The `sql` backend needs none of this: its index is maintained inside the writing
 
 import asyncio
 import contextlib
-import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
 
@@ -13,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.core.db import Database
+from catalog.core.outage import Outage
 from catalog.core.outbox import advance_to, drain, last_event_id
 from catalog.models import OutboxEvent, Product
 from search.backend import SearchBackend
@@ -20,7 +20,6 @@ from search.backend import SearchBackend
 CONSUMER = "search.meilisearch"
 PRODUCT_TOPICS = frozenset({"product.changed"})
 ORGANISATION_TOPICS = frozenset({"organisation.changed"})
-log = logging.getLogger(__name__)
 
 
 async def changed_products(db: Database, events: Sequence[OutboxEvent]) -> list[uuid.UUID]:
@@ -66,22 +65,31 @@ async def run_worker(
     *,
     batch: int = 200,
     idle_seconds: float = 0.5,
-    max_backoff_seconds: float = 30.0,
+    max_backoff_seconds: float = 5.0,
+    outage: Outage | None = None,
+    ensure_index: bool = False,
 ) -> int:
-    """Drain the outbox until `stop` is set (checked between batches); an unreachable index
-    is retried with backoff and nothing is skipped. Returns the events consumed."""
+    """Drain the outbox until `stop` is set (checked between batches). An unreachable index or
+    database is waited out: logged once per outage, retried with jittered backoff, and nothing
+    is skipped. Any error counts as such a fault here: the handler only re-reads products and
+    writes them to the index, so a refusal by the index is retried, never a reason to stop the
+    webhook steps of the same worker. Returns the events consumed."""
+    outage = outage or Outage("search indexing", cap_seconds=max_backoff_seconds)
+    prepared = not ensure_index
     consumed = 0
-    backoff = idle_seconds
     while not stop.is_set():
+        delay = idle_seconds
         try:
+            if not prepared:
+                await backend.ensure_index()  # type: ignore[attr-defined]
+                prepared = True
             handled = await index_pending(db, backend, batch)
-            backoff = idle_seconds
-        except Exception as error:  # the index is down or refused: retry the same batch
-            log.warning("indexing failed, retrying in %.1fs: %s", backoff, error)
+            outage.recovered()
+        except Exception as error:
             handled = 0
-            backoff = min(backoff * 2, max_backoff_seconds)
+            delay = outage.failed(error)
         consumed += handled
         if handled == 0:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=backoff)
+                await asyncio.wait_for(stop.wait(), timeout=delay)
     return consumed

@@ -8,7 +8,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.live import free_port
 
@@ -68,3 +71,21 @@ class PrivatePostgres:
             with contextlib.suppress(RuntimeError):
                 self.stop("immediate")
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_cluster() -> Iterator[PrivatePostgres]:
+    """A started cluster, destroyed afterwards; skipped (or failed under REQUIRE_POSTGRES=1)
+    where the server binaries are missing."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        if os.environ.get("REQUIRE_POSTGRES", "") not in ("", "0"):
+            pytest.fail("REQUIRE_POSTGRES=1 but the PostgreSQL server binaries are not installed")
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    cluster = PrivatePostgres(bin_dir)
+    try:
+        cluster.init()
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.destroy()

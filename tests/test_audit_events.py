@@ -85,3 +85,53 @@ async def test_verify_audit_reports_chain_length_and_first_broken_link(
     broken = await market(database_url, "verify-audit")
     assert broken.returncode == 1
     assert "event 5" in broken.stderr and f"chain of {length} events" in broken.stderr
+
+
+PAYLOADS = """query($id: ID!) { auditEvents(entityId: $id) {
+  edges { node { action actor data dataWithheld } } } }"""
+
+
+async def _events(api: httpx.AsyncClient, token: str, entity_id: str) -> list[dict]:  # type: ignore[type-arg]
+    body = await gql(api, token, PAYLOADS, {"id": entity_id})
+    return [edge["node"] for edge in body["data"]["auditEvents"]["edges"]]
+
+
+async def test_payloads_are_shown_only_to_readers_of_the_entity_they_describe(
+    api: httpx.AsyncClient, db: Database, token_for: Callable[..., Awaitable[str]]
+) -> None:
+    """A curator (no `quotes:read`, no `licensing:review`) learns that a quote and its case
+    changed, not what they hold; licensing reads both. Licensing (no `partners:vet`) does not
+    read a partner's vetting record, however the partner's ID is spelled."""
+    from schema.relay import to_global_id
+    from tests.quote_graphql import request_vars, requested
+    from tests.quote_helpers import principal_of, product_for
+
+    partner = await token_for("demo-partner-PL")
+    curator = await token_for("demo-curator")
+    licensing = await token_for("demo-licensing")
+    product = await product_for(db, await principal_of(db, "demo-partner-PL"))
+    quote = await requested(api, partner, request_vars(product.id, endUser="Unit 7 secret"))
+    for entity in (quote["id"], quote["licensingCase"]["id"]):
+        hidden = await _events(api, curator, entity)
+        assert hidden and all(e["data"] == {} and e["dataWithheld"] for e in hidden), hidden
+        assert all(e["action"] and e["actor"] for e in hidden)
+        shown = await _events(api, licensing, entity)
+        assert [e["action"] for e in shown] == [e["action"] for e in hidden]
+        assert any(e["data"] for e in shown) and not any(e["dataWithheld"] for e in shown)
+    assert "Unit 7 secret" not in str(await _events(api, curator, quote["id"]))
+
+    pl = await principal_of(db, "demo-partner-PL")
+    assert pl.org_id is not None
+    suspend = """mutation($id: ID!) { suspendPartner(input: {organisationId: $id,
+      reason: "end-user check pending"}) { errors { code } } }"""
+    done = await gql(api, curator, suspend, {"id": to_global_id("Partner", pl.org_id)})
+    assert done["data"]["suspendPartner"]["errors"] == []
+    for spelled in ("Partner", "Manufacturer"):
+        entity = to_global_id(spelled, pl.org_id)
+        withheld = await _events(api, licensing, entity)
+        assert withheld and all(e["dataWithheld"] for e in withheld), (spelled, withheld)
+        assert "end-user check pending" not in str(withheld)
+    vetted = await _events(api, curator, to_global_id("Partner", pl.org_id))
+    assert "end-user check pending" in str(vetted)
+    product_events = await _events(api, curator, to_global_id("Product", product.id))
+    assert product_events and not any(e["dataWithheld"] for e in product_events)

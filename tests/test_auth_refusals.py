@@ -1,5 +1,6 @@
 """Every way a bearer token can be wrong gets 401, `WWW-Authenticate: Bearer
-error="invalid_token"` and no `data`."""
+error="invalid_token"` and no `data`; a request without a bearer token at all gets 401 and a
+bare `WWW-Authenticate: Bearer` (RFC 6750 §3.1: no error code when no credentials were sent)."""
 
 import time
 from collections.abc import Awaitable, Callable
@@ -22,9 +23,11 @@ TokenFor = Callable[..., Awaitable[str]]
 ME = {"query": "{ me { subject } }"}
 
 
-def assert_refused(response: httpx.Response) -> None:
+def assert_refused(
+    response: httpx.Response, challenge: str = 'Bearer error="invalid_token"'
+) -> None:
     assert response.status_code == 401, response.text
-    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    assert response.headers["www-authenticate"] == challenge
     body = response.json()
     assert "data" not in body
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -35,13 +38,20 @@ async def call(api: httpx.AsyncClient, headers: dict[str, str]) -> httpx.Respons
 
 
 async def test_missing_token(api: httpx.AsyncClient) -> None:
-    assert_refused(await call(api, {}))
-    assert_refused(await api.get("/graphql", params={"query": "{ me { subject } }"}))
+    assert_refused(await call(api, {}), "Bearer")
+    assert_refused(await api.get("/graphql", params={"query": "{ me { subject } }"}), "Bearer")
+
+
+@pytest.mark.parametrize("authorization", ["Basic dXNlcjpwYXNz", "Token abc", ""])
+async def test_no_bearer_credentials_get_a_challenge_without_error_code(
+    api: httpx.AsyncClient, authorization: str
+) -> None:
+    """Another scheme is no bearer credentials at all (RFC 6750 §3.1)."""
+    assert_refused(await call(api, {"Authorization": authorization}), "Bearer")
 
 
 @pytest.mark.parametrize(
-    "authorization",
-    ["Bearer", "Bearer not-a-jwt", "Bearer a.b.c", "Bearer x y", "Basic dXNlcjpwYXNz", "Token abc"],
+    "authorization", ["Bearer", "Bearer not-a-jwt", "Bearer a.b.c", "Bearer x y"]
 )
 async def test_malformed_authorization(api: httpx.AsyncClient, authorization: str) -> None:
     assert_refused(await call(api, {"Authorization": authorization}))
@@ -72,6 +82,9 @@ def _shifted(claims: dict[str, Any], **changes: Any) -> dict[str, Any]:
         pytest.param(lambda c, now: {k: v for k, v in c.items() if k != "exp"}, id="no-exp"),
         pytest.param(lambda c, now: {k: v for k, v in c.items() if k != "jti"}, id="no-jti"),
         pytest.param(lambda c, now: _shifted(c, client_id="mkt_nobody"), id="unknown-client"),
+        # Longer-lived than this service issues (600 s by default), though validly signed.
+        pytest.param(lambda c, now: _shifted(c, iat=now - 10, exp=now + 3600), id="too-long"),
+        pytest.param(lambda c, now: _shifted(c, iat=now, exp=now + 601), id="lifetime-601"),
         pytest.param(
             lambda c, now: _shifted(c, org="00000000-0000-0000-0000-000000000000"),
             id="other-org",

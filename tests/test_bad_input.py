@@ -273,3 +273,43 @@ async def test_bad_values(
         api, seeded, bearer(await token_for("demo-curator"))
     )
     await the_probe_itself_is_accepted(api, seeded, maker)  # last: it writes
+
+
+UPDATE = """mutation($input: UpdateProductInput!) {
+  updateProduct(input: $input) {
+    product { category specs { __typename } } errors { field code message }
+  }
+}"""
+
+
+async def test_specs_for_another_category_are_refused_not_converted(
+    api: httpx.AsyncClient, seeded: Database, maker: dict[str, str]
+) -> None:
+    naval = {"navalDrone": {"rangeKm": 40, "maxSpeedKnots": 30}}
+    response = await refused(api, seeded, maker, json=create_body(specs=naval))
+    assert user_error_codes(response) == [("specs", "INVALID")]
+    assert "NAVAL_DRONE" in response.text and "GROUND_DRONE" in response.text
+    software = {"software": {"platforms": ["Linux"]}}
+    response = await refused(api, seeded, maker, json=create_body(specs=software))
+    assert user_error_codes(response) == [("specs", "INVALID")]
+
+    ground = {"groundDrone": {"rangeKm": 40}}
+    created = await api.post("/graphql", json=create_body(specs=ground), headers=maker)
+    product_id = created.json()["data"]["createProduct"]["product"]["id"]
+    for changes in (
+        {"specs": naval},  # specs for another category than the product's
+        {"category": "SOFTWARE", "specs": naval},  # and than the new one
+        {"category": "NAVAL_DRONE"},  # the kept ground-drone specs would be read as naval
+    ):
+        body = {"query": UPDATE, "variables": {"input": {"productId": product_id, **changes}}}
+        response = await refused(api, seeded, maker, json=body)
+        payload = response.json()["data"]["updateProduct"]
+        assert [(e["field"], e["code"]) for e in payload["errors"]] == [("specs", "INVALID")]
+    moved = {"productId": product_id, "category": "NAVAL_DRONE", "specs": naval}
+    response = await api.post(
+        "/graphql", json={"query": UPDATE, "variables": {"input": moved}}, headers=maker
+    )
+    payload = response.json()["data"]["updateProduct"]
+    assert (
+        payload["errors"] == [] and payload["product"]["specs"]["__typename"] == "NavalDroneSpecs"
+    )

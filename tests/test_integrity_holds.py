@@ -12,8 +12,11 @@ import uuid
 from datetime import date, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 
+from api import worker
 from catalog.core.db import Database
 from catalog.licensing import holds
 from catalog.licensing.sla import resume_due_date
@@ -243,3 +246,30 @@ def _uuid(global_id: str) -> uuid.UUID:
     parsed = parse_global_id(global_id)
     assert parsed is not None
     return parsed[1]
+
+
+async def test_the_worker_sweeps_once_per_interval_and_retries_a_failed_sweep(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [100.0]
+    calls: list[float] = []
+    failing = [True]
+
+    async def sweep(_db: object) -> int:
+        calls.append(now[0])
+        if failing[0]:
+            raise OperationalError("SELECT 1", {}, OSError("connection refused"))
+        return 1
+
+    monkeypatch.setattr(worker.holds, "sweep", sweep)
+    step = worker.hold_sweep_step(None, 60.0, clock=lambda: now[0])  # type: ignore[arg-type]
+    with pytest.raises(OperationalError):
+        await step.run(lambda: False)
+    now[0] += 1  # the worker's backoff: the failed sweep is tried again, not skipped
+    failing[0] = False
+    assert await step.run(lambda: False) == 1
+    now[0] += 30
+    assert await step.run(lambda: False) == 0  # within the interval: nothing
+    now[0] += 31
+    assert await step.run(lambda: False) == 1
+    assert calls == [100.0, 101.0, 162.0]

@@ -1,4 +1,5 @@
-"""Webhooks: registration over GraphQL, signed deliveries to a real receiver on 127.0.0.1,
+"""Webhooks: registration over GraphQL, signed deliveries to a real receiver on 127.0.0.1
+(allowed through WEBHOOK_ALLOW_NETWORKS, as an operator would allow an internal receiver),
 retries with backoff, stopping between rows, at-least-once across a worker restart, and no
 delivery to an organisation that could not read the object."""
 
@@ -15,8 +16,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import select
 
+from api.settings import Settings
 from catalog import access
 from catalog.core.db import Database
 from catalog.core.enums import VettingStatus
@@ -35,7 +38,9 @@ from catalog.products.lifecycle import ProductDraft, update_product
 from catalog.quotes.requests import QuoteInput, request_quote
 from catalog.visibility import visible_products
 from catalog.webhooks import endpoints as webhooks
-from notify.webhooks import fan_out, http_client, send_due
+from catalog.webhooks.egress import parse_networks
+from notify.egress import Egress
+from notify.webhooks import fan_out, send_due
 from tests.graphql import gql
 from tests.live import serve
 from tests.webhook_receiver import Receiver
@@ -49,8 +54,22 @@ CREATE_PRODUCT = """mutation($input: CreateProductInput!) { createProduct(input:
   product { id } errors { code } } }"""
 
 
+LOOPBACK = parse_networks(["127.0.0.0/8"])
+
+
 def never() -> bool:
     return False
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """The suite's settings, with loopback receivers allowed."""
+    return Settings(
+        database_url=database_url,
+        market_env="test",
+        rate_limit_capacity=10**9,
+        webhook_allow_networks=["127.0.0.0/8"],
+    )
 
 
 async def principal(db: Database, slug: str) -> Principal:
@@ -136,7 +155,7 @@ async def test_deliveries_are_signed_minimal_and_retried_after_a_failure(
 
         assert await fan_out(db, never) > 0
         now = utcnow()
-        async with http_client() as client:
+        async with Egress(LOOPBACK) as client:
             assert await send_due(db, client, never, now=now) == 3
             assert await send_due(db, client, never, now=now) == 0  # the failure waits
             assert await send_due(db, client, never, now=now + timedelta(seconds=11)) == 1
@@ -177,11 +196,11 @@ async def test_sending_stops_between_rows_and_resumes_without_loss(db: Database)
             await principal(db, "demo-curator"),
             f"{base}/c",
             ["product.changed"],
-            allow_loopback_http=True,
+            allow_networks=LOOPBACK,
         )
         await touch_products(db, "demo-manufacturer-1", 4)
         await fan_out(db, never)
-        async with http_client() as client:
+        async with Egress(LOOPBACK) as client:
             first = await send_due(db, client, lambda: len(receiver.received()) >= 2)
             pending = [r for r in await deliveries(db) if r.status is DeliveryStatus.PENDING]
             second = await send_due(db, client, never)
@@ -217,7 +236,7 @@ async def test_only_organisations_that_may_read_the_quote_hear_of_it(db: Databas
         }
         for slug, events in subscribers.items():
             _, receiver.secrets[f"/{slug}"] = await webhooks.create_webhook(
-                db, await principal(db, slug), f"{base}/{slug}", events, allow_loopback_http=True
+                db, await principal(db, slug), f"{base}/{slug}", events, allow_networks=LOOPBACK
             )
         poland = await principal(db, "demo-partner-PL")
         maker = await principal(db, "demo-manufacturer-1")
@@ -242,7 +261,7 @@ async def test_only_organisations_that_may_read_the_quote_hear_of_it(db: Databas
         curator = await principal(db, "demo-curator")
         assert poland.org_id is not None
         await set_partner_vetting(db, curator, poland.org_id, VettingStatus.SUSPENDED, "review")
-        async with http_client() as client:
+        async with Egress(LOOPBACK) as client:
             assert await send_due(db, client, never) == 3
 
     heard = sorted((a.path.strip("/"), a.event) for a in receiver.received())
@@ -261,16 +280,27 @@ async def test_only_organisations_that_may_read_the_quote_hear_of_it(db: Databas
     assert statuses == [cancelled, delivered, delivered, delivered]
 
 
-def _start_worker(database_url: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "DATABASE_URL": database_url}
-    return subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "worker", "--idle", "0.2"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def worker_env(database_url: str, directory: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "WEBHOOK_ALLOW_NETWORKS": '["127.0.0.0/8"]',
+        "WORKER_STATUS_FILE": str(directory / "worker-status.json"),
+    }
+
+
+def start_worker(
+    database_url: str, directory: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`market worker` as a real process, its output appended to `directory/worker.log`."""
+    with (directory / "worker.log").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "worker", "--idle", "0.2"],
+            env={**worker_env(database_url, directory), **(env or {})},
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 async def _wait_for(condition: Callable[[], Awaitable[bool]], seconds: float = 60) -> None:
@@ -280,13 +310,13 @@ async def _wait_for(condition: Callable[[], Awaitable[bool]], seconds: float = 6
         await asyncio.sleep(0.1)
 
 
-async def _stop(process: subprocess.Popen[str]) -> int:
+async def _stop(process: subprocess.Popen[bytes]) -> int:
     process.send_signal(signal.SIGTERM)
     return await asyncio.to_thread(process.wait, 30)
 
 
 async def test_worker_stops_on_sigterm_and_loses_nothing_across_a_restart(
-    db: Database, database_url: str
+    db: Database, database_url: str, tmp_path: Path
 ) -> None:
     await seed_demo(db)
     receiver = Receiver(delay_seconds=0.2)
@@ -296,7 +326,7 @@ async def test_worker_stops_on_sigterm_and_loses_nothing_across_a_restart(
             await principal(db, "demo-curator"),
             f"{base}/c",
             ["product.changed"],
-            allow_loopback_http=True,
+            allow_networks=LOOPBACK,
         )
         await touch_products(db, "demo-manufacturer-1", 3)
         await touch_products(db, "demo-manufacturer-2", 3)
@@ -308,16 +338,16 @@ async def test_worker_stops_on_sigterm_and_loses_nothing_across_a_restart(
             rows = await deliveries(db)
             return len(rows) == 6 and all(r.status is DeliveryStatus.DELIVERED for r in rows)
 
-        worker = _start_worker(database_url)
+        worker = start_worker(database_url, tmp_path)
         try:
             await _wait_for(arrived)
         finally:
-            assert await _stop(worker) == 0, worker.stderr.read() if worker.stderr else ""
-        restarted = _start_worker(database_url)
+            assert await _stop(worker) == 0, (tmp_path / "worker.log").read_text()
+        restarted = start_worker(database_url, tmp_path)
         try:
             await _wait_for(all_delivered)
         finally:
-            assert await _stop(restarted) == 0
+            assert await _stop(restarted) == 0, (tmp_path / "worker.log").read_text()
 
     ids = [a.delivery_id for a in receiver.received()]
     assert set(ids) == {str(r.id) for r in await deliveries(db)}
@@ -350,5 +380,5 @@ async def test_deleting_a_webhook_cancels_its_pending_deliveries(
     assert deleted["data"]["deleteWebhook"] == {"deletedWebhookId": webhook_id, "errors": []}
     assert [r.status for r in await deliveries(db)] == [DeliveryStatus.CANCELLED] * 2
     assert (await gql(api, curator, "{ webhooks { id } }"))["data"]["webhooks"] == []
-    async with http_client() as client:
+    async with Egress(LOOPBACK) as client:
         assert await send_due(db, client, never) == 0

@@ -23,7 +23,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from api.graphql.admission import MINIMUM_COST, Admission, refusal
+from api.graphql.admission import MINIMUM_COST, RATE_LIMITED, Admission, refusal
 from api.graphql.transport import (
     GRAPHQL_RESPONSE,
     JSON,
@@ -39,6 +39,7 @@ from api.graphql.transport import (
     read_body,
 )
 from api.logs import request_context
+from api.metrics import Metrics
 from api.ratelimit import Budget, RateLimits
 from api.settings import Settings
 from api.unavailable import DatabaseUnavailable
@@ -51,6 +52,9 @@ from schema.document import PreparedDocument
 from schema.errors import ErrorCode
 from search.backend import SearchBackend
 
+# Answers are per caller and JSON: never cached by anyone, never sniffed into something else.
+ANSWER_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
 
 def unauthenticated(error: InvalidToken) -> Response:
     return JSONResponse(
@@ -60,7 +64,7 @@ def unauthenticated(error: InvalidToken) -> Response:
             ]
         },
         status_code=401,
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        headers={"WWW-Authenticate": error.challenge},
     )
 
 
@@ -90,12 +94,14 @@ class GraphQLEndpoint:
             response: Response = HTMLResponse(self.ide_html)
         else:
             response = await self._authenticated(request)
+        response.headers.update(ANSWER_HEADERS)
         await response(scope, receive, send)
 
     async def _authenticated(self, request: Request) -> Response:
         try:
             principal = await self.authenticator.authenticate(request)
         except InvalidToken as error:
+            count_errors(request, [ErrorCode.UNAUTHENTICATED])
             return unauthenticated(error)
         log_context = request_context()
         if log_context is not None:
@@ -110,17 +116,20 @@ class GraphQLEndpoint:
         except HTTPProblem as problem:
             budget = await self.admission.charge(principal, MINIMUM_COST)
             if budget is not None and not budget.allowed:
-                return refusal(budget)
+                return refused(request, budget)
+            count_errors(request, [problem.code])
             return problem_response(problem, media_type, extensions({}, budget))
         prepared = self.admission.prepare(params)
         budget = await self.admission.charge(principal, prepared.cost)
         if budget is not None and not budget.allowed:
-            return refusal(budget)
+            return refused(request, budget)
         context = self._context(request, principal, prepared)
         try:
             body, status = await self._execute(request, params, context, media_type)
         except HTTPProblem as problem:
+            count_errors(request, [problem.code])
             return problem_response(problem, media_type, extensions(context.reported, budget))
+        count_errors(request, [_formatted_code(error) for error in body.get("errors", ())])
         if added := extensions(context.reported, budget):
             body["extensions"] = added
         return json_response(body, status, media_type)
@@ -166,6 +175,7 @@ class GraphQLEndpoint:
         except MissingQueryError as error:
             raise HTTPProblem(400, "the request needs a `query` string") from error
         if any(_code(error) == ErrorCode.SERVICE_UNAVAILABLE for error in result.errors or []):
+            count_errors(request, [ErrorCode.SERVICE_UNAVAILABLE])
             raise DatabaseUnavailable  # the whole request fails with 503 (api/unavailable.py)
         body: dict[str, Any] = {}
         failed_early = is_request_error(result.data, result.errors)
@@ -190,6 +200,23 @@ def extensions(reported: dict[str, Any], budget: Budget | None) -> dict[str, Any
     if budget is None:
         return dict(reported)
     return {**reported, "cost": budget.as_extension()}
+
+
+def count_errors(request: Request, codes: list[object]) -> None:
+    """`market_graphql_errors_total` counts the codes the client was answered with."""
+    metrics: Metrics | None = getattr(request.app.state, "metrics", None)
+    if metrics is not None:
+        for code in codes:
+            metrics.graphql_errors.labels(str(code)).inc()
+
+
+def refused(request: Request, budget: Budget) -> Response:
+    count_errors(request, [RATE_LIMITED if budget.ever_affordable else ErrorCode.LIMIT_EXCEEDED])
+    return refusal(budget)
+
+
+def _formatted_code(error: dict[str, Any]) -> object:
+    return (error.get("extensions") or {}).get("code")
 
 
 def _code(error: GraphQLError) -> object:

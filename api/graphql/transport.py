@@ -151,7 +151,11 @@ def is_request_error(data: Any, errors: list[Any] | None) -> bool:
 
 
 def json_response(body: dict[str, Any], status: int, media_type: str, **headers: str) -> Response:
-    content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    try:
+        content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate has no UTF-8 form; JSON's \u escapes can still carry it.
+        content = json.dumps(body, separators=(",", ":")).encode("ascii")
     return Response(
         content, status_code=status, media_type=f"{media_type}; charset=utf-8", headers=headers
     )

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,9 +11,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.access import require_audit_reader
+from catalog.access import reads_audit_payload, require_audit_reader
+from catalog.core.enums import OrgKind
 from catalog.core.principal import Principal
-from catalog.models import AuditEvent
+from catalog.models import AuditEvent, Organisation, WebhookEndpoint
 
 GENESIS_HASH = "0" * 64
 # Any constant; all writers on PostgreSQL serialise their audit appends on this advisory lock.
@@ -155,9 +157,10 @@ async def entity_history(
     *,
     first: int,
     after: int | None,
-) -> tuple[list[AuditEvent], bool]:
-    """The entity's events, oldest first, after the event `after`; and whether more follow.
-    Curators and licensing officers read the log; nobody else does."""
+) -> tuple[list[AuditEvent], bool, bool]:
+    """The entity's events, oldest first, after the event `after`; whether more follow; and
+    whether the caller may see their payloads (`reads_audit_payload`). Curators and licensing
+    officers read the log; nobody else does."""
     require_audit_reader(principal)
     statement = select(AuditEvent).where(_entity_filter(entity_type, entity_id))
     if after is not None:
@@ -165,7 +168,28 @@ async def entity_history(
     rows = list(
         await session.scalars(statement.order_by(AuditEvent.id).limit(first + 1))  # type: ignore[arg-type]
     )
-    return rows[:first], len(rows) > first
+    payloads = await _reads_payloads(session, principal, entity_type, entity_id)
+    return rows[:first], len(rows) > first, payloads
+
+
+async def _reads_payloads(
+    session: AsyncSession, principal: Principal, entity_type: str, entity_id: str
+) -> bool:
+    """The facts `reads_audit_payload` needs, from the database (never from the global ID the
+    caller chose, which could name a partner as a manufacturer)."""
+    try:
+        key = uuid.UUID(entity_id)
+    except ValueError:
+        key = None
+    if entity_type == "Organisation":
+        kind = await session.scalar(select(Organisation.kind).where(Organisation.id == key))
+        return reads_audit_payload(principal, entity_type, partner=kind is not OrgKind.MANUFACTURER)
+    if entity_type == "WebhookEndpoint":
+        owner = await session.scalar(
+            select(WebhookEndpoint.org_id).where(WebhookEndpoint.id == key)
+        )
+        return reads_audit_payload(principal, entity_type, owner_org_id=owner)
+    return reads_audit_payload(principal, entity_type)
 
 
 async def count_entity_history(session: AsyncSession, entity_type: str, entity_id: str) -> int:

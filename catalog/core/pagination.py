@@ -3,9 +3,10 @@
 import base64
 import binascii
 import json
+import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, or_
@@ -39,17 +40,26 @@ def _encode_value(value: Any) -> Any:
     return value
 
 
+# What a cursor may hold: values the database can compare with, as our own cursors do.
+INT_RANGE = range(-(2**63), 2**63)
+MAX_CURSOR_CHARS = 2048
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL, lone surrogates: not text anywhere
+
+
 def _decode_value(raw: Any, kind: str) -> Any:
+    if kind == "int":
+        if not isinstance(raw, int) or isinstance(raw, bool) or raw not in INT_RANGE:
+            raise ValueError("not a 64-bit integer")
+        return raw
+    if not isinstance(raw, str) or _UNSTORABLE.search(raw):
+        raise ValueError("not a string")
     if kind == "datetime":
-        return datetime.fromisoformat(raw)
+        moment = datetime.fromisoformat(raw)
+        if moment.utcoffset() is None:
+            raise ValueError("not a moment in UTC")
+        return moment.astimezone(UTC)
     if kind == "uuid":
         return uuid.UUID(hex=raw)
-    if kind == "int":
-        if not isinstance(raw, int):
-            raise ValueError("not an int")
-        return raw
-    if not isinstance(raw, str):
-        raise ValueError("not a string")
     return raw
 
 
@@ -62,12 +72,17 @@ def encode_cursor(order: str, row: Any, columns: list[SortColumn]) -> str:
 def decode_cursor(cursor: str, order: str, columns: list[SortColumn]) -> list[Any]:
     """The sort key inside a cursor; a cursor from another ordering or a forged one is refused."""
     try:
+        if len(cursor) > MAX_CURSOR_CHARS:
+            raise ValueError("longer than any cursor we hand out")
         padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if data["o"] != order or len(data["k"]) != len(columns):
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        if not isinstance(data, dict) or not isinstance(data.get("k"), list):
+            raise ValueError("not a cursor")
+        if data.get("o") != order or len(data["k"]) != len(columns):
             raise ValueError("cursor belongs to another ordering")
         return [_decode_value(v, c.kind) for v, c in zip(data["k"], columns, strict=True)]
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+    except (ValueError, TypeError, OverflowError, RecursionError, binascii.Error) as error:
+        # (UnicodeError and JSONDecodeError are ValueErrors.)
         raise DomainError.one("invalid cursor", Codes.INVALID, "after") from error
 
 

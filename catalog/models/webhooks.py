@@ -25,17 +25,20 @@ class WebhookEndpoint(SQLModel, table=True):
     org_id: uuid.UUID = fk("organisation.id")
     url: str = Field(sa_type=sa.String(2000))
     events: list[str] = Field(default_factory=list, sa_type=JSONType)
-    # Kept as given: the signature needs it. Shown to the caller once, at creation.
+    # Kept as given: the signature needs it. Shown to the caller once, at creation or rotation.
     secret: str = Field(sa_type=sa.String(128))
+    # After a rotation the previous secret signs too, until it expires (the grace period).
+    previous_secret: str | None = Field(default=None, sa_type=sa.String(128))
+    previous_secret_expires_at: datetime | None = timestamp_field()
     created_by: str = Field(sa_type=sa.String(200))
     created_at: datetime = created_field()
     deleted_at: datetime | None = timestamp_field()
 
 
 class WebhookDelivery(SQLModel, table=True):
-    """One event for one endpoint. Its id travels as `X-Market-Delivery`, so a receiver can
-    recognise a repeat; the payload is fixed when the delivery is created, so every retry
-    sends the same body."""
+    """One event for one endpoint. Its id travels as `webhook-id`, so a receiver can recognise
+    a repeat; the payload is fixed when the delivery is created, so every retry sends the same
+    body."""
 
     __tablename__ = "webhook_delivery"
     __table_args__ = (

@@ -69,6 +69,9 @@ class ProductDraft:
     lead_time_days: int | None = None
     unit_price_eur: Decimal | None = None
     specs: dict[str, Any] | None = None
+    # The category the specs were given for (createProduct/updateProduct name it by the part
+    # they fill); None when the source does not say (the catalogue import).
+    specs_category: ProductCategory | None = None
     combat_record: dict[str, Any] | None = None
     sku: str | None = None
     given: set[str] = field(default_factory=set)
@@ -123,7 +126,11 @@ def new_product(manufacturer_id: uuid.UUID, draft: ProductDraft) -> Product:
         "combat_record": lambda: validate_combat_record(draft.combat_record),
     }
     if draft.category is not None:
-        checks["specs"] = lambda: validate_specs(draft.category, draft.specs)  # type: ignore[arg-type]
+        checks["specs"] = lambda: validate_specs(
+            draft.category,  # type: ignore[arg-type]
+            draft.specs,
+            given_for=draft.specs_category,
+        )
     for name, check in checks.items():
         try:
             normalised[name] = check()
@@ -213,6 +220,8 @@ async def update_product(
 
 def _apply_draft(product: Product, draft: ProductDraft) -> set[str]:
     category = draft.category or product.category
+    # Specs kept from before a change of category were given for the old one.
+    kept_for = product.category
     changes: set[str] = set()
     for name in draft.given:
         value = getattr(draft, name)
@@ -223,7 +232,7 @@ def _apply_draft(product: Product, draft: ProductDraft) -> set[str]:
         if name == "control_entry" and value is not None:
             value = _normalise_control_entry(value)
         if name == "specs":
-            value = validate_specs(category, value)
+            value = validate_specs(category, value, given_for=draft.specs_category)
         if name == "combat_record":
             value = validate_combat_record(value)
         if (
@@ -234,7 +243,8 @@ def _apply_draft(product: Product, draft: ProductDraft) -> set[str]:
         setattr(product, name, value)
         changes.add(name)
     if "category" in draft.given and "specs" not in draft.given:
-        product.specs = validate_specs(category, product.specs)
+        kept = {k: v for k, v in (product.specs or {}).items() if v not in (None, [])}
+        product.specs = validate_specs(category, kept, given_for=kept_for if kept else None)
     return changes
 
 

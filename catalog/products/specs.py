@@ -75,8 +75,21 @@ def _problems(error: ValidationError, field: str) -> list[Problem]:
     ]
 
 
-def validate_specs(category: ProductCategory, raw: dict[str, Any] | None) -> dict[str, Any]:
-    """The specs as stored: validated for the category, JSON-ready, unknown keys refused."""
+def validate_specs(
+    category: ProductCategory,
+    raw: dict[str, Any] | None,
+    *,
+    given_for: ProductCategory | None = None,
+) -> dict[str, Any]:
+    """The specs as stored: validated for the category, JSON-ready, unknown keys refused.
+    Specs given for another category (`given_for`) are refused, not read as this one's: the
+    categories share field names (range, payload …) but not their meaning."""
+    if given_for is not None and given_for is not category:
+        raise DomainError.one(
+            f"specs for {given_for.value} do not fit a {category.value} product",
+            Codes.INVALID,
+            "specs",
+        )
     try:
         model = SPECS_BY_CATEGORY[category].model_validate(raw or {})
     except ValidationError as error:

@@ -27,10 +27,17 @@ def retry_delay_seconds(attempts: int) -> int:
 class DueDelivery:
     id: uuid.UUID
     url: str
-    secret: str
+    secrets: tuple[str, ...]  # the endpoint's secret, and the previous one in its grace period
     event: str
     payload: dict[str, Any]
     allowed: bool
+
+
+def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> tuple[str, ...]:
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires is not None and expires > now:
+        return (endpoint.secret, endpoint.previous_secret)
+    return (endpoint.secret,)
 
 
 async def due_deliveries(db: Database, now: datetime, limit: int) -> list[DueDelivery]:
@@ -50,7 +57,7 @@ async def due_deliveries(db: Database, now: datetime, limit: int) -> list[DueDel
             DueDelivery(
                 id=delivery.id,
                 url=endpoint.url,
-                secret=endpoint.secret,
+                secrets=signing_secrets(endpoint, now),
                 event=delivery.event,
                 payload=delivery.payload,
                 allowed=endpoint.deleted_at is None and may_receive(org),

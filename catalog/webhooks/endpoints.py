@@ -8,10 +8,11 @@ new cases and every later change. Payloads are minimal: the event, the object's 
 type and status.
 """
 
-import ipaddress
+import base64
 import secrets
 import uuid
-from urllib.parse import urlsplit
+from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,34 +28,30 @@ from catalog.models import (
     WebhookEndpoint,
 )
 from catalog.models.base import utcnow
+from catalog.webhooks.egress import EgressRefused, Network, check_url
 
 MAX_ENDPOINTS_PER_ORG = 20
-URL_MAX = 2000
+SECRET_BYTES = 32
+DEFAULT_GRACE_SECONDS = 24 * 3600
+MAX_GRACE_SECONDS = 7 * 24 * 3600
+
+
+def new_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` and the base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
 # ---------------------------------------------------------------- endpoints
 
 
-def _url_problems(url: str, allow_loopback_http: bool) -> list[Problem]:
-    """HTTPS to a public host. Plain HTTP only to loopback, and only where the deployment
-    allows it (development and tests); addresses inside our network are refused."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    problem = None
+def _url_problems(url: str, allow_networks: Sequence[Network]) -> list[Problem]:
+    """HTTPS to a public host (`catalog/webhooks/egress.py`); receivers inside our own
+    networks only where the operator listed them."""
     try:
-        address = ipaddress.ip_address(host) if host else None
-    except ValueError:
-        address = None
-    loopback = host == "localhost" or (address is not None and address.is_loopback)
-    if len(url) > URL_MAX or parts.scheme not in ("https", "http") or not host:
-        problem = "url must be an absolute https:// URL"
-    elif parts.username or parts.password:
-        problem = "url must not carry credentials"
-    elif parts.scheme == "http" and not (allow_loopback_http and loopback):
-        problem = "url must use https"
-    elif not allow_loopback_http and (loopback or (address is not None and not address.is_global)):
-        problem = "url must point to a public address"
-    return [Problem(problem, Codes.INVALID, "url")] if problem else []
+        check_url(url, allow_networks)
+    except EgressRefused as refused:
+        return [Problem(str(refused), Codes.INVALID, "url")]
+    return []
 
 
 def _event_problems(principal: Principal, events: list[str]) -> list[Problem]:
@@ -76,17 +73,18 @@ async def create_webhook(
     url: str,
     events: list[str],
     *,
-    allow_loopback_http: bool = False,
+    allow_networks: Sequence[Network] = (),
 ) -> tuple[WebhookEndpoint, str]:
     """A new endpoint and its signing secret (returned here once, never again)."""
     org_id = require_webhook_owner(principal)
-    problems = _url_problems(url, allow_loopback_http) + _event_problems(principal, events)
+    url = url.strip()
+    problems = _url_problems(url, allow_networks) + _event_problems(principal, events)
     if problems:
         raise DomainError(problems)
-    secret = f"whsec_{secrets.token_urlsafe(32)}"
+    secret = new_secret()
     endpoint = WebhookEndpoint(
         org_id=org_id,
-        url=url.strip(),
+        url=url,
         events=sorted(set(events)),
         secret=secret,
         created_by=principal.subject,
@@ -113,20 +111,60 @@ async def create_webhook(
     return endpoint, secret
 
 
+async def _own_endpoint(
+    session: AsyncSession, principal: Principal, webhook_id: uuid.UUID
+) -> WebhookEndpoint:
+    endpoint = await session.scalar(
+        select(WebhookEndpoint)
+        .where(
+            WebhookEndpoint.id == webhook_id,
+            WebhookEndpoint.org_id == principal.org_id,
+            WebhookEndpoint.deleted_at.is_(None),  # type: ignore[union-attr]
+        )
+        .with_for_update()
+    )
+    if endpoint is None or principal.org_id is None:
+        raise not_found("webhook", "webhookId")
+    return endpoint
+
+
+async def rotate_webhook_secret(
+    db: Database,
+    principal: Principal,
+    webhook_id: uuid.UUID,
+    grace_seconds: int = DEFAULT_GRACE_SECONDS,
+) -> tuple[WebhookEndpoint, str]:
+    """A new signing secret (returned here once). The current one keeps signing beside it for
+    `grace_seconds` (0: stop at once, e.g. after a leak); a secret still in its grace period
+    from an earlier rotation is dropped, so at most two sign."""
+    if not 0 <= grace_seconds <= MAX_GRACE_SECONDS:
+        raise DomainError.one(
+            f"gracePeriodSeconds must be between 0 and {MAX_GRACE_SECONDS}",
+            Codes.INVALID,
+            "gracePeriodSeconds",
+        )
+    secret = new_secret()
+    async with write(db, principal) as tx:
+        endpoint = await _own_endpoint(tx.session, principal, webhook_id)
+        now = utcnow()
+        endpoint.previous_secret = endpoint.secret if grace_seconds else None
+        endpoint.previous_secret_expires_at = (
+            now + timedelta(seconds=grace_seconds) if grace_seconds else None
+        )
+        endpoint.secret = secret
+        tx.audit(
+            "webhook.secret_rotated",
+            "WebhookEndpoint",
+            endpoint.id,
+            {"graceSeconds": grace_seconds},
+        )
+    return endpoint, secret
+
+
 async def delete_webhook(db: Database, principal: Principal, webhook_id: uuid.UUID) -> uuid.UUID:
     """Deletes the endpoint and cancels its pending deliveries."""
     async with write(db, principal) as tx:
-        endpoint = await tx.session.scalar(
-            select(WebhookEndpoint)
-            .where(
-                WebhookEndpoint.id == webhook_id,
-                WebhookEndpoint.org_id == principal.org_id,
-                WebhookEndpoint.deleted_at.is_(None),  # type: ignore[union-attr]
-            )
-            .with_for_update()
-        )
-        if endpoint is None or principal.org_id is None:
-            raise not_found("webhook", "webhookId")
+        endpoint = await _own_endpoint(tx.session, principal, webhook_id)
         endpoint.deleted_at = utcnow()
         pending = await tx.session.scalars(
             select(WebhookDelivery).where(

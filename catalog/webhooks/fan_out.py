@@ -4,6 +4,7 @@ to and hear what). Payloads are minimal: the event, the object's global ID, its 
 status.
 """
 
+import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -13,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.access import hears, may_receive, receiver, visible_quotes
 from catalog.core.ids import to_global_id
+from catalog.core.outage import is_transient
 from catalog.models import (
+    DeliveryStatus,
     LicensingCase,
     Organisation,
     OutboxEvent,
@@ -26,6 +29,7 @@ from catalog.models.base import utcnow
 from catalog.visibility import visible_products
 
 CONSUMER = "webhooks"
+log = logging.getLogger("market.webhooks")
 
 
 async def _product_data(
@@ -84,9 +88,15 @@ async def _subscribers(session: AsyncSession) -> list[tuple[WebhookEndpoint, Org
     return [(endpoint, org) for endpoint, org in rows]
 
 
-async def fan_out(session: AsyncSession, events: Sequence[OutboxEvent]) -> None:
+async def fan_out(
+    session: AsyncSession, events: Sequence[OutboxEvent], *, isolate: bool = False
+) -> None:
     """Outbox handler: one PENDING delivery per (event, endpoint that may see it). Seeing the
-    same batch again adds nothing (one delivery per endpoint and event)."""
+    same batch again adds nothing (one delivery per endpoint and event).
+
+    With `isolate`, each delivery is prepared under a savepoint, and one whose preparation
+    fails (for another reason than the database) is recorded as FAILED instead of failing the
+    batch: the worker calls it so after a batch has failed as a whole."""
     subscribers = [s for s in await _subscribers(session) if may_receive(s[1])]
     if not subscribers:
         return
@@ -111,9 +121,37 @@ async def fan_out(session: AsyncSession, events: Sequence[OutboxEvent]) -> None:
                 continue
             if (endpoint.id, event.id) in done or event.created_at < endpoint.created_at:
                 continue  # already fanned out, or older than the endpoint
-            data = await build(session, org, entity_id)
+            if not isolate:
+                data = await build(session, org, entity_id)
+                if data is not None:
+                    session.add(_delivery(endpoint, event, data))
+                continue
+            try:
+                async with session.begin_nested():
+                    data = await build(session, org, entity_id)
+            except Exception as error:
+                if is_transient(error):
+                    raise
+                log.exception("fan-out of event %s to webhook %s failed", event.id, endpoint.id)
+                session.add(_failed_delivery(endpoint, event))
+                continue
             if data is not None:
                 session.add(_delivery(endpoint, event, data))
+
+
+async def fan_out_isolated(session: AsyncSession, events: Sequence[OutboxEvent]) -> None:
+    await fan_out(session, events, isolate=True)
+
+
+def _failed_delivery(endpoint: WebhookEndpoint, event: OutboxEvent) -> WebhookDelivery:
+    """The record of an event that could not be prepared for this endpoint: nothing is sent
+    (its data may be what failed), the registrant sees the failure among its deliveries."""
+    delivery = _delivery(endpoint, event, {})
+    delivery.status = DeliveryStatus.FAILED
+    delivery.attempts = 1
+    delivery.last_attempt_at = utcnow()
+    delivery.last_error = "internal error"
+    return delivery
 
 
 def _delivery(

@@ -40,21 +40,22 @@ class AuditQuery:
         start = decode_cursor(after) if after else None
         try:
             async with info.context.db.read() as session:
-                rows, has_next = await domain.entity_history(
+                rows, has_next, payloads = await domain.entity_history(
                     session, info.context.principal, *entity, first=size, after=start
                 )
         except DomainError as error:
             raise coded_error(error.problems[0].message, ErrorCode.FORBIDDEN) from error
         page = Page(rows, [encode_cursor(row.id or 0) for row in rows], has_next)
         return connection(
-            [_node(row, entity_id) for row in rows],
+            [_node(row, entity_id, payloads) for row in rows],
             page,
             after,
             lambda session: domain.count_entity_history(session, *entity),
         )
 
 
-def _node(row: AuditRow, entity_id: strawberry.ID) -> AuditEvent:
+def _node(row: AuditRow, entity_id: strawberry.ID, payload: bool) -> AuditEvent:
+    """The event; its `data` only for a reader who may read the entity it describes."""
     return AuditEvent(
         row=row,
         sequence=row.id or 0,
@@ -62,7 +63,8 @@ def _node(row: AuditRow, entity_id: strawberry.ID) -> AuditEvent:
         actor=row.actor,
         action=row.action,
         entity_id=entity_id,
-        data=row.data,
+        data=row.data if payload else {},
+        data_withheld=not payload,
         hash=row.hash,
         prev_hash=row.prev_hash,
     )

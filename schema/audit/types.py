@@ -23,11 +23,13 @@ def encode_cursor(event_id: int) -> str:
 
 def decode_cursor(cursor: str) -> int:
     try:
-        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if raw.startswith(CURSOR_PREFIX):
-            return int(raw.removeprefix(CURSOR_PREFIX))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        pass
+        raw = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
+    except (ValueError, binascii.Error, UnicodeError):
+        raw = ""
+    digits = raw.removeprefix(CURSOR_PREFIX)
+    # Event positions are 64-bit integers in the database: anything longer is not one.
+    if raw.startswith(CURSOR_PREFIX) and digits.isascii() and digits.isdigit() and len(digits) < 19:
+        return int(digits)
     raise bad_input("after is not a cursor of this list")
 
 
@@ -39,7 +41,12 @@ class AuditEvent:
     actor: str = strawberry.field(description="Who acted: the client or operator")
     action: str
     entity_id: strawberry.ID
-    data: JSON
+    data: JSON = strawberry.field(
+        description="What changed; empty when the reader may not read the entity itself"
+    )
+    data_withheld: bool = strawberry.field(
+        description="True when `data` is withheld: the reader lacks the scope that reads the entity"
+    )
     hash: str
     prev_hash: str
 

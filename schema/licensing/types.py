@@ -264,10 +264,19 @@ class RoutingConditionsInput:
                 continue
             if isinstance(value, list):
                 value = [str(v) for v in value]
-            if isinstance(value, Decimal) and value == value.to_integral_value():
-                value = int(value)
+            if isinstance(value, Decimal):
+                value = _whole(value)
             conditions[key] = value
         return conditions
+
+
+def _whole(value: Decimal) -> int | Decimal:
+    """A whole amount as an int (rules hold whole euros); anything else (a fraction, NaN, an
+    infinity, more digits than any amount has) as it is, for the domain to refuse. Checked in
+    this order because comparing a signalling NaN, or making a huge exponent integral, raises."""
+    if value.is_finite() and value.adjusted() < 18 and value == value.to_integral_value():
+        return int(value)
+    return value
 
 
 @strawberry.type

@@ -11,6 +11,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from catalog.core.enums import ProductCategory
 from catalog.core.errors import DomainError, not_found
 from catalog.models import Product as ProductRow
 from catalog.products import lifecycle as domain
@@ -143,15 +144,25 @@ _FIELDS = {
 }
 
 
-def _specs(specs: ProductSpecsInput | None) -> dict[str, Any] | None:
+def _specs(specs: ProductSpecsInput | None) -> tuple[ProductCategory | None, dict[str, Any] | None]:
+    """The category the given part is for, and its values."""
     if specs is None:
-        return None
-    parts = [p for p in (specs.ground_drone, specs.naval_drone, specs.software) if p is not None]
+        return None, None
+    parts = [
+        (category, part)
+        for category, part in (
+            (ProductCategory.GROUND_DRONE, specs.ground_drone),
+            (ProductCategory.NAVAL_DRONE, specs.naval_drone),
+            (ProductCategory.SOFTWARE, specs.software),
+        )
+        if part is not None
+    ]
     if len(parts) != 1:
         raise DomainError.one(
             "give exactly one of groundDrone, navalDrone, software", "INVALID", "specs"
         )
-    return {k: v for k, v in dataclasses.asdict(parts[0]).items() if v is not None}
+    category, part = parts[0]
+    return category, {k: v for k, v in dataclasses.asdict(part).items() if v is not None}
 
 
 def _combat_record(record: CombatRecordInput | None) -> dict[str, Any] | None:
@@ -174,7 +185,7 @@ def _draft(source: CreateProductInput | UpdateProductInput) -> domain.ProductDra
             setattr(draft, target, value)
             draft.given.add(target)
     if source.specs is not strawberry.UNSET:
-        draft.specs = _specs(source.specs)
+        draft.specs_category, draft.specs = _specs(source.specs)
         draft.given.add("specs")
     if source.combat_record is not strawberry.UNSET:
         draft.combat_record = _combat_record(source.combat_record)

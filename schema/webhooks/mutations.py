@@ -28,6 +28,18 @@ class DeleteWebhookInput:
     webhook_id: strawberry.ID
 
 
+@strawberry.input
+class RotateWebhookSecretInput:
+    webhook_id: strawberry.ID
+    grace_period_seconds: int = strawberry.field(
+        default=domain.DEFAULT_GRACE_SECONDS,
+        description=(
+            "How long the current secret keeps signing beside the new one (0 to 604800; "
+            "0 stops it at once, e.g. after a leak)."
+        ),
+    )
+
+
 @strawberry.type
 class CreateWebhookPayload:
     webhook: Webhook | None
@@ -38,13 +50,18 @@ class CreateWebhookPayload:
 
 
 @strawberry.type
-class DeleteWebhookPayload:
-    deleted_webhook_id: strawberry.ID | None
+class RotateWebhookSecretPayload:
+    webhook: Webhook | None
+    secret: str | None = strawberry.field(
+        description="The new signing secret. Shown only here, once: store it now."
+    )
     errors: list[UserError]
 
 
-def _allow_loopback_http(info: Info[Context, Any]) -> bool:
-    return bool(info.context.settings.market_env != "production")
+@strawberry.type
+class DeleteWebhookPayload:
+    deleted_webhook_id: strawberry.ID | None
+    errors: list[UserError]
 
 
 @strawberry.type
@@ -61,11 +78,33 @@ class WebhookMutation:
                 ctx.principal,
                 input.url,
                 input.events,
-                allow_loopback_http=_allow_loopback_http(info),
+                allow_networks=ctx.settings.webhook_networks,
             )
         except DomainError as error:
             return CreateWebhookPayload(webhook=None, secret=None, errors=user_errors(error))
         return CreateWebhookPayload(webhook=Webhook.from_row(row), secret=secret, errors=[])
+
+    @strawberry.mutation(
+        description=(
+            "A new signing secret for an endpoint; the current one keeps signing beside it "
+            "for the grace period, so receivers can switch without losing a delivery."
+        )
+    )
+    async def rotate_webhook_secret(
+        self, info: Info[Context, Any], input: RotateWebhookSecretInput
+    ) -> RotateWebhookSecretPayload:
+        require(info, "catalog:read")
+        ctx = info.context
+        try:
+            webhook_id = id_of_type(input.webhook_id, "Webhook")
+            if webhook_id is None:
+                raise not_found("webhook", "webhookId")
+            row, secret = await domain.rotate_webhook_secret(
+                ctx.db, ctx.principal, webhook_id, input.grace_period_seconds
+            )
+        except DomainError as error:
+            return RotateWebhookSecretPayload(webhook=None, secret=None, errors=user_errors(error))
+        return RotateWebhookSecretPayload(webhook=Webhook.from_row(row), secret=secret, errors=[])
 
     @strawberry.mutation(description="Delete an endpoint; its pending deliveries are cancelled.")
     async def delete_webhook(

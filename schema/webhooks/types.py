@@ -21,14 +21,18 @@ MAX_RECENT = 50
 
 @strawberry.type(description="One event sent (or to be sent) to one endpoint.")
 class WebhookDelivery:
-    id: strawberry.ID = strawberry.field(description="Sent as X-Market-Delivery")
+    id: strawberry.ID = strawberry.field(
+        description="Sent as the webhook-id header, the same on every retry"
+    )
     event: str
     status: DeliveryStatusEnum  # type: ignore[valid-type]
     attempts: int
     next_attempt_at: datetime | None
     last_attempt_at: datetime | None
     last_status_code: int | None
-    last_error: str | None
+    last_error: str | None = strawberry.field(
+        description="Coarse: connection failed, timeout, HTTP 4xx/5xx or internal error"
+    )
     delivered_at: datetime | None
 
     @classmethod
@@ -53,6 +57,9 @@ class Webhook:
     url: str
     events: list[str]
     created_at: datetime
+    previous_secret_expires_at: datetime | None = strawberry.field(
+        description="After rotateWebhookSecret: until when the previous secret also signs"
+    )
     row_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="The newest deliveries with their attempts, newest first.")
@@ -71,5 +78,6 @@ class Webhook:
             url=row.url,
             events=list(row.events),
             created_at=row.created_at,
+            previous_secret_expires_at=row.previous_secret_expires_at,
             row_id=row.id,
         )
