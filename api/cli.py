@@ -293,6 +293,7 @@ def worker(
             allow_networks=settings.webhook_networks,
             status_file=settings.worker_status_file,
             also=indexers,
+            hold_sweep_seconds=settings.hold_sweep_seconds,
         )
 
     console.print(f"worker stopped after {_run(run)} events")

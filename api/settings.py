@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     graphql_max_body_bytes: int = Field(default=256 * 1024, gt=0)
     page_size_max: int = Field(default=100, gt=0, le=100)
 
+    # How often `market worker` holds the cases of quotes whose release expired.
+    hold_sweep_seconds: float = Field(default=60.0, gt=0)
     # `GET /metrics` needs `Authorization: Bearer <this>` when set; without it the route is
     # open in dev and test, and answers 404 in production (api/metrics.py).
     metrics_token: SecretStr | None = None

@@ -1,4 +1,6 @@
-"""`market worker`: drains the outbox into webhook deliveries and sends them, until SIGTERM.
+"""`market worker`: drains the outbox into webhook deliveries and sends them, and every
+`HOLD_SWEEP_SECONDS` holds the licensing cases whose release expired since (releases expire
+with time, not with a write), until SIGTERM.
 
 SIGTERM and SIGINT only set a flag; every step checks it between rows, so the worker stops
 after the delivery in hand and never abandons one half-recorded.
@@ -24,6 +26,7 @@ from typing import Any
 
 from catalog.core.db import Database
 from catalog.core.outage import Outage, is_transient
+from catalog.licensing import holds
 from catalog.webhooks.egress import Network
 from notify import webhooks
 from notify.egress import Egress
@@ -110,6 +113,26 @@ def webhook_steps(db: Database, egress: Egress) -> list[Step]:
     return [Step("webhook fan-out", fan_out), Step("webhook sending", send)]
 
 
+def hold_sweep_step(
+    db: Database, every_seconds: float, clock: Callable[[], float] = time.monotonic
+) -> Step:
+    """Reconcile quotes whose release expired, at most once every `every_seconds` (a sweep
+    that failed is retried with the worker's backoff, not skipped until the next interval)."""
+    next_run = clock()
+
+    async def sweep(_should_stop: ShouldStop) -> int:
+        nonlocal next_run
+        if clock() < next_run:
+            return 0
+        changed = await holds.sweep(db)
+        next_run = clock() + every_seconds
+        if changed:
+            log.info("held cases whose release expired", extra={"cases": changed})
+        return changed
+
+    return Step("expiry sweep", sweep)
+
+
 # ---------------------------------------------------------------- health
 
 
@@ -177,12 +200,14 @@ async def run_worker(
     allow_networks: Sequence[Network] = (),
     status_file: Path | None = None,
     also: Sequence[tuple[str, Companion]] = (),
+    hold_sweep_seconds: float = 60.0,
 ) -> int:
-    """The webhook steps until a stop signal, alongside `also` (named companions such as the
-    search indexer, each with its own outage state), which share the same stop event.
-    Returns the rows handled."""
+    """The webhook steps and the expiry sweep until a stop signal, alongside `also` (named
+    companions such as the search indexer, each with its own outage state), which share the
+    same stop event. Returns the rows handled."""
     async with Egress(allow_networks) as egress:
-        worker = Worker(webhook_steps(db, egress), idle_seconds=idle_seconds)
+        steps = [*webhook_steps(db, egress), hold_sweep_step(db, hold_sweep_seconds)]
+        worker = Worker(steps, idle_seconds=idle_seconds)
         worker.install_signal_handlers()
         companions = [(Outage(name), task) for name, task in also]
         outages = [step.outage for step in worker.steps] + [o for o, _ in companions]

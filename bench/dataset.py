@@ -27,10 +27,11 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
+from bench import vocabulary as words
 from bench.generate import CURATOR_SLUG, CatalogueGenerator, quote_count
 from catalog.core.audit import canonical_json, event_hash, last_hash, lock_chain
 from catalog.core.db import Database
@@ -55,6 +56,7 @@ class LoadReport:
     quotes: int
     cases: int
     decisions: int
+    offers: int
     seconds: float
 
 
@@ -109,6 +111,32 @@ async def _append_audit_event(session: AsyncSession, seed: int, counts: dict[str
     )
 
 
+async def _list_partner_countries(session: AsyncSession) -> None:
+    """The generated partners' countries join the programme's partner-country list (the
+    migrated list holds the EU and NATO members; bench partners also sit in AU, JP, KR …)."""
+    await session.execute(
+        update(_table("country"))
+        .where(_table("country").c.code.in_(words.PARTNER_COUNTRIES))
+        .where(_table("country").c.embargoed.is_(False))
+        .values(partner=True)
+    )
+
+
+async def _reserve_accepted_units(session: AsyncSession) -> None:
+    """Accepted quotes hold their units in reserve, as `acceptOffer` leaves them."""
+    accepted = (
+        "(SELECT COALESCE(SUM(q.quantity), 0) FROM quote_request q "
+        "WHERE q.product_id = product.id AND q.status = 'ACCEPTED')"
+    )
+    await session.execute(
+        text(
+            f"UPDATE product SET units_reserved = {accepted}, units_available = CASE "  # noqa: S608
+            f"WHEN units_available > {accepted} THEN units_available - {accepted} ELSE 0 END "
+            "WHERE id IN (SELECT product_id FROM quote_request WHERE status = 'ACCEPTED')"
+        )
+    )
+
+
 async def _pause_search_trigger(session: AsyncSession) -> bool:
     if session.bind.dialect.name != "postgresql":
         return False
@@ -152,6 +180,7 @@ async def load_dataset(
     counts: dict[str, int] = {"products": 0, "releases": 0}
     async with db.write_session() as session, session.begin():
         counts["organisations"] = await _insert(session, "organisation", gen.organisations())
+        await _list_partner_countries(session)
         rules, version = gen.rules()
         counts["rules"] = await _insert(session, "routing_rule", rules)
         await _insert(session, "rule_set_version", [version])
@@ -172,6 +201,8 @@ async def load_dataset(
         counts["quotes"] = await _insert(session, "quote_request", quotes.quotes)
         counts["cases"] = await _insert(session, "licensing_case", quotes.cases)
         counts["decisions"] = await _insert(session, "case_decision", quotes.decisions)
+        counts["offers"] = await _insert(session, "quote_offer", quotes.offers)
+        await _reserve_accepted_units(session)
         if paused:
             await session.execute(text(f"ALTER TABLE product ENABLE TRIGGER {SEARCH_TRIGGER}"))
         await _append_audit_event(session, seed, counts)

@@ -115,6 +115,7 @@ class QuoteRows:
     quotes: list[Row] = field(default_factory=list)
     cases: list[Row] = field(default_factory=list)
     decisions: list[Row] = field(default_factory=list)
+    offers: list[Row] = field(default_factory=list)
 
 
 def _pick(rng: random.Random, weights: dict[Any, int]) -> Any:
@@ -270,6 +271,7 @@ class CatalogueGenerator:
             "created_at": EPOCH,
             "created_by": "system:bench-dataset",
             "rules": [rule_snapshot(rule) for rule in rules],
+            "queue_precedence": list(demo_catalogue().queue_precedence),
         }
         return [rule.model_dump() for rule in rules], version
 
@@ -296,11 +298,12 @@ class CatalogueGenerator:
         if rng.random() < 0.05:
             delivery = rng.choice(words.PARTNER_COUNTRIES)
         offered = status in (QuoteStatus.OFFERED, QuoteStatus.ACCEPTED, QuoteStatus.DECLINED)
+        quantity = rng.choice((1, 2, 4, 5, 10, 12, 20, 24, 50, 100))
         quote = {
             "id": self.uuid(),
             "partner_org_id": partner["id"],
             "product_id": product.product_id,
-            "quantity": rng.choice((1, 2, 4, 5, 10, 12, 20, 24, 50, 100)),
+            "quantity": quantity,
             "delivery_country": delivery,
             "end_user": f"{words.country_name(partner['country'])} Armed Forces",
             "end_use": "Equipping units for territorial defence and training.",
@@ -316,11 +319,35 @@ class CatalogueGenerator:
             "offer_currency": "EUR" if offered else None,
             "offer_lead_time_days": 60 if offered else None,
             "offer_valid_until": (created + timedelta(days=90)).date() if offered else None,
+            "offer_revision": 1 if offered else 0,
+            "offer_pending": False,
+            # routed on the product's price, which the offer does not exceed
+            "routed_unit_price_eur": product.price,
+            "licensed_value": product.price * quantity,
+            "licensed_currency": "EUR",
             "created_at": created,
             "updated_at": created,
         }
         out.quotes.append(quote)
+        if offered:
+            out.offers.append(self._offer(quote))
         self._case(out, quote, product.category, status)
+
+    def _offer(self, quote: Row) -> Row:
+        return {
+            "id": self.uuid(),
+            "quote_request_id": quote["id"],
+            "revision": 1,
+            "unit_price": quote["offer_unit_price"],
+            "currency": quote["offer_currency"],
+            "lead_time_days": quote["offer_lead_time_days"],
+            "valid_until": quote["offer_valid_until"],
+            "total": quote["offer_unit_price"] * quote["quantity"],
+            "went_to_review": False,
+            "released_at": quote["created_at"],
+            "created_by": OFFICER,
+            "created_at": quote["created_at"],
+        }
 
     def _case(
         self, out: QuoteRows, quote: Row, category: ProductCategory, status: QuoteStatus

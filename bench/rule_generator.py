@@ -3,7 +3,7 @@
 A production rule set grows by accretion: country desks, quantity and value thresholds per
 control entry, technology-transfer and co-production reviews, re-export checks. These rules
 look like that and are built from the conditions the routing engine knows
-(`catalog.licensing.routing.CONDITION_ORDER`). Most of them carry two or three conditions and a
+(`catalog.licensing.conditions.CONDITION_ORDER`). Most of them carry two or three conditions and a
 threshold or a destination that a typical request (one unit, to the partner's own country,
 no co-production) does not meet, so the engine evaluates every one of them and rejects most
 on their second or third condition rather than the first.

@@ -16,10 +16,13 @@ Products
 - Curators publish, ask for changes and suspend listings (`require_listing_curator`) and decide
   which countries a listing is released to (`require_release_curator`).
 - Release lists, status and review notes are for curators, licensing and the owning
-  manufacturer (`sees_release_lists`).
+  manufacturer (`sees_release_lists`), and so are the units reserved by accepted quotes
+  (`sees_reserved_units`).
 
-Organisations
+Organisations and countries
 - Curators vet and suspend partners (`require_vetting_curator`).
+- Curators keep the programme's partner-country list (`require_partner_list_curator`);
+  licensing officers impose and lift embargoes (`require_embargo_officer`).
 
 Quotes
 - A quote is seen by the partner that asked (while active), the product's manufacturer and
@@ -30,10 +33,13 @@ Quotes
   (`require_requesting_partner`); the product's manufacturer makes the offer
   (`require_offering_manufacturer`). Which quote each may touch is `visible_quotes`.
 - The partner's own notes are for the partner and licensing, not the manufacturer
-  (`sees_partner_notes`).
+  (`sees_partner_notes`); an offer under licensing review is for the manufacturer and
+  licensing until it reaches the partner (`sees_pending_offers`).
 
 Licensing
-- Cases are seen and worked by licensing officers only (`sees_cases`, `require_officer`).
+- Cases are seen and worked by licensing officers only (`sees_cases`, `require_officer`), and
+  assigned to officers only: active clients of a licensing organisation that may review
+  (`is_officer_client`).
 - Routing rules are read and changed by licensing officers only (`sees_routing_rules`,
   `require_rules_officer`), who alone simulate routing (`require_simulation_officer`).
 
@@ -65,7 +71,7 @@ from sqlalchemy import ColumnElement, false, select, true
 from catalog.core.enums import SCOPES_BY_KIND, OrgKind, VettingStatus
 from catalog.core.errors import Codes, DomainError
 from catalog.core.principal import Principal
-from catalog.models import Organisation, Product, QuoteRequest
+from catalog.models import OAuthClient, Organisation, Product, QuoteRequest
 
 
 def _refuse_unless(allowed: bool, refusal: str) -> None:
@@ -117,8 +123,22 @@ def sees_release_lists(principal: Principal) -> bool:
     return principal.kind in (OrgKind.CURATOR, OrgKind.LICENSING, OrgKind.MANUFACTURER)
 
 
+def sees_reserved_units(principal: Principal) -> bool:
+    """Units reserved by accepted quotes: curators, licensing and the owner; a partner sees
+    only what is still available."""
+    return sees_release_lists(principal)
+
+
 def require_vetting_curator(principal: Principal) -> None:
     _refuse_unless(_is_curator(principal), "only curators vet partners")
+
+
+def require_partner_list_curator(principal: Principal) -> None:
+    _refuse_unless(_is_curator(principal), "only curators keep the partner-country list")
+
+
+def require_embargo_officer(principal: Principal) -> None:
+    _refuse_unless(_is_officer(principal), "only licensing officers impose or lift embargoes")
 
 
 # ---------------------------------------------------------------- quotes
@@ -168,6 +188,12 @@ def require_offering_manufacturer(principal: Principal) -> None:
     _refuse_unless(allowed, "only the product's manufacturer makes offers")
 
 
+def sees_pending_offers(principal: Principal) -> bool:
+    """Offers still under licensing review: the manufacturer and licensing; the partner sees an
+    offer only once it reaches it."""
+    return principal.kind in (OrgKind.MANUFACTURER, OrgKind.LICENSING)
+
+
 def sees_partner_notes(principal: Principal) -> bool:
     """The partner's own notes are for the partner and licensing, not the manufacturer."""
     return principal.kind in (OrgKind.PARTNER, OrgKind.LICENSING)
@@ -178,6 +204,16 @@ def sees_partner_notes(principal: Principal) -> bool:
 
 def sees_cases(principal: Principal) -> bool:
     return _is_officer(principal)
+
+
+def is_officer_client(client: OAuthClient, org: Organisation) -> bool:
+    """An officer cases may be assigned to: an active OAuth client of a licensing organisation
+    that may review cases (officers as named people will replace clients here)."""
+    return (
+        client.revoked_at is None
+        and org.kind is OrgKind.LICENSING
+        and "licensing:review" in client.scopes.split()
+    )
 
 
 def require_officer(principal: Principal) -> None:
@@ -268,12 +304,15 @@ def hears(org: Organisation, event: str) -> bool:
     return rule is not None and org.kind in rule.kinds
 
 
+def organisation_as_caller(org: Organisation, *, subject: str) -> Principal:
+    """The organisation as a caller, as its record is now, with every scope its kind may hold:
+    what it could read through GraphQL."""
+    return Principal.for_organisation(org, subject=subject, scopes=SCOPES_BY_KIND[org.kind])
+
+
 def receiver(org: Organisation) -> Principal:
-    """The organisation as a caller: what it could read through GraphQL with every scope its
-    kind may hold."""
-    return Principal.for_organisation(
-        org, subject=f"webhooks:{org.slug}", scopes=SCOPES_BY_KIND[org.kind]
-    )
+    """The organisation as the receiver of a webhook event."""
+    return organisation_as_caller(org, subject=f"webhooks:{org.slug}")
 
 
 def may_receive(org: Organisation) -> bool:

@@ -4,8 +4,9 @@ Every path that reaches a product (lists, by-id lookups, loaders, nested fields,
 facet counts, quote validation) filters with `visible_products(principal)`. A product the caller
 may not see is "not found", never "forbidden".
 
-- partner: PUBLISHED products with a live release to the partner's country, while the
-  partner organisation is VETTED and its country is not embargoed;
+- partner: PUBLISHED products with a live release (neither revoked nor expired) to the partner's
+  country, while the partner organisation is VETTED and its country is on the programme's
+  partner-country list and not embargoed;
 - manufacturer: its own products, any status;
 - curator, licensing: all products;
 - anyone else: nothing.
@@ -21,8 +22,9 @@ from catalog.models import Country, Product, Release
 from catalog.models.base import utcnow
 
 
-def live_release_to(country: str, now: datetime) -> ColumnElement[bool]:
-    """A release of the outer Product to `country` that is neither revoked nor expired."""
+def live_release_to(country: str | ColumnElement[str], now: datetime) -> ColumnElement[bool]:
+    """A release of the outer Product to `country` (a code, or a column of the outer query)
+    that is neither revoked nor expired."""
     return exists(
         select(Release.id).where(
             Release.product_id == Product.id,
@@ -33,8 +35,16 @@ def live_release_to(country: str, now: datetime) -> ColumnElement[bool]:
     )
 
 
-def country_not_embargoed(country: str) -> ColumnElement[bool]:
-    return exists(select(Country.code).where(Country.code == country, Country.embargoed.is_(False)))  # type: ignore[attr-defined]
+def exporting_to(country: str) -> ColumnElement[bool]:
+    """`country` is on the partner-country list and not embargoed (the list never holds an
+    embargoed country; both are checked so that neither mistake alone opens the catalogue)."""
+    return exists(
+        select(Country.code).where(
+            Country.code == country,
+            Country.partner.is_(True),  # type: ignore[attr-defined]
+            Country.embargoed.is_(False),  # type: ignore[attr-defined]
+        )
+    )
 
 
 def visible_products(principal: Principal, *, now: datetime | None = None) -> ColumnElement[bool]:
@@ -51,6 +61,6 @@ def visible_products(principal: Principal, *, now: datetime | None = None) -> Co
         return and_(
             Product.status == ProductStatus.PUBLISHED,
             live_release_to(principal.country, now or utcnow()),
-            country_not_embargoed(principal.country),
+            exporting_to(principal.country),
         )
     return false()

@@ -18,7 +18,7 @@ from schema.licensing.types import LicensingCase, RoutingRule
 from schema.limits import LimitedValidation, Limits, LimitSettings
 from schema.node import NodeQuery
 from schema.organisations.me import MeQuery
-from schema.organisations.mutations import OrganisationMutation
+from schema.organisations.mutations import CountryMutation, OrganisationMutation
 from schema.organisations.queries import OrganisationQuery
 from schema.organisations.types import Manufacturer, Partner
 from schema.products.mutations import ProductMutation
@@ -53,6 +53,7 @@ class Query(
 class Mutation(
     ProductMutation,
     OrganisationMutation,
+    CountryMutation,
     QuoteMutation,
     LicensingMutation,
     RoutingRuleMutation,

@@ -24,7 +24,12 @@ class ErrorCode:
 class UserError:
     field: str | None
     message: str
-    code: str
+    code: str = strawberry.field(
+        description="INVALID, NOT_FOUND, FORBIDDEN, CONFLICT, INVALID_TRANSITION, FOUR_EYES, "
+        "EMBARGOED, UNKNOWN_COUNTRY, NOT_ALLOWED (an export-control cause forbids the step, or "
+        "the case is on hold), INSUFFICIENT_UNITS (beyond the surplus still available), "
+        "NOT_A_PARTNER_COUNTRY, BAD_USER_INPUT (a value outside a closed list, e.g. a currency)."
+    )
 
 
 def user_errors(error: DomainError) -> list[UserError]:

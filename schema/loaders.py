@@ -18,6 +18,7 @@ from catalog.models import (
     LicensingCase,
     Organisation,
     Product,
+    QuoteOffer,
     QuoteRequest,
     Release,
     WebhookDelivery,
@@ -124,6 +125,17 @@ def quote_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, QuoteRequest
 def quote_case_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, LicensingCase | None]:
     """The licensing case of a quote the caller was already allowed to see, by quote id."""
     return _loader(info, "quote_case", _cases_of_quotes)
+
+
+async def _quote_offers(context: Context, ids: list[uuid.UUID]) -> list[list[QuoteOffer]]:
+    async with context.db.read() as session:
+        grouped = await quotes.offers_for_quotes(session, ids)
+    return [grouped.get(i, []) for i in ids]
+
+
+def quote_offers_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, list[QuoteOffer]]:
+    """Every offer revision of quotes the caller was already allowed to see, oldest first."""
+    return _loader(info, "quote_offers", _quote_offers)
 
 
 def case_decisions_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, list[CaseDecision]]:

@@ -31,7 +31,7 @@ from catalog.core.outbox import pending_entity_ids
 from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
 from catalog.products.filters import ProductFilter
-from catalog.visibility import country_not_embargoed, visible_products
+from catalog.visibility import exporting_to, visible_products
 from search.backend import (
     FACETS,
     MAX_FACET_VALUES,
@@ -195,7 +195,7 @@ class MeiliSearch:
         if principal.kind is not OrgKind.PARTNER or principal.country is None:
             return True
         async with self.db.read() as session:
-            return bool(await session.scalar(sa.select(country_not_embargoed(principal.country))))
+            return bool(await session.scalar(sa.select(exporting_to(principal.country))))
 
     async def search(self, principal: Principal, query: SearchQuery) -> SearchResult:
         query = validate_query(query)

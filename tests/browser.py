@@ -35,6 +35,7 @@ CLIENTS = {
     "demo-curator": "demo-curator",
     "demo-licensing": "demo-licensing",
     "demo-licensing-second-officer": "demo-licensing",
+    "demo-manufacturer-1": "demo-manufacturer-1",
 }
 
 

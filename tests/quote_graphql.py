@@ -65,7 +65,8 @@ def offer_vars(quote_id: str, **changes: Any) -> dict[str, Any]:
     valid = (date.today() + timedelta(days=30)).isoformat()
     return {
         "quoteRequestId": quote_id,
-        "unitPrice": "98000.00",
+        # below every demo product's price: within the licence of any demo quote
+        "unitPrice": "15000.00",
         "currency": "eur",
         "leadTimeDays": 45,
         "validUntil": valid,

@@ -15,9 +15,11 @@ from catalog.core.enums import OrgKind, ProductStatus
 from catalog.licensing.rules import rule_snapshot
 from catalog.models import (
     AuditEvent,
+    Country,
     LicensingCase,
     Organisation,
     Product,
+    QuoteOffer,
     QuoteRequest,
     Release,
     RoutingRule,
@@ -101,6 +103,24 @@ async def test_bulk_load_writes_the_catalogue_and_one_chained_audit_event(
         assert all(rule.active for rule in stored_rules)
         assert report.quotes == await _count(db, QuoteRequest) == quote_count(SIZE)
         assert await _count(db, LicensingCase) == report.quotes  # no quote without a case
+        async with db.read() as session:
+            partner_countries = set(
+                await session.scalars(
+                    select(Organisation.country)
+                    .join(Country, Country.code == Organisation.country)
+                    .where(Organisation.kind == OrgKind.PARTNER, Country.partner.is_(False))
+                )
+            )
+            quotes = list(await session.scalars(select(QuoteRequest)))
+            products = {p.id: p for p in await session.scalars(select(Product))}
+            offers = list(await session.scalars(select(QuoteOffer)))
+        assert partner_countries == set()  # every bench partner's country is on the list
+        offered = {q.id for q in quotes if q.offer_revision == 1}
+        assert report.offers == len(offers) and {o.quote_request_id for o in offers} == offered
+        for product in products.values():
+            accepted = [q for q in quotes if q.product_id == product.id and q.status == "ACCEPTED"]
+            assert product.units_reserved == sum(q.quantity for q in accepted)
+            assert product.units_available >= 0
         async with db.read() as session:
             indexed = await session.scalar(text("SELECT count(*) FROM product_search"))
         assert indexed == SIZE  # the search index covers the bulk-loaded products

@@ -9,7 +9,8 @@ from bench.rule_generator import TOTAL_RULES, generated_rule_specs
 from catalog.core.countries import EU, NATO
 from catalog.core.enums import ProductStatus
 from catalog.demo.catalogue import demo_catalogue
-from catalog.licensing.routing import TRIAGE_QUEUE, QuoteFacts, Rule, condition_problems, route
+from catalog.licensing.conditions import condition_problems
+from catalog.licensing.routing import TRIAGE_QUEUE, QuoteFacts, Rule, route
 from catalog.licensing.rules import RuleDraft, _problems
 
 
@@ -59,6 +60,9 @@ def _facts(product: dict, quantity: int = 1, country: str = "PL") -> QuoteFacts:
         delivery_eu=country in EU,
         delivery_nato=country in NATO,
         delivery_embargoed=False,
+        delivery_listed=True,
+        partner_embargoed=False,
+        partner_listed=True,
         co_production=False,
     )
 

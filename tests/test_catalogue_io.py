@@ -16,9 +16,11 @@ from catalog.core.transactions import write
 from catalog.demo.seed import seed_demo
 from catalog.io.catalogue import export_catalogue, find_curator, import_catalogue
 from catalog.io.files import read_rows, write_rows
-from catalog.models import AuditEvent, Organisation, OutboxEvent
+from catalog.models import AuditEvent, LicensingCase, Organisation, OutboxEvent
+from catalog.quotes.requests import request_quote
 from tests.databases import PostgresTemplates, SqliteTemplates
 from tests.graphql import gql
+from tests.quote_helpers import principal_of, product_for, quote_input
 from tests.test_cli import market
 from tests.tokens import issue_token
 
@@ -220,3 +222,32 @@ async def test_import_command_prints_rejected_lines_and_exits_non_zero(
     assert result.returncode == 1
     assert "Rejected rows" in result.stderr and "NEW-9" in result.stderr
     assert "name is required" in result.stderr and "nothing imported" in result.stderr
+
+
+async def test_imports_release_only_to_partner_countries_and_hold_the_quotes_they_stop(
+    db: Database, tmp_path: Path
+) -> None:
+    """An import is one more write that can revoke a release or suspend a listing: the open
+    quotes it touches are held like after `revokeRelease`, in the same transaction."""
+    await seed_demo(db)
+    partner = await principal_of(db, "demo-partner-PL")
+    kremin = next(r for r in await export_catalogue(db) if r["name"] == "Kremin")
+    product = await product_for(db, partner)
+    assert product.name == "Burian Strike Ground Drone"
+    quote = await request_quote(db, partner, quote_input(product))
+    rows = [r for r in await export_catalogue(db) if r["sku"] == product.sku]
+    rows[0]["status"] = "SUSPENDED"
+    rows.append({**kremin, "released_to": [*kremin["released_to"], "JP"]})
+    path = tmp_path / "changes.jsonl"
+    write_rows(path, "jsonl", rows)
+    curator = await find_curator(db, None)
+
+    report = await import_catalogue(db, curator, read_rows(path, "jsonl"), partial=True)
+    assert report.updated == 1 and [r.sku for r in report.rejected] == [kremin["sku"]]
+    assert "not one of the programme's partner countries" in report.rejected[0].reasons[0]
+    async with db.read() as session:
+        case = await session.scalar(
+            select(LicensingCase).where(LicensingCase.quote_request_id == quote.id)
+        )
+    assert case is not None and case.status == "ON_HOLD"
+    assert case.hold_causes == ["PRODUCT_SUSPENDED"]

@@ -1,6 +1,8 @@
 """Quote journeys in a real browser: a partner finds a listing and requests a quote, two
 licensing officers approve the four-eyes case, and the partner sees the quote licensed; an
-officer asks for information, the partner answers, then withdraws the request."""
+officer asks for information, the partner answers, then withdraws the request; a curator
+revokes a release, the officers see the case held and why, the partner sees it on hold, the
+manufacturer too, and releasing again resumes it."""
 
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -176,3 +178,67 @@ async def test_officer_asks_partner_answers_then_withdraws(
     await expect(quote.locator(".badge")).to_have_text("Withdrawn")
     await expect(partner.get_by_text("Withdraw this request")).to_have_count(0)
     await shots.take(partner, "withdrawn")
+
+
+async def test_a_revoked_release_puts_the_case_on_hold_for_everyone_to_see(
+    open_page: Callable[[str], Awaitable[Page]], shots: Shots
+) -> None:
+    partner = await open_page("demo-partner-PL")
+    await partner.get_by_label("Search").fill("Kremin-M")
+    await partner.get_by_role("link", name="Kremin-M", exact=True).click()
+    await partner.get_by_label("Quantity (units)").fill("4")
+    await partner.get_by_label("End user", exact=True).fill("5th Logistics Battalion")
+    await partner.get_by_label("End-use statement").fill("Resupply trials")
+    await partner.get_by_role("button", name="Request quote").click()
+    await expect(partner.locator(".quote-result")).to_contain_text("Quote requested")
+
+    curator = await open_page("demo-curator")
+    await curator.get_by_role("link", name="All listings").click()
+    await curator.get_by_label("Search").fill("Kremin-M")
+    await curator.get_by_role("link", name="Kremin-M", exact=True).click()
+    await expect(curator.locator("#product-status")).to_have_text("Published")
+    await expect(curator.get_by_text("Units reserved by accepted quotes")).to_be_visible()
+    await curator.get_by_role("button", name="Revoke release to PL").click()
+    await expect(curator.get_by_role("list", name="Released to")).not_to_contain_text("PL")
+
+    officer = await open_page("demo-licensing")
+    await officer.get_by_label("Status").select_option("ON_HOLD")
+    cases = officer.get_by_role("list", name="Cases").get_by_role("listitem")
+    await expect(cases).to_have_count(1)
+    await expect(cases).to_contain_text("Release revoked")
+    await cases.get_by_role("link", name="Kremin-M for Polish Armament Agency (demo)").click()
+    await expect(officer.locator("#case-status-badge")).to_have_text("On hold")
+    why = officer.get_by_role("region", name="Why the case is on hold")
+    await expect(why).to_contain_text("Release revoked")
+    await expect(why).to_contain_text("Releasing it again resumes the case")
+    await expect(officer.get_by_text("paused while the case is on hold")).to_be_visible()
+    decisions = officer.get_by_label("Decision", exact=True).locator("option")
+    await expect(decisions).to_have_text(["Choose a decision…", "Refuse"])  # nothing else
+    await shots.take(officer, "held-case")
+
+    await partner.get_by_role("link", name="My quotes", exact=True).click()
+    quote = partner.get_by_role("list", name="Quote requests").get_by_role("listitem")
+    await expect(quote.locator(".badge.on-hold")).to_have_text("On hold")
+    await expect(quote).to_contain_text("The product is no longer released to your country.")
+    await expect(quote).to_contain_text("paused while on hold")
+    await shots.take(partner, "quote-on-hold")
+
+    maker = await open_page("demo-manufacturer-1")
+    await maker.get_by_role("link", name="Quotes", exact=True).click()
+    mine = maker.get_by_role("list", name="Quote requests").get_by_role("listitem")
+    await expect(mine).to_have_count(1)
+    await expect(mine).to_contain_text("On hold")
+    await expect(mine.get_by_text("Make or revise the offer")).to_have_count(0)
+
+    await curator.get_by_label("Poland (PL)").check()
+    await curator.get_by_role("button", name="Release", exact=True).click()
+    await expect(curator.get_by_role("list", name="Released to")).to_contain_text("PL")
+    await officer.get_by_role("link", name="Queues", exact=True).click()
+    await open_case(officer, "Kremin-M for Polish Armament Agency (demo)")
+    await expect(officer.locator("#case-status-badge")).to_have_text("Open")
+    await expect(officer.get_by_role("region", name="Why the case is on hold")).to_have_count(0)
+    await partner.get_by_role("link", name="Catalogue").click()
+    await partner.get_by_role("link", name="My quotes", exact=True).click()
+    quote = partner.get_by_role("list", name="Quote requests").get_by_role("listitem")
+    await expect(quote).to_contain_text("Licensing review")
+    await expect(quote.locator(".badge.on-hold")).to_have_count(0)

@@ -2,7 +2,7 @@
 
 import asyncio
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,11 +13,13 @@ from catalog.core.db import Database
 from catalog.core.enums import CaseDecisionKind, CaseStatus, QuoteStatus, TechTransfer
 from catalog.core.errors import Codes, DomainError
 from catalog.licensing import cases as licensing_cases
+from catalog.licensing import facts as routing_facts
 from catalog.licensing import rules as routing_rules
 from catalog.licensing.sla import resume_due_date
 from catalog.models import AuditEvent, LicensingCase, OutboxEvent, QuoteRequest, RuleSetVersion
 from catalog.models.base import utcnow
 from catalog.quotes import listing as quote_listing
+from catalog.quotes import offers as quote_offers
 from catalog.quotes import requests as quotes
 from catalog.quotes import workflow as quote_workflow
 from tests.quote_helpers import (
@@ -52,7 +54,7 @@ async def test_request_creates_quote_case_audit_and_outbox_together(seeded: Data
     assert case.rule_set_version == 1
     assert case.sla_due_on is not None and case.sla_due_on > quote.created_at.date()
     explanation = case.routing["explanation"]
-    assert len(explanation) == 3 + 11  # three hard gates and every demo rule
+    assert len(explanation) == 4 + 11  # four hard gates and every demo rule
     assert any(e["failed_condition"] == "quantity 2 below 50" for e in explanation)
     after = await counts(db)
     assert (after[0] - before[0], after[1] - before[1]) == (1, 1)
@@ -114,11 +116,31 @@ async def test_same_idempotency_key_returns_the_first_quote(seeded: Database) ->
     first = await quotes.request_quote(db, pl, given)
     again = await quotes.request_quote(db, pl, given)
     assert again.id == first.id
-    with pytest.raises(DomainError) as raised:
-        await quotes.request_quote(
-            db, pl, quote_input(product, idempotency_key="retry-1", quantity=3)
-        )
-    assert raised.value.code == Codes.CONFLICT
+    # a retry compares the whole normalised request: same texts up to spaces, same country
+    # up to case, is the same request
+    spaced = quote_input(
+        product,
+        idempotency_key=" retry-1 ",
+        end_use=f"  {given.end_use} ",
+        delivery_country="pl",
+        notes=f"{given.notes}  ",
+    )
+    assert (await quotes.request_quote(db, pl, spaced)).id == first.id
+    for change in (
+        {"quantity": 3},
+        {"end_use": "Something else entirely."},
+        {"end_user": "Another brigade"},
+        {"delivery_country": "DE"},
+        {"co_production": True},
+        {"required_by": date(2031, 1, 1)},
+        {"notes": None},
+    ):
+        with pytest.raises(DomainError) as raised:
+            await quotes.request_quote(
+                db, pl, quote_input(product, idempotency_key="retry-1", **change)
+            )
+        assert raised.value.code == Codes.CONFLICT, change
+        assert raised.value.problems[0].field == "idempotencyKey"
     # another organisation may use the same key for its own request
     de = await principal_of(db, "demo-partner-DE")
     other = await quotes.request_quote(
@@ -273,12 +295,12 @@ async def test_simulation_writes_nothing(seeded: Database) -> None:
     pl = await principal_of(db, "demo-partner-PL")
     product = await product_for(db, pl)
     before = await counts(db)
-    given = routing_rules.SimulationInput(
-        quantity=60, partner_country="PL", delivery_country="UA", product_id=product.id
+    given = routing_facts.SimulationInput(
+        quantity=60, partner_country="PL", delivery_country="GB", product_id=product.id
     )
     async with db.read() as session:
-        decision = await routing_rules.simulate_routing(session, officer, given, utcnow().date())
-    assert decision.queue == "SENIOR_REVIEW"
+        decision = await routing_facts.simulate_routing(session, officer, given, utcnow().date())
+    assert decision.queue == "SENIOR_REVIEW" and not decision.refused
     assert {"HIGH_VALUE", "RE_EXPORT", "END_USE_CHECK"} <= set(decision.flags)
     assert await counts(db) == before
 
@@ -386,26 +408,26 @@ async def test_offers_only_by_the_maker_and_not_after_expiry(seeded: Database) -
         "demo-manufacturer-1" if maker.org_slug != "demo-manufacturer-1" else "demo-manufacturer-2"
     )
     other = await principal_of(db, other_slug)
-    offer = quote_workflow.OfferInput(
+    offer = quote_offers.OfferInput(
         unit_price=Decimal("1000.00"),
         currency="EUR",
         lead_time_days=30,
         valid_until=utcnow().date() + timedelta(days=10),
     )
     with pytest.raises(DomainError) as raised:
-        await quote_workflow.respond_to_quote(db, other, quote.id, offer)
+        await quote_offers.respond_to_quote(db, other, quote.id, offer)
     assert raised.value.code == Codes.NOT_FOUND
     with pytest.raises(DomainError) as raised:
-        await quote_workflow.respond_to_quote(db, maker, quote.id, replace(offer, currency="euro"))
+        await quote_offers.respond_to_quote(db, maker, quote.id, replace(offer, currency="euro"))
     assert raised.value.problems[0].field == "currency"
-    offered = await quote_workflow.respond_to_quote(db, maker, quote.id, offer)
+    offered = await quote_offers.respond_to_quote(db, maker, quote.id, offer)
     assert offered.status is QuoteStatus.OFFERED
     async with db.write_session() as session, session.begin():
         stored = await session.get(QuoteRequest, quote.id)
         assert stored is not None
         stored.offer_valid_until = utcnow().date() - timedelta(days=1)
     with pytest.raises(DomainError) as raised:
-        await quote_workflow.settle_offer(db, pl, quote.id, accept=True)
+        await quote_offers.settle_offer(db, pl, quote.id, accept=True)
     assert raised.value.code == Codes.INVALID_TRANSITION
-    declined = await quote_workflow.settle_offer(db, pl, quote.id, accept=False)
+    declined = await quote_offers.settle_offer(db, pl, quote.id, accept=False)
     assert declined.status is QuoteStatus.DECLINED

@@ -74,8 +74,9 @@ async def test_whole_journey_with_four_eyes(
     seen = (await gql(api, officer_a, ROUTING, {"id": quote_id}))["data"]["quoteRequest"]
     routing = seen["licensingCase"]["routing"]
     assert routing["ruleSetVersion"] == 1 and "TECH_TRANSFER" in seen["licensingCase"]["flags"]
-    assert [e["ruleName"] for e in routing["explanation"][:3]] == [
-        "Hard gate: embargoed destination",
+    assert [e["ruleName"] for e in routing["explanation"][:4]] == [
+        "Hard gate: embargoed partner or delivery country",
+        "Hard gate: partner or delivery country off the partner-country list",
         "Hard gate: delivery outside the partner's country",
         "Hard gate: technology transfer or co-production",
     ]
@@ -124,7 +125,7 @@ async def test_whole_journey_with_four_eyes(
     assert accepted["quoteRequest"]["status"] == "ACCEPTED"
     final_view = (await gql(api, partner, QUOTE, {"id": quote_id}))["data"]["quoteRequest"]
     assert final_view["notes"] == "internal: programme 4B"
-    assert final_view["offer"]["unitPrice"] == "98000.00"
+    assert final_view["offer"]["unitPrice"] == "15000.00"
     decisions = (await gql(api, officer_a, ROUTING, {"id": quote_id}))["data"]["quoteRequest"]
     notes = [d["internalNote"] for d in decisions["licensingCase"]["decisions"]]
     assert "cross-check with the MoD list" in notes
@@ -247,31 +248,31 @@ async def test_routing_rules_and_simulation(
     create = f"""mutation($input: CreateRoutingRuleInput!) {{
       createRoutingRule(input: $input) {{ {RULE_FIELDS} }} }}"""
     rule = {
-        "name": "Japan desk",
+        "name": "Canada desk",
         "tier": 0,
-        "queue": "JAPAN_DESK",
+        "queue": "CANADA_DESK",
         "slaWorkingDays": 7,
-        "flags": ["FAR_EAST"],
-        "conditions": {"destinationCountries": ["JP"], "minValueEur": "1000"},
+        "flags": ["NORTH_AMERICA"],
+        "conditions": {"destinationCountries": ["CA"], "minValueEur": "1000"},
     }
     created = (await gql(api, officer, create, {"input": rule}))["data"]["createRoutingRule"]
     assert created["errors"] == [] and created["ruleSetVersion"] == 2
     assert created["routingRule"]["conditions"] == {
-        "destinationCountries": ["JP"],
+        "destinationCountries": ["CA"],
         "minValueEur": "1000",
     }
     rule_id = created["routingRule"]["id"]
-    invalid = {**rule, "conditions": {"destinationCountries": ["Japan"]}}
+    invalid = {**rule, "conditions": {"destinationCountries": ["Canada"]}}
     refused = (await gql(api, officer, create, {"input": invalid}))["data"]["createRoutingRule"]
     assert [e["field"] for e in refused["errors"]] == ["conditions"]
 
     simulate = """query($input: SimulateRoutingInput!) { simulateRouting(input: $input) {
-      queue flags ruleSetVersion approvalsRequired
+      queue queueReason flags ruleSetVersion approvalsRequired slaWorkingDays refused
       explanation { ruleId ruleName matched failedCondition } } }"""
     facts = {
         "quantity": 5,
         "partnerCountry": "US",
-        "deliveryCountry": "JP",
+        "deliveryCountry": "CA",
         "category": "SOFTWARE",
         "controlEntry": "ML21.b",
         "techTransfer": "NONE",
@@ -279,10 +280,29 @@ async def test_routing_rules_and_simulation(
     }
     before = await counts(db)
     decision = (await gql(api, officer, simulate, {"input": facts}))["data"]["simulateRouting"]
-    assert decision["queue"] == "JAPAN_DESK" and decision["ruleSetVersion"] == 2
-    assert {"FAR_EAST", "RE_EXPORT"} <= set(decision["flags"])
+    # the desk matches (tier 0), but the demo precedence puts SENIOR_REVIEW (re-export) first
+    assert decision["queue"] == "SENIOR_REVIEW" and decision["ruleSetVersion"] == 2
+    assert decision["queueReason"].startswith("SENIOR_REVIEW has precedence over CANADA_DESK")
+    assert decision["slaWorkingDays"] == 15 and decision["refused"] is False
+    assert {"NORTH_AMERICA", "RE_EXPORT"} <= set(decision["flags"])
     assert any(e["ruleId"] == rule_id and e["matched"] for e in decision["explanation"])
     assert await counts(db) == before
+
+    precedence = """mutation($queues: [String!]!) { setQueuePrecedence(input: {queues: $queues}) {
+      queuePrecedence ruleSetVersion errors { field code } } }"""
+    queues = ["CANADA_DESK", "TECH_TRANSFER_REVIEW", "SENIOR_REVIEW"]
+    done = (await gql(api, officer, precedence, {"queues": queues}))["data"]["setQueuePrecedence"]
+    assert done == {"queuePrecedence": queues, "ruleSetVersion": 3, "errors": []}
+    twice = {"queues": ["A", "A"]}
+    bad = (await gql(api, officer, precedence, twice))["data"]["setQueuePrecedence"]
+    assert bad["errors"] == [{"field": "queues", "code": "INVALID"}]
+    listed = await gql(api, officer, "{ queuePrecedence }")
+    assert listed["data"]["queuePrecedence"] == queues
+    decision = (await gql(api, officer, simulate, {"input": facts}))["data"]["simulateRouting"]
+    assert decision["queue"] == "CANADA_DESK" and decision["ruleSetVersion"] == 3
+    assert decision["slaWorkingDays"] == 7  # the desk's own SLA
+    reason = "CANADA_DESK has precedence over FAST_TRACK, SENIOR_REVIEW and SOFTWARE_REVIEW"
+    assert decision["queueReason"] == reason
 
     update = f"""mutation($input: UpdateRoutingRuleInput!) {{
       updateRoutingRule(input: $input) {{ {RULE_FIELDS} }} }}"""
@@ -291,7 +311,7 @@ async def test_routing_rules_and_simulation(
     disable = f"""mutation($id: ID!) {{
       disableRoutingRule(input: {{ruleId: $id}}) {{ {RULE_FIELDS} }} }}"""
     disabled = (await gql(api, officer, disable, {"id": rule_id}))["data"]["disableRoutingRule"]
-    assert disabled["routingRule"]["active"] is False and disabled["ruleSetVersion"] == 4
+    assert disabled["routingRule"]["active"] is False and disabled["ruleSetVersion"] == 5
     node = "query($id: ID!) { node(id: $id) { ... on RoutingRule { queue active } } }"
     assert (await gql(api, officer, node, {"id": rule_id}))["data"]["node"] == {
         "queue": "ASIA_DESK",
@@ -300,17 +320,20 @@ async def test_routing_rules_and_simulation(
     enable = """mutation($id: ID!) { updateRoutingRule(input: {ruleId: $id, active: true}) {
       routingRule { active } ruleSetVersion errors { code } } }"""
     enabled = (await gql(api, officer, enable, {"id": rule_id}))["data"]["updateRoutingRule"]
-    assert enabled == {"routingRule": {"active": True}, "ruleSetVersion": 5, "errors": []}
+    assert enabled == {"routingRule": {"active": True}, "ruleSetVersion": 6, "errors": []}
     again = (await gql(api, officer, disable, {"id": rule_id}))["data"]["disableRoutingRule"]
-    assert again["ruleSetVersion"] == 6
+    assert again["ruleSetVersion"] == 7
     rules = (await gql(api, officer, "{ routingRules { id } }"))["data"]["routingRules"]
     assert rule_id not in {r["id"] for r in rules} and len(rules) == 11
     after = (await gql(api, officer, simulate, {"input": facts}))["data"]["simulateRouting"]
-    # without the Japan desk the demo re-export rule takes it
-    assert after["queue"] == "SENIOR_REVIEW" and after["ruleSetVersion"] == 6
+    # without the desk the demo re-export rule takes it; rule changes keep the precedence
+    assert after["queue"] == "SENIOR_REVIEW" and after["ruleSetVersion"] == 7
+    assert (await gql(api, officer, "{ queuePrecedence }"))["data"]["queuePrecedence"] == queues
 
     partner = await token_for("demo-partner-PL")
     denied = await gql(api, partner, "{ routingRules { id } }", expect_errors=True)
+    assert error_codes(denied) == ["FORBIDDEN"]
+    denied = await gql(api, partner, precedence, {"queues": queues}, expect_errors=True)
     assert error_codes(denied) == ["FORBIDDEN"]
 
 
@@ -330,6 +353,8 @@ def test_quote_and_licensing_contract_names_are_in_the_schema() -> None:
         "licensingCases(queue: String",
         "routingRules",
         "simulateRouting(input: SimulateRoutingInput!)",
+        "queuePrecedence: [String!]!",
+        "partnerCountries: [Country!]!",
     ):
         assert name in sdl, name
     for mutation in (
@@ -344,5 +369,10 @@ def test_quote_and_licensing_contract_names_are_in_the_schema() -> None:
         "createRoutingRule",
         "updateRoutingRule",
         "disableRoutingRule",
+        "setQueuePrecedence",
+        "addPartnerCountry",
+        "removePartnerCountry",
+        "embargoCountry",
+        "liftEmbargo",
     ):
         assert f"  {mutation}(input: " in sdl, mutation

@@ -1,4 +1,5 @@
-"""The routing engine, without a database: tiers, flags, TRIAGE, hard gates, explanations."""
+"""The routing engine, without a database: queue precedence, tiers, flags, TRIAGE, hard gates,
+explanations."""
 
 import json
 from dataclasses import asdict, replace
@@ -9,15 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog.demo.catalogue import demo_catalogue
+from catalog.licensing.conditions import condition_problems, control_entry_matches
 from catalog.licensing.routing import (
+    FLAG_EMBARGOED,
+    FLAG_NOT_A_PARTNER_COUNTRY,
     FLAG_RE_EXPORT,
     FLAG_TECH_TRANSFER,
     GATE_EMBARGO,
+    GATE_PARTNER_LIST,
     TRIAGE_QUEUE,
     QuoteFacts,
     Rule,
-    condition_problems,
-    control_entry_matches,
     route,
 )
 
@@ -26,6 +29,7 @@ DEMO = [
     Rule.from_snapshot({**spec.columns(), "id": f"r{i}"})
     for i, spec in enumerate(demo_catalogue().routing_rules)
 ]
+DEMO_PRECEDENCE = demo_catalogue().queue_precedence
 
 BASE = QuoteFacts(
     category="GROUND_DRONE",
@@ -38,6 +42,9 @@ BASE = QuoteFacts(
     delivery_eu=True,
     delivery_nato=True,
     delivery_embargoed=False,
+    delivery_listed=True,
+    partner_embargoed=False,
+    partner_listed=True,
     co_production=False,
 )
 
@@ -59,7 +66,7 @@ def by_name(decision, name: str):  # type: ignore[no-untyped-def]
     return next(e for e in decision.explanation if e.rule_name == name)
 
 
-def test_lowest_tier_picks_queue_and_flags_union_sla_min_approvals_max() -> None:
+def test_lowest_tier_picks_queue_whose_own_rules_give_the_sla() -> None:
     rules = [
         rule("ground", 4, {"categories": ["GROUND_DRONE"]}, "GROUND", flags=["G"], sla=10),
         rule("eu", 3, {"destination_groups": ["EU"]}, "FAST", flags=["F"], sla=5),
@@ -70,14 +77,67 @@ def test_lowest_tier_picks_queue_and_flags_union_sla_min_approvals_max() -> None
     assert decision.queue == "SENIOR"
     assert decision.queue_rule_id == "big"
     assert decision.flags == ("BIG", "F", "G")
-    assert decision.sla_working_days == 5
-    assert decision.sla_due_on == date(2026, 11, 30)
+    # the queue's own SLA, never the shorter fast-track one of another matching rule
+    assert decision.sla_working_days == 15
+    assert decision.sla_due_on == date(2026, 12, 14)
     assert decision.approvals_required == 2
     assert decision.rule_set_version == 7
     assert set(decision.matched_rule_ids) == {"ground", "eu", "big"}
+    assert decision.queue_reason.startswith("SENIOR comes from the lowest matching tier (1)")
     assert (
         by_name(decision, "naval").failed_condition == "category GROUND_DRONE not in [NAVAL_DRONE]"
     )
+
+
+def test_queue_precedence_beats_tiers_and_brings_its_own_sla() -> None:
+    rules = [
+        rule("fast", 0, {"destination_groups": ["EU"]}, "FAST", sla=5),
+        rule("tt", 3, {"min_quantity": 1}, "TECH", sla=20, approvals=2),
+        rule("tt short", 3, {"min_quantity": 5}, "TECH", sla=18, approvals=1),
+        rule("senior", 2, {"min_quantity": 1}, "SENIOR", sla=15, approvals=3),
+    ]
+    decision = route(
+        BASE, rules, rule_set_version=2, submitted_on=MONDAY, queue_precedence=["TECH", "SENIOR"]
+    )
+    assert decision.queue == "TECH"
+    assert decision.sla_working_days == 18  # the shortest of TECH's own matching rules
+    assert decision.approvals_required == 3  # approvals stay the highest of all matching rules
+    assert decision.queue_reason == "TECH has precedence over FAST and SENIOR"
+    # unlisted queues rank below every listed one; between unlisted ones the tier decides
+    only_senior = route(
+        BASE, rules, rule_set_version=2, submitted_on=MONDAY, queue_precedence=["SENIOR"]
+    )
+    assert only_senior.queue == "SENIOR" and only_senior.sla_working_days == 15
+    unlisted = route(BASE, rules, rule_set_version=2, submitted_on=MONDAY, queue_precedence=["X"])
+    assert unlisted.queue == "FAST" and unlisted.sla_working_days == 5
+    assert "lowest matching tier (0)" in unlisted.queue_reason
+    alone = route(BASE, rules[:1], rule_set_version=2, submitted_on=MONDAY)
+    assert alone.queue_reason == "only rules of FAST matched"
+    nothing = route(BASE, [], rule_set_version=2, submitted_on=MONDAY)
+    assert nothing.queue_reason == "no rule matched: TRIAGE (fail closed)"
+
+
+def test_demo_tech_transfer_with_co_production_is_reviewed_as_technology_transfer() -> None:
+    """Licensed production with co-production, delivered to a third country: it matches the
+    20-day technology-transfer rules, the re-export rule (SENIOR_REVIEW, 15 days) and the
+    EU/NATO fast track (5 days). The demo precedence sends it to TECH_TRANSFER_REVIEW with
+    that queue's 20 days."""
+    facts = replace(
+        BASE, tech_transfer="LICENSED_PRODUCTION", co_production=True, delivery_country="PL"
+    )
+    decision = route(
+        facts, DEMO, rule_set_version=1, submitted_on=MONDAY, queue_precedence=DEMO_PRECEDENCE
+    )
+    assert decision.queue == "TECH_TRANSFER_REVIEW"
+    assert decision.sla_working_days == 20
+    assert decision.approvals_required == 2
+    assert {"TECH_TRANSFER", "CO_PRODUCTION", "RE_EXPORT", "END_USE_CHECK"} <= set(decision.flags)
+    assert decision.queue_reason == (
+        "TECH_TRANSFER_REVIEW has precedence over FAST_TRACK, GROUND_SYSTEMS and SENIOR_REVIEW"
+    )
+    # without precedence (old rule-set versions) the tier order still decides the queue
+    old = route(facts, DEMO, rule_set_version=1, submitted_on=MONDAY)
+    assert old.queue == "SENIOR_REVIEW" and old.sla_working_days == 15
 
 
 def test_tie_in_tier_goes_to_most_demanding_then_name() -> None:
@@ -134,7 +194,7 @@ def test_explanation_lists_every_rule_and_the_first_failed_condition() -> None:
         "groups": "destination DE in none of [NATO]",
     }
     gates = [e for e in decision.explanation if e.rule_id is None]
-    assert len(gates) == 3 and all(g.tier == 0 and not g.matched for g in gates)
+    assert len(gates) == 4 and all(g.tier == 0 and not g.matched for g in gates)
 
 
 def test_gate_re_export_flags_even_without_rules() -> None:
@@ -168,7 +228,30 @@ def test_gate_embargo_refuses_with_reason() -> None:
     assert decision.refused
     assert decision.refusal_reason == "delivery country RU is under an arms embargo"
     assert by_name(decision, GATE_EMBARGO).matched
+    assert FLAG_EMBARGOED in decision.flags
     assert not route(BASE, DEMO, rule_set_version=1, submitted_on=MONDAY).refused
+    # the partner's own country counts as much as the destination
+    partner = replace(BASE, partner_country="BY", partner_embargoed=True, partner_listed=False)
+    decision = route(partner, DEMO, rule_set_version=1, submitted_on=MONDAY)
+    assert decision.refused and by_name(decision, GATE_EMBARGO).matched
+    assert decision.refusal_reason == "partner country BY is under an arms embargo"
+
+
+def test_gate_partner_country_list_refuses_with_reason() -> None:
+    facts = replace(BASE, delivery_country="JP", delivery_listed=False, delivery_eu=False)
+    decision = route(facts, DEMO, rule_set_version=1, submitted_on=MONDAY)
+    assert decision.refused
+    assert decision.refusal_reason == (
+        "delivery country JP is not one of the programme's partner countries"
+    )
+    assert by_name(decision, GATE_PARTNER_LIST).matched
+    assert {FLAG_NOT_A_PARTNER_COUNTRY, FLAG_RE_EXPORT} <= set(decision.flags)
+    listed = by_name(route(BASE, DEMO, rule_set_version=1, submitted_on=MONDAY), GATE_PARTNER_LIST)
+    assert listed.failed_condition == "DE is on the partner-country list"
+    both = route(
+        replace(BASE, delivery_country="PL"), DEMO, rule_set_version=1, submitted_on=MONDAY
+    )
+    assert by_name(both, GATE_EMBARGO).failed_condition == "DE and PL are not under an arms embargo"
 
 
 def test_control_entry_prefixes_match_on_boundaries() -> None:
@@ -244,6 +327,9 @@ facts_strategy = st.builds(
     delivery_eu=st.booleans(),
     delivery_nato=st.booleans(),
     delivery_embargoed=st.booleans(),
+    delivery_listed=st.booleans(),
+    partner_embargoed=st.booleans(),
+    partner_listed=st.booleans(),
     co_production=st.booleans(),
 )
 rule_strategy = st.builds(
@@ -268,18 +354,31 @@ rule_strategy = st.builds(
 )
 
 
-@given(facts_strategy, st.lists(rule_strategy, max_size=6))
+precedence_strategy = st.lists(st.sampled_from(["A", "B", "C"]), unique=True, max_size=3)
+
+
+@given(facts_strategy, st.lists(rule_strategy, max_size=6), precedence_strategy)
 def test_every_quote_lands_in_exactly_one_queue_with_gate_flags(
-    facts: QuoteFacts, rules: list[Rule]
+    facts: QuoteFacts, rules: list[Rule], precedence: list[str]
 ) -> None:
-    decision = route(facts, rules, rule_set_version=1, submitted_on=MONDAY)
+    decision = route(
+        facts, rules, rule_set_version=1, submitted_on=MONDAY, queue_precedence=precedence
+    )
     matching = [r for r in rules if r.id in decision.matched_rule_ids]
-    assert len(decision.explanation) == len(rules) + 3
+    assert len(decision.explanation) == len(rules) + 4
     if matching:
-        lowest = min(r.tier for r in matching)
-        assert decision.queue in {r.queue for r in matching if r.tier == lowest}
-        assert decision.sla_working_days == min(r.sla_working_days for r in matching)
+        queues = {r.queue for r in matching}
+        listed = [q for q in precedence if q in queues]
+        if listed:
+            assert decision.queue == listed[0]
+        else:
+            lowest = min(r.tier for r in matching)
+            assert decision.queue in {r.queue for r in matching if r.tier == lowest}
+        own = [r.sla_working_days for r in matching if r.queue == decision.queue]
+        assert decision.sla_working_days == min(own)
+        assert decision.approvals_required >= max(r.approvals_required for r in matching)
         assert {f for r in matching for f in r.flags} <= set(decision.flags)
+        assert decision.queue_reason
     else:
         assert decision.queue == TRIAGE_QUEUE
     if facts.delivery_country != facts.partner_country:
@@ -288,21 +387,32 @@ def test_every_quote_lands_in_exactly_one_queue_with_gate_flags(
         assert FLAG_TECH_TRANSFER in decision.flags
     if FLAG_TECH_TRANSFER in decision.flags:
         assert decision.approvals_required >= 2
-    assert decision.refused is facts.delivery_embargoed
+    gated = facts.delivery_embargoed or facts.partner_embargoed
+    gated = gated or not (facts.delivery_listed and facts.partner_listed)
+    assert decision.refused is gated
+    assert (decision.refusal_reason is not None) is gated
     assert decision.sla_due_on > MONDAY
 
 
-@given(facts_strategy, st.lists(rule_strategy, max_size=6), st.randoms())
-def test_routing_does_not_depend_on_rule_order(facts: QuoteFacts, rules: list[Rule], rnd) -> None:  # type: ignore[no-untyped-def]
+@given(facts_strategy, st.lists(rule_strategy, max_size=6), precedence_strategy, st.randoms())
+def test_routing_does_not_depend_on_rule_order(
+    facts: QuoteFacts,
+    rules: list[Rule],
+    precedence: list[str],
+    rnd,  # type: ignore[no-untyped-def]
+) -> None:
     shuffled = list(rules)
     rnd.shuffle(shuffled)
-    first = route(facts, rules, rule_set_version=1, submitted_on=MONDAY)
-    second = route(facts, shuffled, rule_set_version=1, submitted_on=MONDAY)
-    assert (first.queue, first.flags, first.approvals_required) == (
+    kw = {"rule_set_version": 1, "submitted_on": MONDAY, "queue_precedence": precedence}
+    first = route(facts, rules, **kw)  # type: ignore[arg-type]
+    second = route(facts, shuffled, **kw)  # type: ignore[arg-type]
+    assert (first.queue, first.flags, first.approvals_required, first.sla_working_days) == (
         second.queue,
         second.flags,
         second.approvals_required,
+        second.sla_working_days,
     )
+    assert first.queue_reason == second.queue_reason
 
 
 def test_stored_decision_carries_every_field_of_the_decision() -> None:
@@ -315,5 +425,6 @@ def test_stored_decision_carries_every_field_of_the_decision() -> None:
     expected["flags"] = list(decision.flags)
     expected["matched_rule_ids"] = list(decision.matched_rule_ids)
     expected["explanation"] = [asdict(e) for e in decision.explanation]
+    expected["value_eur"] = str(decision.value_eur)
     assert stored == expected
     assert json.loads(json.dumps(stored)) == stored

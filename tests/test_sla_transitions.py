@@ -17,12 +17,14 @@ from catalog.licensing.sla import (
 from catalog.licensing.transitions import (
     CASE_FINAL,
     CASE_TRANSITIONS,
+    HOLDABLE,
     QUOTE_FINAL,
     QUOTE_TRANSITIONS,
     CaseAction,
     QuoteAction,
     next_case_status,
     next_quote_status,
+    resumed_status,
 )
 
 MON, FRI, SAT, SUN = date(2026, 11, 23), date(2026, 11, 27), date(2026, 11, 28), date(2026, 11, 29)
@@ -75,6 +77,7 @@ def test_quote_table_walks_the_journey() -> None:
         QuoteStatus.DECLINED,
         QuoteStatus.REFUSED,
         QuoteStatus.WITHDRAWN,
+        QuoteStatus.CLOSED,
     } == QUOTE_FINAL
 
 
@@ -112,7 +115,38 @@ def test_every_case_pair_outside_the_table_is_refused(
     with pytest.raises(DomainError) as raised:
         next_case_status(status, action)
     assert raised.value.code == Codes.INVALID_TRANSITION
-    assert {CaseStatus.APPROVED, CaseStatus.REFUSED, CaseStatus.CLOSED} == CASE_FINAL
+    # An approved case is a licence not yet used: it can still be held, closed with its
+    # listing, or reviewed again for an offer above the licensed value.
+    assert {CaseStatus.REFUSED, CaseStatus.CLOSED} == CASE_FINAL
+
+
+def test_holds_return_where_they_left() -> None:
+    assert {CaseStatus.OPEN, CaseStatus.INFO_REQUESTED, CaseStatus.APPROVED} == HOLDABLE
+    for status in HOLDABLE:
+        held = next_case_status(status, CaseAction.HOLD)
+        assert held is CaseStatus.ON_HOLD
+        assert resumed_status(held, status) is status
+    for status, held_from in (
+        (CaseStatus.OPEN, CaseStatus.OPEN),
+        (CaseStatus.ON_HOLD, None),
+        (CaseStatus.ON_HOLD, CaseStatus.REFUSED),
+    ):
+        with pytest.raises(DomainError) as raised:
+            resumed_status(status, held_from)
+        assert raised.value.code == Codes.INVALID_TRANSITION
+    # a held case may be refused, closed or assigned, and nothing else moves it
+    allowed = {a for (s, a) in CASE_TRANSITIONS if s is CaseStatus.ON_HOLD}
+    assert allowed == {CaseAction.REFUSE, CaseAction.CLOSE, CaseAction.ASSIGN, CaseAction.RESUME}
+    assert next_case_status(CaseStatus.ON_HOLD, CaseAction.RESUME) is CaseStatus.ON_HOLD
+
+
+def test_offers_are_revised_until_accepted_and_listings_close_open_quotes() -> None:
+    assert next_quote_status(QuoteStatus.OFFERED, QuoteAction.RESPOND) is QuoteStatus.OFFERED
+    for status in (QuoteStatus.LICENSED, QuoteStatus.OFFERED):
+        review = next_quote_status(status, QuoteAction.REVIEW_OFFER)
+        assert review is QuoteStatus.LICENSING_REVIEW
+    closable = {s for (s, a) in QUOTE_TRANSITIONS if a is QuoteAction.CLOSE}
+    assert closable == set(QuoteStatus) - QUOTE_FINAL
 
 
 def test_overdue_only_while_open_and_running() -> None:

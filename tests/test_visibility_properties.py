@@ -31,7 +31,9 @@ from schema import schema
 from schema.context import Context
 from schema.relay import to_global_id
 
-COUNTRIES = ["PL", "DE", "BY"]  # BY is embargoed in the reference data
+# BY is embargoed in the reference data; JP is not on the programme's partner-country list.
+COUNTRIES = ["PL", "DE", "BY", "JP"]
+PARTNER_COUNTRIES = {"PL", "DE"}
 RELEASE_STATES = ["none", "live", "revoked", "expired"]
 counter = itertools.count()
 
@@ -59,6 +61,7 @@ PARTNERS = [
     ("DE", VettingStatus.VETTED),
     ("DE", VettingStatus.PENDING),
     ("BY", VettingStatus.VETTED),
+    ("JP", VettingStatus.VETTED),
 ]
 
 
@@ -70,7 +73,7 @@ def expected_visible(
         return True
     if caller.kind is OrgKind.MANUFACTURER:
         return makers[spec.maker].id == caller.id
-    if caller.vetting is not VettingStatus.VETTED or caller.country == "BY":
+    if caller.vetting is not VettingStatus.VETTED or caller.country not in PARTNER_COUNTRIES:
         return False
     state = dict(zip(COUNTRIES, spec.releases, strict=True))[caller.country]
     return spec.status is ProductStatus.PUBLISHED and state == "live"

@@ -1,16 +1,20 @@
 """ISO 3166-1 alpha-2 country reference data, read from the file that seeds the `country` table.
 
 Migration 0001 inserts the rows of ``migrations/data/countries_0001.json`` into the `country`
-table; this module derives its Python view from that same file, so code that has no database at
-hand (validating routing rule conditions, the bench dataset generator, pure tests) agrees with
-the table. tests/test_countries.py checks the derived sets against the migrated table on every
-database: a later migration that changes the table must bring its own data file, and this
-module must then read that one.
+table and migration 0007 adds the `partner` column from ``countries_0007.json`` (the same rows
+with that column); this module derives its Python view from the newest of these files, so code
+that has no database at hand (validating routing rule conditions, the bench dataset generator,
+pure tests) agrees with the table. tests/test_countries.py checks the derived sets against the
+migrated table on every database: a later migration that changes the table must bring its own
+data file, and this module must then read that one.
 
 * ``COUNTRIES`` maps every officially assigned code (249 entries) to a short English name.
 * ``EU`` and ``NATO`` are the membership groups used by licensing/routing rules.
 * ``DEFAULT_EMBARGOED`` lists the destinations embargoed in the reference data: never eligible
   for release. The database's `country.embargoed` is what the service enforces.
+* ``DEFAULT_PARTNERS`` is the programme's initial partner-country list (EU and NATO members that
+  are not embargoed). Curators maintain the list in the database (`country.partner`), which is
+  what the service enforces.
 """
 
 import json
@@ -18,7 +22,7 @@ from importlib import resources
 from typing import TypedDict
 
 # The migration's own file (package data of `migrations`), never a copy of it.
-COUNTRY_DATA = ("migrations", "data/countries_0001.json")
+COUNTRY_DATA = ("migrations", "data/countries_0007.json")
 
 
 class CountryRow(TypedDict):
@@ -29,13 +33,14 @@ class CountryRow(TypedDict):
     embargoed: bool
     eu: bool
     nato: bool
+    partner: bool
 
 
 def _is_row(row: object) -> bool:
     if not isinstance(row, dict) or set(row) != set(CountryRow.__annotations__):
         return False
     code = row["code"]
-    flags = (row["embargoed"], row["eu"], row["nato"])
+    flags = (row["embargoed"], row["eu"], row["nato"], row["partner"])
     return (
         isinstance(code, str)
         and len(code) == 2
@@ -62,6 +67,7 @@ COUNTRIES: dict[str, str] = {row["code"]: row["name"] for row in _ROWS}
 EU: frozenset[str] = frozenset(row["code"] for row in _ROWS if row["eu"])
 NATO: frozenset[str] = frozenset(row["code"] for row in _ROWS if row["nato"])
 DEFAULT_EMBARGOED: frozenset[str] = frozenset(row["code"] for row in _ROWS if row["embargoed"])
+DEFAULT_PARTNERS: frozenset[str] = frozenset(row["code"] for row in _ROWS if row["partner"])
 
 
 def is_iso_country(code: str) -> bool:

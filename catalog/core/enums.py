@@ -46,6 +46,7 @@ class QuoteStatus(StrEnum):
     ACCEPTED = "ACCEPTED"
     DECLINED = "DECLINED"
     WITHDRAWN = "WITHDRAWN"
+    CLOSED = "CLOSED"  # the listing was withdrawn before the quote was accepted
 
 
 class CaseStatus(StrEnum):
@@ -54,6 +55,7 @@ class CaseStatus(StrEnum):
     APPROVED = "APPROVED"
     REFUSED = "REFUSED"
     CLOSED = "CLOSED"
+    ON_HOLD = "ON_HOLD"  # an export-control cause appeared; resumes where it left off
 
 
 class CaseDecisionKind(StrEnum):

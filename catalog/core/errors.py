@@ -18,6 +18,13 @@ class Codes:
     CONFLICT = "CONFLICT"
     EMBARGOED = "EMBARGOED"
     UNKNOWN_COUNTRY = "UNKNOWN_COUNTRY"
+    # An export-control invariant forbids the step now (held case, product no longer visible
+    # to the partner, partner not vetted, country embargoed or off the partner list).
+    NOT_ALLOWED = "NOT_ALLOWED"
+    INSUFFICIENT_UNITS = "INSUFFICIENT_UNITS"
+    NOT_A_PARTNER_COUNTRY = "NOT_A_PARTNER_COUNTRY"
+    # A value outside a closed list of codes (e.g. an unknown ISO 4217 currency).
+    BAD_USER_INPUT = "BAD_USER_INPUT"
 
 
 class DomainError(Exception):

@@ -12,8 +12,10 @@ routing conditions as ``createRoutingRule`` validates them. Values are kept exac
 
 Routing rules follow the engine (catalog/licensing/routing.py): within one rule all conditions
 must hold, a list-valued condition matches if any element matches, every matching rule adds its
-flags, the lowest tier picks the queue, SLA and approvals, and nothing matching sends the case to
-the TRIAGE queue.
+flags; among the matching rules' queues the one highest in `queue_precedence` wins (unlisted
+queues rank below the listed ones, in tier order), its own rules give the SLA, the approvals
+are the highest of all matching rules, and nothing matching sends the case to the TRIAGE
+queue. The demo puts TECH_TRANSFER_REVIEW and SENIOR_REVIEW above every other queue.
 """
 
 import copy
@@ -29,7 +31,7 @@ from pydantic.dataclasses import dataclass
 from catalog.core.countries import DEFAULT_EMBARGOED, is_iso_country
 from catalog.core.enums import ProductCategory, ProductStatus, TechTransfer, VettingStatus
 from catalog.core.errors import DomainError
-from catalog.licensing.routing import condition_problems
+from catalog.licensing.conditions import condition_problems
 from catalog.products.lifecycle import CONTROL_ENTRY_PATTERN
 from catalog.products.specs import validate_combat_record, validate_specs
 
@@ -111,6 +113,7 @@ class DemoCatalogue:
     licensing: DemoOrganisation
     products: tuple[DemoProduct, ...]
     routing_rules: tuple[DemoRoutingRule, ...]
+    queue_precedence: tuple[str, ...]  # highest first
 
     def organisation_slugs(self) -> list[str]:
         """Every demo organisation: manufacturers, partners, the curator, the licensing body."""
@@ -209,6 +212,15 @@ def _rule_problems(catalogue: DemoCatalogue) -> list[str]:
             problems.append(f"{where}: name repeats another rule's")
         seen.add(rule.name)
         problems += [f"{where}: conditions: {p}" for p in condition_problems(rule.conditions)]
+    queues = {rule.queue for rule in catalogue.routing_rules}
+    precedence = catalogue.queue_precedence
+    if len(set(precedence)) != len(precedence):
+        problems.append("queue_precedence: names a queue twice")
+    problems += [
+        f"queue_precedence: {queue} is the queue of no routing rule"
+        for queue in precedence
+        if queue not in queues
+    ]
     return problems
 
 

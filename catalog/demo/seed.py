@@ -121,7 +121,10 @@ async def seed_demo(db: Database) -> SeedResult:
         tx.session.add_all(rules)
         tx.session.add(
             RuleSetVersion(
-                version=1, created_by="system:seed", rules=[rule_snapshot(r) for r in rules]
+                version=1,
+                created_by="system:seed",
+                rules=[rule_snapshot(r) for r in rules],
+                queue_precedence=list(catalogue.queue_precedence),
             )
         )
         tx.audit("routing.rule_set_versioned", "RuleSetVersion", "1", {"rules": len(rules)})

@@ -32,6 +32,7 @@ from catalog.io.rows import (
     check_rows,
     reference_data,
 )
+from catalog.licensing.holds import reconcile
 from catalog.models import Organisation, Product, Release
 from catalog.models.base import utcnow
 from catalog.products.specs import validate_combat_record, validate_specs
@@ -190,6 +191,8 @@ async def _apply(tx: WriteTransaction, row: CheckedRow, report: ImportReport) ->
         {"changed": changed, "releases": releases},
     )
     tx.emit("product.changed", "Product", existing.id)
+    # A status or release changed by the import holds, resumes or closes open quotes too.
+    await reconcile(tx, product_ids=[existing.id])
     report.updated += 1
 
 
@@ -204,8 +207,8 @@ async def import_catalogue(
     """Validate every row, then write all valid rows in one transaction. With rejected rows
     and `partial` unset, nothing is written."""
     async with db.read() as session:
-        manufacturers, embargoed = await reference_data(session)
-    valid, rejected = check_rows(lines, manufacturers, embargoed, progress)
+        manufacturers, refused = await reference_data(session)
+    valid, rejected = check_rows(lines, manufacturers, refused, progress)
     report = ImportReport(rejected=rejected)
     if rejected and not partial:
         return report

@@ -76,8 +76,15 @@ def _timestamp(problems: list[Problem], value: Any, name: str) -> datetime | Non
     return parsed
 
 
-def _releases(problems: list[Problem], raw: Any, embargoed: set[str]) -> set[ReleaseKey]:
-    """`released_to`: country codes, each optionally `CC@expiry` (ISO 8601)."""
+REFUSALS = {
+    Codes.EMBARGOED: "{} is under an arms embargo",
+    Codes.NOT_A_PARTNER_COUNTRY: "{} is not one of the programme's partner countries",
+}
+
+
+def _releases(problems: list[Problem], raw: Any, refused: dict[str, str]) -> set[ReleaseKey]:
+    """`released_to`: country codes, each optionally `CC@expiry` (ISO 8601); only partner
+    countries, as `releaseProduct` allows."""
     items = raw if isinstance(raw, list) else [] if raw in (None, "") else [raw]
     found: set[ReleaseKey] = set()
     for item in items:
@@ -85,8 +92,8 @@ def _releases(problems: list[Problem], raw: Any, embargoed: set[str]) -> set[Rel
         code = code.strip().upper()
         if len(code) != 2 or not is_iso_country(code):
             problems.append(Problem(f"{code!r} is not a country code", Codes.UNKNOWN_COUNTRY))
-        elif code in embargoed:
-            problems.append(Problem(f"{code} is under an arms embargo", Codes.EMBARGOED))
+        elif code in refused:
+            problems.append(Problem(REFUSALS[refused[code]].format(code), refused[code]))
         else:
             found.add((code, _timestamp(problems, expiry, "released_to")))
     return found
@@ -120,7 +127,7 @@ def _wanted_id(problems: list[Problem], raw: Any) -> uuid.UUID | None:
 
 
 def check_row(
-    line: int, row: dict[str, Any], manufacturers: dict[str, uuid.UUID], embargoed: set[str]
+    line: int, row: dict[str, Any], manufacturers: dict[str, uuid.UUID], refused: dict[str, str]
 ) -> CheckedRow:
     """One row as a new (unsaved) product, or DomainError with every problem in it."""
     problems: list[Problem] = []
@@ -132,7 +139,7 @@ def check_row(
             problems.append(Problem(f"{name} is required", Codes.INVALID, name))
     draft = _draft(problems, row)
     status = _choice(problems, {"status": row.get("status", "DRAFT")}, "status", ProductStatus)
-    releases = _releases(problems, row.get("released_to"), embargoed)
+    releases = _releases(problems, row.get("released_to"), refused)
     wanted = _wanted_id(problems, row.get("id"))
     created_at = _timestamp(problems, row.get("created_at"), "created_at")
     published_at = _timestamp(problems, row.get("published_at"), "published_at")
@@ -152,7 +159,10 @@ def check_row(
     return CheckedRow(line, product, releases, wanted)
 
 
-async def reference_data(session: AsyncSession) -> tuple[dict[str, uuid.UUID], set[str]]:
+async def reference_data(
+    session: AsyncSession,
+) -> tuple[dict[str, uuid.UUID], dict[str, str]]:
+    """The manufacturers by slug, and the countries nothing may be released to, with why."""
     manufacturers = {
         slug: org_id
         for slug, org_id in await session.execute(
@@ -161,14 +171,19 @@ async def reference_data(session: AsyncSession) -> tuple[dict[str, uuid.UUID], s
             )
         )
     }
-    embargoed = set(await session.scalars(select(Country.code).where(Country.embargoed)))
-    return manufacturers, embargoed
+    refused = {
+        country.code: Codes.EMBARGOED if country.embargoed else Codes.NOT_A_PARTNER_COUNTRY
+        for country in await session.scalars(
+            select(Country).where(Country.embargoed | ~Country.partner)  # type: ignore[operator]
+        )
+    }
+    return manufacturers, refused
 
 
 def check_rows(
     lines: Sequence[ParsedLine],
     manufacturers: dict[str, uuid.UUID],
-    embargoed: set[str],
+    refused: dict[str, str],
     progress: Progress | None = None,
 ) -> tuple[list[CheckedRow], list[RejectedRow]]:
     valid: list[CheckedRow] = []
@@ -182,7 +197,7 @@ def check_rows(
             continue
         sku = str(row.get("sku") or "").strip() or None
         try:
-            checked = check_row(line, row, manufacturers, embargoed)
+            checked = check_row(line, row, manufacturers, refused)
         except DomainError as error:
             reasons = [f"{p.field}: {p.message}" if p.field else p.message for p in error.problems]
             rejected.append(RejectedRow(line, sku, reasons))

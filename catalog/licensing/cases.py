@@ -2,9 +2,17 @@
 
 Four-eyes: a case that needs N approvals is approved by the N-th approval from a distinct
 officer (the token subject). Approvals given before an information request do not count
-afterwards: the answer may change the picture, so the approvals start again.
+afterwards: the answer may change the picture, so the approvals start again; so do they when
+an offer above the licensed value sends the case back for review (a new review round).
 A refusal's reason is shown to the partner; an approval's reason and every internal note are
 for officers only.
+
+Every approval, partial or final, re-checks the export-control invariants in its transaction
+(catalog/quotes/invariants.py): a held case, or a quote whose product its partner can no longer
+see, answers NOT_ALLOWED; a quantity beyond the surplus still available, INSUFFICIENT_UNITS.
+The final approval of an offer review releases the pending offer to the partner and the
+licence then covers that offer's total. A held case may still be refused, or assigned.
+Cases are assigned to officers: OAuth clients of a licensing organisation that may review.
 """
 
 import uuid
@@ -13,10 +21,10 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.access import require_officer, sees_cases
+from catalog.access import is_officer_client, require_officer, sees_cases
 from catalog.core.db import Database
 from catalog.core.enums import CaseDecisionKind, CaseStatus, QuoteStatus
-from catalog.core.errors import DomainError, not_found
+from catalog.core.errors import Codes, DomainError, not_found
 from catalog.core.pagination import Page, SortColumn, paginate
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
@@ -27,8 +35,17 @@ from catalog.licensing.transitions import (
     next_case_status,
     next_quote_status,
 )
-from catalog.models import CaseDecision, LicensingCase, QuoteRequest
+from catalog.models import (
+    CaseDecision,
+    LicensingCase,
+    OAuthClient,
+    Organisation,
+    Product,
+    QuoteOffer,
+    QuoteRequest,
+)
 from catalog.models.base import utcnow
+from catalog.quotes.invariants import require_exportable, require_units
 
 FOUR_EYES = "FOUR_EYES"
 CASE_ORDER = "case-oldest"
@@ -125,13 +142,37 @@ async def _case_and_quote(
     if quote_id is None:
         raise not_found("licensing case", "caseId")
     quote = await tx.session.scalar(
-        select(QuoteRequest).where(QuoteRequest.id == quote_id).with_for_update()
+        select(QuoteRequest)
+        .where(QuoteRequest.id == quote_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     case = await tx.session.scalar(
-        select(LicensingCase).where(LicensingCase.id == case_id).with_for_update()
+        select(LicensingCase)
+        .where(LicensingCase.id == case_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     assert quote is not None and case is not None  # foreign key; cases are never deleted
     return case, quote
+
+
+async def _require_assignable(tx: WriteTransaction, principal: Principal, officer: str) -> None:
+    """The assignee is the caller, or an active OAuth client of a licensing organisation that
+    may review cases."""
+    if officer == principal.subject:
+        return
+    found = (
+        await tx.session.execute(
+            select(OAuthClient, Organisation)
+            .join(Organisation, Organisation.id == OAuthClient.org_id)
+            .where(OAuthClient.client_id == officer)
+        )
+    ).first()
+    if found is None or not is_officer_client(*found):
+        raise DomainError.one(
+            f"{officer!r} is not a licensing officer", Codes.NOT_FOUND, "assignee"
+        )
 
 
 async def assign_case(
@@ -145,6 +186,7 @@ async def assign_case(
     async with write(db, principal) as tx:
         case, _ = await _case_and_quote(tx, case_id)
         case.status = next_case_status(case.status, CaseAction.ASSIGN)
+        await _require_assignable(tx, principal, officer)
         previous = case.assigned_to
         case.assigned_to = officer
         case.updated_at = utcnow()
@@ -158,10 +200,11 @@ async def assign_case(
     return case
 
 
-async def _approvers_since_info_request(tx: WriteTransaction, case_id: uuid.UUID) -> set[str]:
+async def _approvers_since_info_request(tx: WriteTransaction, case: LicensingCase) -> set[str]:
+    """Officers whose approvals count: this review round, since the last information request."""
     rows = await tx.session.scalars(
         select(CaseDecision)
-        .where(CaseDecision.case_id == case_id)
+        .where(CaseDecision.case_id == case.id, CaseDecision.review_round == case.review_round)
         .order_by(CaseDecision.created_at, CaseDecision.id)
     )
     approvers: set[str] = set()
@@ -182,7 +225,7 @@ async def _actions(
     if decision is CaseDecisionKind.REQUEST_INFO:
         return CaseAction.REQUEST_INFO, QuoteAction.REQUEST_INFO, 0
     next_case_status(case.status, CaseAction.APPROVE)  # a closed case is not a four-eyes issue
-    approvers = await _approvers_since_info_request(tx, case.id)
+    approvers = await _approvers_since_info_request(tx, case)
     if principal.subject in approvers:
         raise DomainError.one(
             "you already approved this case; another officer must give the next approval",
@@ -193,6 +236,44 @@ async def _actions(
     if count >= case.approvals_required:
         return CaseAction.APPROVE, QuoteAction.APPROVE, count
     return CaseAction.APPROVE_PARTIAL, None, count
+
+
+async def _check_decision(
+    tx: WriteTransaction, case: LicensingCase, quote: QuoteRequest, decision: CaseDecisionKind
+) -> None:
+    """Held cases may be refused (or assigned), nothing else; every approval re-checks the
+    invariants and the surplus."""
+    if decision is CaseDecisionKind.APPROVE or case.status is CaseStatus.ON_HOLD:
+        await require_exportable(tx.session, quote, case)  # NOT_ALLOWED while held
+    if decision is CaseDecisionKind.APPROVE:
+        require_units(await tx.session.get_one(Product, quote.product_id), quote.quantity)
+
+
+async def _release_pending_offer(tx: WriteTransaction, quote: QuoteRequest) -> None:
+    """The final approval of an offer review: the offer reaches the partner, and the licence
+    now covers its total."""
+    quote.status = next_quote_status(quote.status, QuoteAction.RESPOND)
+    quote.offer_pending = False
+    assert quote.offer_unit_price is not None
+    quote.licensed_value = quote.offer_unit_price * quote.quantity
+    quote.licensed_currency = quote.offer_currency
+    offer = await tx.session.scalar(
+        select(QuoteOffer).where(
+            QuoteOffer.quote_request_id == quote.id, QuoteOffer.revision == quote.offer_revision
+        )
+    )
+    assert offer is not None  # every revision is recorded with the quote
+    offer.released_at = utcnow()
+    tx.audit(
+        "quote.offer_released",
+        "QuoteRequest",
+        quote.id,
+        {
+            "revision": quote.offer_revision,
+            "licensed_value": quote.licensed_value,
+            "licensed_currency": quote.licensed_currency,
+        },
+    )
 
 
 def _apply(
@@ -211,6 +292,7 @@ def _apply(
     elif case.status in (CaseStatus.APPROVED, CaseStatus.REFUSED):
         case.decided_at = now
         case.sla_paused_since = None
+        case.held_from = None
     if decision is CaseDecisionKind.REFUSE:
         quote.refusal_reason = reason
     if quote_status is not None:
@@ -236,13 +318,19 @@ async def decide_case(
         raise DomainError(problems)
     async with write(db, principal) as tx:
         case, quote = await _case_and_quote(tx, case_id)
+        if case.status is CaseStatus.ON_HOLD and decision is not CaseDecisionKind.REFUSE:
+            await _check_decision(tx, case, quote, decision)
         case_action, quote_action, approvals = await _actions(tx, principal, case, decision)
+        if decision is CaseDecisionKind.APPROVE:
+            await _check_decision(tx, case, quote, decision)
         # Both tables are checked before either row changes.
         new_case_status = next_case_status(case.status, case_action)
         new_quote_status = next_quote_status(quote.status, quote_action) if quote_action else None
         previous: dict[str, Any] = {"case": case.status, "quote": quote.status}
         case.status = new_case_status
         _apply(case, quote, decision, reason, new_quote_status)
+        if quote_action is QuoteAction.APPROVE and quote.offer_pending:
+            await _release_pending_offer(tx, quote)
         tx.session.add(
             CaseDecision(
                 case_id=case.id,
@@ -251,6 +339,7 @@ async def decide_case(
                 decision=decision,
                 reason=reason,
                 internal_note=internal_note,
+                review_round=case.review_round,
             )
         )
         tx.audit(

@@ -1,10 +1,17 @@
-"""A new quote enters licensing: its case is opened from the routing decision in the
-quote's own transaction (a quote never exists without a case)."""
+"""Quotes enter licensing: a new quote's case is opened from the routing decision in the
+quote's own transaction (a quote never exists without a case), and a licensed quote whose
+offer the licence does not cover comes back for review, routed again."""
+
+from decimal import Decimal
 
 from catalog.core.enums import CaseStatus, QuoteStatus
+from catalog.core.errors import Codes, DomainError
 from catalog.core.transactions import WriteTransaction
+from catalog.licensing.facts import decide, quote_facts
 from catalog.licensing.routing import RoutingDecision
-from catalog.models import LicensingCase, QuoteRequest
+from catalog.licensing.rules import rule_set_for_routing
+from catalog.licensing.transitions import CaseAction, next_case_status
+from catalog.models import Country, LicensingCase, Organisation, Product, QuoteRequest
 from catalog.models.base import utcnow
 
 
@@ -48,3 +55,64 @@ async def open_case(
         )
     tx.emit("licensing_case.changed", "LicensingCase", case.id)
     return case
+
+
+FLAG_OFFER_ABOVE_LICENCE = "OFFER_ABOVE_LICENSED_VALUE"
+FLAG_OFFER_CURRENCY = "OFFER_CURRENCY_REVIEW"
+OFFER_FLAGS = frozenset({FLAG_OFFER_ABOVE_LICENCE, FLAG_OFFER_CURRENCY})
+
+
+async def review_offer(
+    tx: WriteTransaction,
+    quote: QuoteRequest,
+    case: LicensingCase,
+    product: Product,
+    *,
+    value_eur: Decimal | None,
+    flag: str,
+) -> None:
+    """An offer the licence does not cover: the case is reviewed again, routed with the current
+    rule set on the offer's value (None: unknown), the earlier decision kept in its history.
+    Approvals start afresh (a new review round)."""
+    session = tx.session
+    partner = await session.get_one(Organisation, quote.partner_org_id)
+    facts = quote_facts(
+        product,
+        quantity=quote.quantity,
+        value_eur=value_eur,
+        partner=await session.get_one(Country, partner.country),
+        delivery=await session.get_one(Country, quote.delivery_country),
+        co_production=quote.co_production,
+    )
+    decision = decide(facts, await rule_set_for_routing(tx), utcnow().date())
+    if decision.refused:  # the invariants were checked first; a gate refusing is a bug
+        raise DomainError.one(f"not allowed now: {decision.refusal_reason}", Codes.NOT_ALLOWED)
+    previous = case.status
+    case.status = next_case_status(previous, CaseAction.REVIEW_OFFER)
+    case.routing_history = [*case.routing_history, case.routing]
+    case.routing = decision.to_json()
+    case.queue = decision.queue
+    case.flags = sorted({*decision.flags, flag, *(f for f in case.flags if f in OFFER_FLAGS)})
+    case.sla_due_on = decision.sla_due_on
+    case.sla_paused_since = None
+    case.approvals_required = decision.approvals_required
+    case.rule_set_version = decision.rule_set_version
+    case.review_round += 1
+    case.decided_at = None
+    case.updated_at = utcnow()
+    tx.audit(
+        "licensing_case.offer_review",
+        "LicensingCase",
+        case.id,
+        {
+            "quote": quote.id,
+            "why": flag,
+            "from": previous,
+            "queue": case.queue,
+            "value_eur": value_eur,
+            "rule_set_version": case.rule_set_version,
+            "approvals_required": case.approvals_required,
+            "review_round": case.review_round,
+        },
+    )
+    tx.emit("licensing_case.changed", "LicensingCase", case.id)

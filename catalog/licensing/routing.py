@@ -3,70 +3,49 @@
 How a quote is routed (no database, no clock: everything comes in as arguments):
 
 1. Hard gates, before any rule:
-   - delivery country is embargoed → the quote is refused automatically, reason recorded;
+   - the partner's or the delivery country is embargoed → refused automatically, reason
+     recorded (flag EMBARGOED);
+   - the partner's or the delivery country is off the programme's partner-country list →
+     refused automatically, reason recorded (flag NOT_A_PARTNER_COUNTRY);
    - delivery country differs from the partner's country → flag RE_EXPORT;
    - technology transfer other than NONE, or co-production → flag TECH_TRANSFER and at least
      two approvals (four-eyes).
-2. Every rule is evaluated. A rule's conditions are an AND; the conditions are checked in the
-   order of CONDITION_ORDER and the first one that fails is recorded in human-readable form.
-   A list inside a condition is an OR ("categories": ["A", "B"] matches A or B).
-3. Of the matching rules the lowest tier picks the queue. Ties within that tier go to the most
-   demanding rule: more approvals first, then the shorter SLA, then name, then id — a stable
-   order that does not depend on how the rules were stored.
-   All matching rules add their flags; the SLA is the shortest and the approvals the highest
-   among the matching rules (and never below what the gates require).
+2. Every rule is evaluated (conditions: catalog/licensing/conditions.py); the first failing
+   condition of each rule is recorded in words.
+3. Of the matching rules, the queue with the highest precedence in the rule set's
+   `queue_precedence` wins; queues not in the list rank below every listed one. Among those,
+   the lowest tier wins, then the most demanding rule: more approvals, then the shorter SLA,
+   then name, then id — a stable order that does not depend on how the rules were stored.
+   The SLA is that of the winning queue's own rules (the shortest among them), never a
+   shorter one from a rule of another queue; `queue_reason` says why that queue was chosen.
+   All matching rules add their flags; the approvals are the highest among the matching rules
+   (and never below what the gates require).
 4. No rule matches → queue TRIAGE (fail closed): a person decides where it belongs.
-
-Control-entry prefixes match on entry boundaries: the prefix must be followed by the end of the
-entry, a "." separator, or a change between letters and digits. So "ML1" matches "ML1", "ML1.a"
-and "ML1a" but not "ML11"; "ML21.b" matches "ML21.b.1" but not "ML21.bc"; matching ignores case.
-A value threshold on a product without a price is treated as met (unknown value → more review).
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from catalog.core.countries import is_iso_country
-from catalog.core.enums import ProductCategory, TechTransfer
+from catalog.licensing.conditions import QuoteFacts, first_failure
 from catalog.licensing.sla import due_date
+
+__all__ = ["QuoteFacts", "RoutingDecision", "Rule", "RuleEvaluation", "route"]
 
 TRIAGE_QUEUE = "TRIAGE"
 TRIAGE_SLA_WORKING_DAYS = 5
 FLAG_RE_EXPORT = "RE_EXPORT"
 FLAG_TECH_TRANSFER = "TECH_TRANSFER"
 FLAG_EMBARGOED = "EMBARGOED"
+FLAG_NOT_A_PARTNER_COUNTRY = "NOT_A_PARTNER_COUNTRY"
 FOUR_EYES = 2
-DESTINATION_GROUPS = ("EU", "NATO")
 
-GATE_EMBARGO = "Hard gate: embargoed destination"
+GATE_EMBARGO = "Hard gate: embargoed partner or delivery country"
+GATE_PARTNER_LIST = "Hard gate: partner or delivery country off the partner-country list"
 GATE_RE_EXPORT = "Hard gate: delivery outside the partner's country"
 GATE_TECH_TRANSFER = "Hard gate: technology transfer or co-production"
-
-
-@dataclass(frozen=True, slots=True)
-class QuoteFacts:
-    category: str
-    control_entry: str
-    tech_transfer: str
-    quantity: int
-    value_eur: Decimal | None
-    partner_country: str
-    delivery_country: str
-    delivery_eu: bool
-    delivery_nato: bool
-    delivery_embargoed: bool
-    co_production: bool
-
-    @property
-    def re_export(self) -> bool:
-        return self.delivery_country != self.partner_country
-
-    @property
-    def transfers_technology(self) -> bool:
-        return self.tech_transfer != "NONE" or self.co_production
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +95,8 @@ class RoutingDecision:
     refused: bool = False
     refusal_reason: str | None = None
     matched_rule_ids: tuple[str | None, ...] = field(default=())
+    queue_reason: str = ""
+    value_eur: Decimal | None = None
 
     def to_json(self) -> dict[str, Any]:
         # Field by field rather than dataclasses.asdict, whose deep copy of two hundred
@@ -141,118 +122,48 @@ class RoutingDecision:
             "refused": self.refused,
             "refusal_reason": self.refusal_reason,
             "matched_rule_ids": list(self.matched_rule_ids),
+            "queue_reason": self.queue_reason,
+            "value_eur": None if self.value_eur is None else str(self.value_eur),
         }
 
 
-# ---------------------------------------------------------------- conditions
+# ---------------------------------------------------------------- gates
 
 
-def _listed(values: Iterable[Any]) -> str:
-    return "[" + ", ".join(str(v) for v in values) + "]"
+def _countries_of(facts: QuoteFacts, partner: bool, delivery: bool) -> list[str]:
+    found = [facts.partner_country] if partner else []
+    if delivery and facts.delivery_country not in found:
+        found.append(facts.delivery_country)
+    return found
 
 
-def control_entry_matches(entry: str, prefix: str) -> bool:
-    entry, prefix = entry.strip().upper(), prefix.strip().upper().rstrip(".")
-    if not prefix or not entry.startswith(prefix):
-        return False
-    if len(entry) == len(prefix):
-        return True
-    before, after = prefix[-1], entry[len(prefix)]
-    return after == "." or before.isdigit() != after.isdigit()
-
-
-def _categories(facts: QuoteFacts, wanted: list[str]) -> str | None:
-    if facts.category in wanted:
-        return None
-    return f"category {facts.category} not in {_listed(wanted)}"
-
-
-def _prefixes(facts: QuoteFacts, wanted: list[str]) -> str | None:
-    if any(control_entry_matches(facts.control_entry, p) for p in wanted):
-        return None
-    return f"control entry {facts.control_entry} not under {_listed(wanted)}"
-
-
-def _countries(facts: QuoteFacts, wanted: list[str]) -> str | None:
-    if facts.delivery_country in wanted:
-        return None
-    return f"destination {facts.delivery_country} not in {_listed(wanted)}"
-
-
-def _groups(facts: QuoteFacts, wanted: list[str]) -> str | None:
-    member = {"EU": facts.delivery_eu, "NATO": facts.delivery_nato}
-    if any(member.get(group, False) for group in wanted):
-        return None
-    return f"destination {facts.delivery_country} in none of {_listed(wanted)}"
-
-
-def _min_quantity(facts: QuoteFacts, minimum: int) -> str | None:
-    if facts.quantity >= minimum:
-        return None
-    return f"quantity {facts.quantity} below {minimum}"
-
-
-def _min_value(facts: QuoteFacts, minimum: int | float | str) -> str | None:
-    if facts.value_eur is None or facts.value_eur >= Decimal(str(minimum)):
-        return None
-    return f"value EUR {facts.value_eur:,.0f} below {Decimal(str(minimum)):,.0f}"
-
-
-def _tech_transfer(facts: QuoteFacts, wanted: list[str]) -> str | None:
-    if facts.tech_transfer in wanted:
-        return None
-    return f"technology transfer {facts.tech_transfer} not in {_listed(wanted)}"
-
-
-def _co_production(facts: QuoteFacts, wanted: bool) -> str | None:
-    if facts.co_production == wanted:
-        return None
-    return "co-production requested" if facts.co_production else "co-production not requested"
-
-
-def _re_export(facts: QuoteFacts, wanted: bool) -> str | None:
-    if facts.re_export == wanted:
-        return None
+def _countries(facts: QuoteFacts) -> str:
     if facts.re_export:
-        return f"destination {facts.delivery_country} differs from partner country"
-    return f"destination {facts.delivery_country} is the partner's own country"
+        return f"{facts.partner_country} and {facts.delivery_country} are"
+    return f"{facts.partner_country} is"
 
 
-Check = Callable[[QuoteFacts, Any], str | None]
-# The order in which conditions are checked, and so which failure an explanation names.
-CONDITION_ORDER: tuple[tuple[str, Check], ...] = (
-    ("categories", _categories),
-    ("control_entry_prefixes", _prefixes),
-    ("destination_countries", _countries),
-    ("destination_groups", _groups),
-    ("min_quantity", _min_quantity),
-    ("min_value_eur", _min_value),
-    ("tech_transfer", _tech_transfer),
-    ("co_production", _co_production),
-    ("re_export", _re_export),
-)
-CONDITION_KEYS = frozenset(key for key, _ in CONDITION_ORDER)
-
-
-def first_failure(facts: QuoteFacts, conditions: dict[str, Any]) -> str | None:
-    """None when every condition holds; otherwise the first failing one, in words."""
-    unknown = sorted(set(conditions) - CONDITION_KEYS)
-    if unknown:
-        # A rule we cannot read never matches silently; rule validation prevents this.
-        return f"unknown condition {unknown[0]}"
-    for key, check in CONDITION_ORDER:
-        if key in conditions:
-            failure = check(facts, conditions[key])
-            if failure is not None:
-                return failure
-    return None
-
-
-# ---------------------------------------------------------------- routing
+def _refusals(facts: QuoteFacts) -> list[str]:
+    """Why a hard gate refuses the quote, in words (empty when no gate refuses)."""
+    reasons = []
+    embargoed = _countries_of(facts, facts.partner_embargoed, facts.delivery_embargoed)
+    off_list = _countries_of(facts, not facts.partner_listed, not facts.delivery_listed)
+    for code in embargoed:
+        role = "delivery" if code == facts.delivery_country else "partner"
+        reasons.append(f"{role} country {code} is under an arms embargo")
+    for code in off_list:
+        if code in embargoed:
+            continue
+        role = "delivery" if code == facts.delivery_country else "partner"
+        reasons.append(f"{role} country {code} is not one of the programme's partner countries")
+    return reasons
 
 
 def _gates(facts: QuoteFacts) -> list[RuleEvaluation]:
-    embargo = None if facts.delivery_embargoed else f"{facts.delivery_country} is not embargoed"
+    embargoed = facts.partner_embargoed or facts.delivery_embargoed
+    off_list = not (facts.partner_listed and facts.delivery_listed)
+    embargo = None if embargoed else f"{_countries(facts)} not under an arms embargo"
+    listed = None if off_list else f"{_countries(facts)} on the partner-country list"
     re_export = (
         None
         if facts.re_export
@@ -267,18 +178,64 @@ def _gates(facts: QuoteFacts) -> list[RuleEvaluation]:
         RuleEvaluation(None, name, 0, failure is None, failure)
         for name, failure in (
             (GATE_EMBARGO, embargo),
+            (GATE_PARTNER_LIST, listed),
             (GATE_RE_EXPORT, re_export),
             (GATE_TECH_TRANSFER, transfer),
         )
     ]
 
 
+def _gate_flags(facts: QuoteFacts) -> set[str]:
+    flags: set[str] = set()
+    if facts.re_export:
+        flags.add(FLAG_RE_EXPORT)
+    if facts.transfers_technology:
+        flags.add(FLAG_TECH_TRANSFER)
+    if facts.partner_embargoed or facts.delivery_embargoed:
+        flags.add(FLAG_EMBARGOED)
+    if not (facts.partner_listed and facts.delivery_listed):
+        flags.add(FLAG_NOT_A_PARTNER_COUNTRY)
+    return flags
+
+
+# ---------------------------------------------------------------- the queue
+
+
 def queue_order(rule: Rule) -> tuple[int, int, int, str, str]:
     return (rule.tier, -rule.approvals_required, rule.sla_working_days, rule.name, rule.id or "")
 
 
+def _listed(names: Iterable[str]) -> str:
+    items = sorted(names)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _queue_reason(chosen: Rule, matching: list[Rule], rank: dict[str, int]) -> str:
+    others = {r.queue for r in matching} - {chosen.queue}
+    if not others:
+        return f"only rules of {chosen.queue} matched"
+    if chosen.queue in rank:
+        return f"{chosen.queue} has precedence over {_listed(others)}"
+    # No listed queue matched (a listed one would have won): the tier order decides.
+    lowest_other = min(r.tier for r in matching if r.queue != chosen.queue)
+    if chosen.tier < lowest_other:
+        return (
+            f"{chosen.queue} comes from the lowest matching tier ({chosen.tier}); "
+            f"{_listed(others)} from tier {lowest_other} or above (no queue precedence applies)"
+        )
+    return (
+        f"{chosen.queue} and {_listed(others)} share tier {chosen.tier}; the more demanding rule "
+        "wins (more approvals, then the shorter SLA)"
+    )
+
+
 def route(
-    facts: QuoteFacts, rules: Iterable[Rule], *, rule_set_version: int, submitted_on: date
+    facts: QuoteFacts,
+    rules: Iterable[Rule],
+    *,
+    rule_set_version: int,
+    submitted_on: date,
+    queue_precedence: Sequence[str] = (),
 ) -> RoutingDecision:
     ordered = sorted(rules, key=queue_order)
     evaluations = _gates(facts)
@@ -289,26 +246,24 @@ def route(
         if failure is None:
             matching.append(rule)
 
-    flags: set[str] = set()
-    minimum_approvals = 1
-    if facts.re_export:
-        flags.add(FLAG_RE_EXPORT)
-    if facts.transfers_technology:
-        flags.add(FLAG_TECH_TRANSFER)
-        minimum_approvals = FOUR_EYES
-    if facts.delivery_embargoed:
-        flags.add(FLAG_EMBARGOED)
-
+    flags = _gate_flags(facts)
+    minimum_approvals = FOUR_EYES if facts.transfers_technology else 1
+    rank = {queue: index for index, queue in enumerate(queue_precedence)}
     if matching:
-        chosen: Rule | None = matching[0]  # `ordered` puts the queue's rule first
-        queue = matching[0].queue
-        sla = min(r.sla_working_days for r in matching)
+        # `matching` is in queue order, so min() keeps the tier order among equal ranks.
+        chosen: Rule | None = min(matching, key=lambda r: rank.get(r.queue, len(rank)))
+        assert chosen is not None
+        queue = chosen.queue
+        sla = min(r.sla_working_days for r in matching if r.queue == queue)
         approvals = max(r.approvals_required for r in matching)
+        reason = _queue_reason(chosen, matching, rank)
         for rule in matching:
             flags.update(rule.flags)
     else:
         chosen, queue, sla, approvals = None, TRIAGE_QUEUE, TRIAGE_SLA_WORKING_DAYS, 1
+        reason = f"no rule matched: {TRIAGE_QUEUE} (fail closed)"
 
+    refusals = _refusals(facts)
     return RoutingDecision(
         queue=queue,
         flags=tuple(sorted(flags)),
@@ -318,48 +273,9 @@ def route(
         explanation=tuple(evaluations),
         rule_set_version=rule_set_version,
         queue_rule_id=chosen.id if chosen else None,
-        refused=facts.delivery_embargoed,
-        refusal_reason=(
-            f"delivery country {facts.delivery_country} is under an arms embargo"
-            if facts.delivery_embargoed
-            else None
-        ),
+        refused=bool(refusals),
+        refusal_reason="; ".join(refusals) or None,
         matched_rule_ids=tuple(r.id for r in matching),
+        queue_reason=reason,
+        value_eur=facts.value_eur,
     )
-
-
-# ---------------------------------------------------------------- rule validation
-
-
-ALLOWED_VALUES: dict[str, frozenset[str]] = {
-    "categories": frozenset(ProductCategory),
-    "tech_transfer": frozenset(TechTransfer),
-    "destination_groups": frozenset(DESTINATION_GROUPS),
-}
-
-
-def _is_str_list(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
-
-
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def condition_problems(conditions: dict[str, Any]) -> list[str]:
-    """What is wrong with a rule's conditions, as messages (empty when valid)."""
-    problems = [f"unknown condition {key}" for key in sorted(set(conditions) - CONDITION_KEYS)]
-    for key, value in conditions.items():
-        if key in ("min_quantity", "min_value_eur"):
-            if not _is_count(value):
-                problems.append(f"{key} must be a whole number ≥ 0")
-        elif key in ("co_production", "re_export"):
-            if not isinstance(value, bool):
-                problems.append(f"{key} must be true or false")
-        elif key in CONDITION_KEYS and not _is_str_list(value):
-            problems.append(f"{key} must be a non-empty list of strings")
-        elif key in ALLOWED_VALUES and not set(value) <= ALLOWED_VALUES[key]:
-            problems.append(f"{key} must be among {_listed(sorted(ALLOWED_VALUES[key]))}")
-        elif key == "destination_countries" and not all(is_iso_country(v) for v in value):
-            problems.append("destination_countries must be ISO 3166-1 alpha-2 codes")
-    return problems

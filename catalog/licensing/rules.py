@@ -1,37 +1,32 @@
-"""Routing rules: create, update, disable, and simulate; every change makes a rule-set version.
+"""Routing rules and the queue precedence: every change makes a rule-set version.
 
-Quotes are routed with the snapshot held by the newest `rule_set_version`, never with the live
-`routing_rule` rows, so the version a case records is exactly the rules that routed it.
-When no version exists yet (a database without the demo seed), the first quote records the
-active rules as version 1, so every case can cite its version.
+Quotes are routed with the snapshot held by the newest `rule_set_version` (its rules and its
+queue precedence), never with the live `routing_rule` rows, so the version a case records is
+exactly what routed it. When no version exists yet (a database without the demo seed), the
+first quote records the active rules as version 1, so every case can cite its version.
+A new version keeps the precedence of the one before unless the change is to the precedence.
 """
 
 import uuid
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.access import (
-    require_rules_officer,
-    require_simulation_officer,
-    sees_routing_rules,
-)
+from catalog.access import require_rules_officer, sees_routing_rules
 from catalog.core.db import Database
-from catalog.core.enums import ProductCategory, TechTransfer
 from catalog.core.errors import Codes, DomainError, Problem, not_found
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
 from catalog.core.validation import check_length, check_range, collect
-from catalog.licensing.routing import QuoteFacts, RoutingDecision, Rule, condition_problems, route
-from catalog.models import Country, Product, RoutingRule, RuleSetVersion
+from catalog.licensing.conditions import condition_problems
+from catalog.licensing.routing import Rule
+from catalog.models import RoutingRule, RuleSetVersion
 from catalog.models.base import utcnow
-from catalog.visibility import visible_products
 
 QUEUE_PATTERN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
@@ -87,35 +82,46 @@ def _problems(draft: RuleDraft) -> list[Problem]:
     return problems
 
 
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    version: int
+    rules: tuple[Rule, ...]
+    queue_precedence: tuple[str, ...]
+
+
+EMPTY_RULE_SET = RuleSet(0, (), ())
+
 # Parsed snapshots per database (engine) and version. A version is never changed once
 # written, so only the newest version number is read per quote; parsing a 200-rule snapshot
 # for every quote was a fifth of the request.
-_PARSED_VERSIONS: "weakref.WeakKeyDictionary[Any, dict[int, tuple[Rule, ...]]]" = (
-    weakref.WeakKeyDictionary()
-)
+_PARSED_VERSIONS: "weakref.WeakKeyDictionary[Any, dict[int, RuleSet]]" = weakref.WeakKeyDictionary()
 
 
-async def current_rule_set(session: AsyncSession) -> tuple[int, list[Rule]]:
-    """The newest version and its rules; (0, []) before any version exists."""
+async def current_rule_set(session: AsyncSession) -> RuleSet:
+    """The newest version with its rules and queue precedence; version 0 before any exists."""
     newest = await session.scalar(select(func.max(RuleSetVersion.version)))
     if newest is None:
-        return 0, []
+        return EMPTY_RULE_SET
     parsed = _PARSED_VERSIONS.setdefault(session.get_bind(), {})
-    rules = parsed.get(newest)
-    if rules is None:
+    rule_set = parsed.get(newest)
+    if rule_set is None:
         snapshot = await session.get_one(RuleSetVersion, newest)
-        rules = tuple(Rule.from_snapshot(r) for r in snapshot.rules)
-        parsed[newest] = rules
-    return newest, list(rules)
+        rule_set = RuleSet(
+            newest,
+            tuple(Rule.from_snapshot(r) for r in snapshot.rules),
+            tuple(snapshot.queue_precedence or ()),
+        )
+        parsed[newest] = rule_set
+    return rule_set
 
 
-async def rule_set_for_routing(tx: WriteTransaction) -> tuple[int, list[Rule]]:
+async def rule_set_for_routing(tx: WriteTransaction) -> RuleSet:
     """Like `current_rule_set`, but makes version 1 when there is none yet."""
-    version, rules = await current_rule_set(tx.session)
-    if version == 0:
+    rule_set = await current_rule_set(tx.session)
+    if rule_set.version == 0:
         await _new_version(tx, "first quote before any rule-set version")
-        version, rules = await current_rule_set(tx.session)
-    return version, rules
+        rule_set = await current_rule_set(tx.session)
+    return rule_set
 
 
 async def list_rules(session: AsyncSession, *, include_inactive: bool) -> list[RoutingRule]:
@@ -133,25 +139,32 @@ async def get_rule(
     return await session.get(RoutingRule, rule_id)
 
 
-async def _new_version(tx: WriteTransaction, reason: str) -> int:
-    """Snapshot the active rules as the next version. Two concurrent changes collide on the
-    primary key; the loser's whole transaction rolls back and reports a conflict."""
+async def _new_version(
+    tx: WriteTransaction, reason: str, queue_precedence: Sequence[str] | None = None
+) -> int:
+    """Snapshot the active rules as the next version, with the given queue precedence or the
+    previous version's. Two concurrent changes collide on the primary key; the loser's whole
+    transaction rolls back and reports a conflict."""
     await tx.session.flush()
     latest = await tx.session.scalar(select(func.max(RuleSetVersion.version)))
     version = int(latest or 0) + 1
+    if queue_precedence is None:
+        previous = await tx.session.get(RuleSetVersion, latest) if latest else None
+        queue_precedence = previous.queue_precedence if previous else []
     rules = await list_rules(tx.session, include_inactive=False)
     tx.session.add(
         RuleSetVersion(
             version=version,
             created_by=tx.actor.subject,
             rules=[rule_snapshot(r) for r in rules],
+            queue_precedence=list(queue_precedence),
         )
     )
     tx.audit(
         "routing.rule_set_versioned",
         "RuleSetVersion",
         str(version),
-        {"rules": len(rules), "reason": reason},
+        {"rules": len(rules), "reason": reason, "queue_precedence": list(queue_precedence)},
     )
     return version
 
@@ -268,94 +281,43 @@ async def disable_rule(
     return await _commit_rule_change(db, principal, rule_id, change)
 
 
-# ---------------------------------------------------------------- facts and simulation
+# ---------------------------------------------------------------- queue precedence
+
+MAX_PRECEDENCE = 64
 
 
-def facts_for(
-    product: Product,
-    *,
-    quantity: int,
-    partner_country: str,
-    delivery: Country,
-    co_production: bool,
-) -> QuoteFacts:
-    price = product.unit_price_eur
-    return QuoteFacts(
-        category=str(product.category),
-        control_entry=product.control_entry,
-        tech_transfer=str(product.tech_transfer),
-        quantity=quantity,
-        value_eur=price * quantity if price is not None else None,
-        partner_country=partner_country,
-        delivery_country=delivery.code,
-        delivery_eu=delivery.eu,
-        delivery_nato=delivery.nato,
-        delivery_embargoed=delivery.embargoed,
-        co_production=co_production,
-    )
+def _precedence_problems(queues: list[str]) -> list[Problem]:
+    problems = []
+    if len(queues) > MAX_PRECEDENCE:
+        problems.append(Problem(f"at most {MAX_PRECEDENCE} queues", Codes.INVALID, "queues"))
+    if any(not (1 <= len(q) <= 64 and set(q) <= QUEUE_PATTERN_CHARS) for q in queues):
+        problems.append(Problem("queues must be 1-64 of A-Z, 0-9 and _", Codes.INVALID, "queues"))
+    if len(set(queues)) != len(queues):
+        problems.append(Problem("a queue is named twice", Codes.INVALID, "queues"))
+    return problems
 
 
-@dataclass
-class SimulationInput:
-    """Either a product (its category, control entry, technology transfer and price are used)
-    or those facts given directly."""
-
-    quantity: int
-    partner_country: str
-    delivery_country: str
-    co_production: bool = False
-    product_id: uuid.UUID | None = None
-    category: ProductCategory | None = None
-    control_entry: str | None = None
-    tech_transfer: TechTransfer | None = None
-    unit_price_eur: Decimal | None = None
-
-
-async def _country(session: AsyncSession, code: str, field_name: str) -> Country:
-    country = await session.get(Country, code.strip().upper())
-    if country is None:
+async def set_queue_precedence(
+    db: Database, principal: Principal, queues: list[str]
+) -> tuple[list[str], int]:
+    """Queues from highest to lowest precedence; makes a rule-set version with them."""
+    require_rules_officer(principal)
+    queues = [q.strip() for q in queues]
+    problems = _precedence_problems(queues)
+    if problems:
+        raise DomainError(problems)
+    try:
+        async with write(db, principal) as tx:
+            before = (await current_rule_set(tx.session)).queue_precedence
+            version = await _new_version(tx, "queue precedence changed", queues)
+            tx.audit(
+                "routing.queue_precedence_set",
+                "RuleSetVersion",
+                str(version),
+                {"from": list(before), "to": queues},
+            )
+    except IntegrityError as error:
         raise DomainError.one(
-            f"{code} is not an ISO country code", Codes.UNKNOWN_COUNTRY, field_name
-        )
-    return country
-
-
-async def simulate_routing(
-    session: AsyncSession, principal: Principal, given: SimulationInput, today: date
-) -> RoutingDecision:
-    """Route hypothetical facts with the current rule set; nothing is written."""
-    require_simulation_officer(principal)
-    if given.quantity < 1:
-        raise DomainError.one("quantity must be at least 1", Codes.INVALID, "quantity")
-    partner = await _country(session, given.partner_country, "partnerCountry")
-    delivery = await _country(session, given.delivery_country, "deliveryCountry")
-    if given.product_id is not None:
-        product = await session.scalar(
-            select(Product).where(Product.id == given.product_id, visible_products(principal))
-        )
-        if product is None:
-            raise not_found("product", "productId")
-    elif given.category and given.control_entry and given.tech_transfer:
-        product = Product(
-            manufacturer_id=uuid.UUID(int=0),
-            sku="simulation",
-            name="simulation",
-            summary="simulation",
-            category=given.category,
-            control_entry=given.control_entry.strip(),
-            tech_transfer=given.tech_transfer,
-            unit_price_eur=given.unit_price_eur,
-        )
-    else:
-        raise DomainError.one(
-            "give a productId, or category, controlEntry and techTransfer", Codes.INVALID
-        )
-    facts = facts_for(
-        product,
-        quantity=given.quantity,
-        partner_country=partner.code,
-        delivery=delivery,
-        co_production=given.co_production,
-    )
-    version, rules = await current_rule_set(session)
-    return route(facts, rules, rule_set_version=version, submitted_on=today)
+            "the rules changed at the same time; try again", Codes.CONFLICT
+        ) from error
+    return queues, version

@@ -3,6 +3,10 @@
 Every status change goes through `next_quote_status` / `next_case_status`: a (status, action)
 pair that is not in the table raises DomainError INVALID_TRANSITION before anything is written.
 Keeping the tables as plain data lets tests enumerate every invalid pair.
+
+A case on hold returns to the status it left (`resumed_status`): the one move the tables cannot
+hold as a fixed pair. Approving or asking for information on a held case is refused before the
+table is consulted (NOT_ALLOWED, see catalog/quotes/invariants.py).
 """
 
 from enum import StrEnum
@@ -16,10 +20,12 @@ class QuoteAction(StrEnum):
     ANSWER_INFO = "ANSWER_INFO"  # partner answers; review resumes
     APPROVE = "APPROVE"  # the last approval the case needs
     REFUSE = "REFUSE"
-    RESPOND = "RESPOND"  # manufacturer makes an offer on a licensed quote
+    RESPOND = "RESPOND"  # manufacturer makes (or revises) an offer within the licence
+    REVIEW_OFFER = "REVIEW_OFFER"  # an offer above the licensed value goes back to licensing
     ACCEPT = "ACCEPT"
     DECLINE = "DECLINE"
     WITHDRAW = "WITHDRAW"  # partner, any time until an offer is accepted
+    CLOSE = "CLOSE"  # the listing was withdrawn
 
 
 class CaseAction(StrEnum):
@@ -28,8 +34,10 @@ class CaseAction(StrEnum):
     REFUSE = "REFUSE"
     REQUEST_INFO = "REQUEST_INFO"
     RESUME = "RESUME"  # the partner answered the information request
-    CLOSE = "CLOSE"  # the quote was withdrawn
+    CLOSE = "CLOSE"  # the quote was withdrawn, or the listing was
     ASSIGN = "ASSIGN"
+    HOLD = "HOLD"  # an export-control cause appeared
+    REVIEW_OFFER = "REVIEW_OFFER"  # an offer above the licensed value: review again
 
 
 Q = QuoteStatus
@@ -43,10 +51,18 @@ QUOTE_TRANSITIONS: dict[tuple[QuoteStatus, QuoteAction], QuoteStatus] = {
     (Q.INFO_REQUESTED, QuoteAction.REFUSE): Q.REFUSED,
     (Q.INFO_REQUESTED, QuoteAction.WITHDRAW): Q.WITHDRAWN,
     (Q.LICENSED, QuoteAction.RESPOND): Q.OFFERED,
+    (Q.LICENSED, QuoteAction.REVIEW_OFFER): Q.LICENSING_REVIEW,
     (Q.LICENSED, QuoteAction.WITHDRAW): Q.WITHDRAWN,
+    # Officers may refuse a licence granted but not yet used once its case is held.
+    (Q.LICENSED, QuoteAction.REFUSE): Q.REFUSED,
+    (Q.OFFERED, QuoteAction.RESPOND): Q.OFFERED,  # a revision, until accepted
+    (Q.OFFERED, QuoteAction.REVIEW_OFFER): Q.LICENSING_REVIEW,
     (Q.OFFERED, QuoteAction.ACCEPT): Q.ACCEPTED,
     (Q.OFFERED, QuoteAction.DECLINE): Q.DECLINED,
     (Q.OFFERED, QuoteAction.WITHDRAW): Q.WITHDRAWN,
+    (Q.OFFERED, QuoteAction.REFUSE): Q.REFUSED,
+    **{(s, QuoteAction.CLOSE): Q.CLOSED for s in (Q.LICENSING_REVIEW, Q.INFO_REQUESTED)},
+    **{(s, QuoteAction.CLOSE): Q.CLOSED for s in (Q.LICENSED, Q.OFFERED)},
 }
 
 C = CaseStatus
@@ -61,7 +77,18 @@ CASE_TRANSITIONS: dict[tuple[CaseStatus, CaseAction], CaseStatus] = {
     (C.INFO_REQUESTED, CaseAction.REFUSE): C.REFUSED,
     (C.INFO_REQUESTED, CaseAction.CLOSE): C.CLOSED,
     (C.INFO_REQUESTED, CaseAction.ASSIGN): C.INFO_REQUESTED,
+    # A licence granted but not yet used: held, closed with its listing, or reviewed again
+    # for an offer above the licensed value.
+    (C.APPROVED, CaseAction.CLOSE): C.CLOSED,
+    (C.APPROVED, CaseAction.REVIEW_OFFER): C.OPEN,
+    **{(s, CaseAction.HOLD): C.ON_HOLD for s in (C.OPEN, C.INFO_REQUESTED, C.APPROVED)},
+    (C.ON_HOLD, CaseAction.REFUSE): C.REFUSED,
+    (C.ON_HOLD, CaseAction.CLOSE): C.CLOSED,
+    (C.ON_HOLD, CaseAction.ASSIGN): C.ON_HOLD,
+    # The partner answers an information request while the case is held: it stays held.
+    (C.ON_HOLD, CaseAction.RESUME): C.ON_HOLD,
 }
+HOLDABLE = frozenset(s for (s, a) in CASE_TRANSITIONS if a is CaseAction.HOLD)
 
 # Statuses from which nothing moves any more.
 QUOTE_FINAL = frozenset(s for s in QuoteStatus if not any(src is s for src, _ in QUOTE_TRANSITIONS))
@@ -90,3 +117,13 @@ def next_case_status(current: CaseStatus, action: CaseAction) -> CaseStatus:
             Codes.INVALID_TRANSITION,
         )
     return target
+
+
+def resumed_status(current: CaseStatus, held_from: CaseStatus | None) -> CaseStatus:
+    """Where a held case returns when its causes are lifted: the status it left."""
+    if current is not CaseStatus.ON_HOLD or held_from not in HOLDABLE:
+        raise DomainError.one(
+            f"cannot resume a licensing case that is {current}", Codes.INVALID_TRANSITION
+        )
+    assert held_from is not None
+    return held_from

@@ -4,7 +4,7 @@ from catalog.models.licensing import CaseDecision, LicensingCase, RoutingRule, R
 from catalog.models.oauth import OAuthClient, RevokedToken, SigningKey
 from catalog.models.organisations import Country, Organisation
 from catalog.models.products import Product, Release
-from catalog.models.quotes import QuoteRequest
+from catalog.models.quotes import QuoteOffer, QuoteRequest
 from catalog.models.records import AuditEvent, OutboxCursor, OutboxEvent
 from catalog.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
@@ -19,6 +19,7 @@ __all__ = [
     "OutboxCursor",
     "OutboxEvent",
     "Product",
+    "QuoteOffer",
     "QuoteRequest",
     "Release",
     "RevokedToken",

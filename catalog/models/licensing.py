@@ -42,6 +42,8 @@ class RuleSetVersion(SQLModel, table=True):
     created_at: datetime = created_field()
     created_by: str = Field(sa_type=sa.String(200))
     rules: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+    # Queues, highest precedence first: among matching rules the listed queue wins.
+    queue_precedence: list[str] = Field(default_factory=list, sa_type=JSONType)
 
 
 class LicensingCase(SQLModel, table=True):
@@ -68,6 +70,16 @@ class LicensingCase(SQLModel, table=True):
         foreign_key="rule_set_version.version", ondelete="RESTRICT", index=True
     )
     routing: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    # Earlier routing decisions (oldest first) when the case was routed again, e.g. for an
+    # offer above the licensed value; `routing` is always the current one.
+    routing_history: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+    # Approvals count within one review round; an offer review starts a new round.
+    review_round: int = Field(default=1)
+    # While ON_HOLD: the status the case left and the causes holding it.
+    held_from: CaseStatus | None = Field(
+        default=None, sa_type=enum_type(CaseStatus, "held_from_status")
+    )
+    hold_causes: list[str] = Field(default_factory=list, sa_type=JSONType)
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
     decided_at: datetime | None = timestamp_field()
@@ -84,4 +96,5 @@ class CaseDecision(SQLModel, table=True):
     reason: str = Field(sa_type=sa.Text)
     # Seen by licensing officers only, never by the partner or the manufacturer.
     internal_note: str | None = Field(default=None, sa_type=sa.Text)
+    review_round: int = Field(default=1)
     created_at: datetime = created_field()

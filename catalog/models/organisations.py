@@ -18,6 +18,8 @@ class Country(SQLModel, table=True):
     embargoed: bool = Field(default=False)
     eu: bool = Field(default=False)
     nato: bool = Field(default=False)
+    # On the programme's list of partner countries (curators keep it; never an embargoed one).
+    partner: bool = Field(default=False)
 
 
 class Organisation(SQLModel, table=True):

@@ -24,6 +24,7 @@ class Product(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("manufacturer_id", "sku"),
         sa.CheckConstraint("units_available >= 0", name="units_available_non_negative"),
+        sa.CheckConstraint("units_reserved >= 0", name="units_reserved_non_negative"),
         sa.CheckConstraint("lead_time_days IS NULL OR lead_time_days >= 0", name="lead_time"),
         sa.CheckConstraint("unit_price_eur IS NULL OR unit_price_eur >= 0", name="price"),
         # Keyset pagination orders: name, newest, units available (each with id as tiebreak).
@@ -44,7 +45,9 @@ class Product(SQLModel, table=True):
     combat_record: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     control_entry: str = Field(sa_type=sa.String(16), index=True)
     tech_transfer: TechTransfer = Field(sa_type=enum_type(TechTransfer, "tech_transfer"))
+    # The surplus still offered for export; accepting an offer moves units to units_reserved.
     units_available: int = Field(default=0)
+    units_reserved: int = Field(default=0)
     lead_time_days: int | None = Field(default=None)
     unit_price_eur: Decimal | None = Field(default=None, sa_type=sa.Numeric(14, 2))
     status: ProductStatus = Field(

@@ -1,4 +1,4 @@
-"""Quote requests from partner agencies."""
+"""Quote requests from partner agencies, and the manufacturer's offers on them."""
 
 import uuid
 from datetime import date, datetime
@@ -8,7 +8,10 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from catalog.core.enums import QuoteStatus
-from catalog.models.base import created_field, enum_type, fk, id_field
+from catalog.models.base import created_field, enum_type, fk, id_field, timestamp_field
+
+# Totals: a unit price of up to 10^12 times any quantity.
+TOTAL = sa.Numeric(20, 2)
 
 
 class QuoteRequest(SQLModel, table=True):
@@ -43,9 +46,44 @@ class QuoteRequest(SQLModel, table=True):
     # The officers' latest question to the partner and the partner's answer (both shared).
     info_request: str | None = Field(default=None, sa_type=sa.Text)
     info_response: str | None = Field(default=None, sa_type=sa.Text)
+    # The product's unit price when the quote was routed (a snapshot: later price edits do not
+    # change it), and the value the licence covers: price x quantity at request, then the total
+    # of an offer the officers approved. Null when the product had no price.
+    routed_unit_price_eur: Decimal | None = Field(default=None, sa_type=sa.Numeric(14, 2))
+    licensed_value: Decimal | None = Field(default=None, sa_type=TOTAL)
+    licensed_currency: str | None = Field(default=None, sa_type=sa.String(3))
+    # The current offer (its latest revision); every revision is also a QuoteOffer row.
     offer_unit_price: Decimal | None = Field(default=None, sa_type=sa.Numeric(14, 2))
     offer_currency: str | None = Field(default=None, sa_type=sa.String(3))
     offer_lead_time_days: int | None = Field(default=None)
     offer_valid_until: date | None = Field(default=None)
+    offer_revision: int = Field(default=0)
+    # The current offer waits for licensing review and has not reached the partner.
+    offer_pending: bool = Field(default=False)
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
+
+
+class QuoteOffer(SQLModel, table=True):
+    """One revision of the manufacturer's offer on a quote, kept as made."""
+
+    __tablename__ = "quote_offer"
+    __table_args__ = (
+        sa.UniqueConstraint("quote_request_id", "revision"),
+        sa.CheckConstraint("unit_price >= 0", name="unit_price"),
+    )
+
+    id: uuid.UUID = id_field()
+    quote_request_id: uuid.UUID = fk("quote_request.id", index=False)
+    revision: int
+    unit_price: Decimal = Field(sa_type=sa.Numeric(14, 2))
+    currency: str = Field(sa_type=sa.String(3))
+    lead_time_days: int
+    valid_until: date
+    total: Decimal = Field(sa_type=TOTAL)
+    # Above the licensed value (or in another currency): sent back to licensing review.
+    went_to_review: bool = Field(default=False)
+    # When it reached the partner (null while under review, or if it never did).
+    released_at: datetime | None = timestamp_field()
+    created_by: str = Field(sa_type=sa.String(200))
+    created_at: datetime = created_field()

@@ -1,4 +1,6 @@
-"""Organisations: manufacturers listing, partner vetting and suspension."""
+"""Organisations: manufacturers listing, partner vetting and suspension. Vetting changes
+reconcile the partner's open quotes in the same transaction (catalog/licensing/holds.py):
+suspending holds them, vetting again resumes them."""
 
 import uuid
 
@@ -12,6 +14,7 @@ from catalog.core.errors import DomainError, not_found
 from catalog.core.principal import Principal
 from catalog.core.transactions import write
 from catalog.core.validation import check_length, collect
+from catalog.licensing.holds import reconcile
 from catalog.models import Country, Organisation
 from catalog.models.base import utcnow
 
@@ -74,4 +77,5 @@ async def set_partner_vetting(
             {"from": previous, "to": vetting, "reason": reason},
         )
         tx.emit("organisation.changed", "Organisation", org.id)
+        await reconcile(tx, partner_org_ids=[org.id])
     return org

@@ -1,5 +1,7 @@
 """The publishing workflow of a listing: manufacturers create, edit, submit and withdraw;
-curators publish, ask for changes and suspend."""
+curators publish, ask for changes and suspend. A status change reconciles the product's open
+quotes in the same transaction (catalog/licensing/holds.py). A price edit never changes an
+existing quote: quotes keep the price they were routed on."""
 
 import re
 import uuid
@@ -17,6 +19,7 @@ from catalog.core.errors import Codes, DomainError, Problem, not_found
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
 from catalog.core.validation import check_length, check_range, collect
+from catalog.licensing.holds import reconcile
 from catalog.models import Product
 from catalog.models.base import utcnow
 from catalog.products.specs import validate_combat_record, validate_specs
@@ -286,4 +289,7 @@ async def transition(
             {"from": previous, "to": target, "note": note},
         )
         tx.emit("product.changed", "Product", product.id)
+        # Suspending holds the product's open quotes, withdrawing closes them, publishing
+        # again resumes them.
+        await reconcile(tx, product_ids=[product.id])
     return product

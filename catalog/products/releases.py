@@ -1,4 +1,8 @@
-"""Releases: which countries a product is released to, decided by curators."""
+"""Releases: which countries a product is released to, decided by curators.
+
+Only to the programme's partner countries: an embargoed country answers EMBARGOED, any other
+country off the partner-country list NOT_A_PARTNER_COUNTRY. Releasing and revoking reconcile
+the product's open quotes in the same transaction (catalog/licensing/holds.py)."""
 
 import uuid
 
@@ -11,6 +15,7 @@ from catalog.core.db import Database
 from catalog.core.errors import Codes, DomainError, Problem
 from catalog.core.principal import Principal
 from catalog.core.transactions import write
+from catalog.licensing.holds import reconcile
 from catalog.models import Country, Product, Release
 from catalog.models.base import utcnow
 from catalog.products.lifecycle import visible_for_update
@@ -39,11 +44,30 @@ def _normalise_codes(countries: list[str]) -> list[str]:
     return sorted({code.strip().upper() for code in countries})
 
 
-async def _embargoed(session: AsyncSession, codes: list[str]) -> list[str]:
+async def _not_releasable(session: AsyncSession, codes: list[str]) -> list[Problem]:
+    """Embargoed countries and countries off the partner-country list, as problems. The rows
+    are locked for share, so a concurrent change to the list waits for this release."""
     rows = await session.scalars(
-        select(Country.code).where(Country.code.in_(codes), Country.embargoed.is_(True))  # type: ignore[attr-defined]
+        select(Country)
+        .where(Country.code.in_(codes))
+        .order_by(Country.code)
+        .with_for_update(read=True)  # type: ignore[attr-defined]
     )
-    return sorted(rows)
+    problems = []
+    for country in rows:
+        if country.embargoed:
+            problems.append(
+                Problem(f"{country.code} is under an arms embargo", Codes.EMBARGOED, "countries")
+            )
+        elif not country.partner:
+            problems.append(
+                Problem(
+                    f"{country.code} is not one of the programme's partner countries",
+                    Codes.NOT_A_PARTNER_COUNTRY,
+                    "countries",
+                )
+            )
+    return problems
 
 
 async def live_releases(session: AsyncSession, product_ids: list[uuid.UUID]) -> list[Release]:
@@ -61,16 +85,20 @@ async def release_product(
     require_release_curator(principal)
     codes = _normalise_codes(countries)
     async with write(db, principal) as tx:
+        refused = await _not_releasable(tx.session, codes)  # countries first: the lock order
+        if refused:
+            raise DomainError(refused)
         product = await visible_for_update(tx, principal, product_id)
-        embargoed = await _embargoed(tx.session, codes)
-        if embargoed:
-            raise DomainError(
-                [
-                    Problem(f"{code} is under an arms embargo", Codes.EMBARGOED, "countries")
-                    for code in embargoed
-                ]
-            )
-        existing = {r.country for r in await live_releases(tx.session, [product_id])}
+        now = utcnow()
+        existing = set()
+        for release in await live_releases(tx.session, [product_id]):
+            if release.expires_at is not None and release.expires_at <= now:
+                # An expired release is over: close it so that a new one can take its place.
+                release.revoked_at = now
+                release.revoked_by_org_id = principal.org_id
+            else:
+                existing.add(release.country)
+        await tx.session.flush()  # the closed release frees its (product, country) slot
         added = [code for code in codes if code not in existing]
         for code in added:
             tx.session.add(
@@ -83,6 +111,7 @@ async def release_product(
             {"countries": added, "already": sorted(existing & set(codes))},
         )
         tx.emit("product.changed", "Product", product_id)
+        await reconcile(tx, product_ids=[product_id])
     return product
 
 
@@ -102,4 +131,5 @@ async def revoke_release(
                 revoked.append(release.country)
         tx.audit("product.release_revoked", "Product", product_id, {"countries": revoked})
         tx.emit("product.changed", "Product", product_id)
+        await reconcile(tx, product_ids=[product_id])
     return product

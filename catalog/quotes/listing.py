@@ -12,7 +12,7 @@ from catalog.access import visible_quotes
 from catalog.core.enums import QuoteStatus
 from catalog.core.pagination import Page, SortColumn, paginate
 from catalog.core.principal import Principal
-from catalog.models import QuoteRequest
+from catalog.models import QuoteOffer, QuoteRequest
 
 QUOTE_ORDER = "quote-newest"
 QUOTE_COLUMNS = [
@@ -69,3 +69,18 @@ async def list_quotes(
         first=first,
         after=after,
     )
+
+
+async def offers_for_quotes(
+    session: AsyncSession, quote_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[QuoteOffer]]:
+    """The offer revisions of quotes the caller was already allowed to see, oldest first."""
+    rows = await session.scalars(
+        select(QuoteOffer)
+        .where(QuoteOffer.quote_request_id.in_(quote_ids))  # type: ignore[attr-defined]
+        .order_by(QuoteOffer.quote_request_id, QuoteOffer.revision)
+    )
+    grouped: dict[uuid.UUID, list[QuoteOffer]] = {}
+    for row in rows:
+        grouped.setdefault(row.quote_request_id, []).append(row)
+    return grouped

@@ -1,27 +1,19 @@
-"""What happens to a quote after it was requested: the partner withdraws, answers the
-officers' questions, accepts or declines; the manufacturer offers once a licence is granted.
-Each step is checked against the transition table before anything changes."""
+"""What happens to a quote after it was requested: the partner withdraws and answers the
+officers' questions. Offers and their acceptance are in `catalog/quotes/offers.py`. Each step
+is checked against the transition table before anything changes."""
 
-import re
 import uuid
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
-from catalog.access import (
-    require_offering_manufacturer,
-    require_requesting_partner,
-    visible_quotes,
-)
+from catalog.access import require_requesting_partner, visible_quotes
 from catalog.core.db import Database
 from catalog.core.enums import CaseStatus
-from catalog.core.errors import Codes, DomainError, Problem, not_found
+from catalog.core.errors import DomainError, not_found
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
-from catalog.core.validation import check_length, check_range, collect
+from catalog.core.validation import check_length, collect
 from catalog.licensing.sla import resume_due_date
 from catalog.licensing.transitions import (
     CaseAction,
@@ -32,16 +24,15 @@ from catalog.licensing.transitions import (
 from catalog.models import LicensingCase, QuoteRequest
 from catalog.models.base import utcnow
 
-CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
 
-
-async def _quote_for_update(
+async def quote_for_update(
     tx: WriteTransaction, principal: Principal, quote_id: uuid.UUID
 ) -> QuoteRequest:
     quote = await tx.session.scalar(
         select(QuoteRequest)
         .where(QuoteRequest.id == quote_id, visible_quotes(principal))
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if quote is None:
         raise not_found("quote request", "quoteRequestId")
@@ -50,13 +41,16 @@ async def _quote_for_update(
 
 async def case_of(tx: WriteTransaction, quote_id: uuid.UUID) -> LicensingCase:
     case = await tx.session.scalar(
-        select(LicensingCase).where(LicensingCase.quote_request_id == quote_id).with_for_update()
+        select(LicensingCase)
+        .where(LicensingCase.quote_request_id == quote_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     assert case is not None  # created in the same transaction as its quote
     return case
 
 
-def _move(
+def move(
     tx: WriteTransaction, quote: QuoteRequest, action: QuoteAction, data: dict[str, Any]
 ) -> None:
     previous = quote.status
@@ -79,16 +73,17 @@ async def withdraw_quote(
     if problems:
         raise DomainError(problems)
     async with write(db, principal) as tx:
-        quote = await _quote_for_update(tx, principal, quote_id)
+        quote = await quote_for_update(tx, principal, quote_id)
         next_quote_status(quote.status, QuoteAction.WITHDRAW)  # refuse before touching the case
         case = await case_of(tx, quote.id)
-        if case.status in (CaseStatus.OPEN, CaseStatus.INFO_REQUESTED):
+        if case.status in (CaseStatus.OPEN, CaseStatus.INFO_REQUESTED, CaseStatus.ON_HOLD):
             case.status = next_case_status(case.status, CaseAction.CLOSE)
             case.sla_paused_since = None
+            case.held_from = None
             case.updated_at = utcnow()
             tx.audit("licensing_case.closed", "LicensingCase", case.id, {"why": "withdrawn"})
             tx.emit("licensing_case.changed", "LicensingCase", case.id)
-        _move(tx, quote, QuoteAction.WITHDRAW, {"reason": reason})
+        move(tx, quote, QuoteAction.WITHDRAW, {"reason": reason})
     return quote
 
 
@@ -100,78 +95,26 @@ async def answer_info_request(
     if problems:
         raise DomainError(problems)
     async with write(db, principal) as tx:
-        quote = await _quote_for_update(tx, principal, quote_id)
+        quote = await quote_for_update(tx, principal, quote_id)
         next_quote_status(quote.status, QuoteAction.ANSWER_INFO)
         case = await case_of(tx, quote.id)
         case.status = next_case_status(case.status, CaseAction.RESUME)
         now = utcnow()
-        if case.sla_paused_since is not None and case.sla_due_on is not None:
-            case.sla_due_on = resume_due_date(
-                case.sla_due_on, case.sla_paused_since.date(), now.date()
-            )
-        case.sla_paused_since = None
+        if case.status is CaseStatus.ON_HOLD:
+            # Held while waiting for this answer: review resumes once the hold is lifted, and
+            # the clock stays stopped until then.
+            case.held_from = CaseStatus.OPEN
+        else:
+            if case.sla_paused_since is not None and case.sla_due_on is not None:
+                case.sla_due_on = resume_due_date(
+                    case.sla_due_on, case.sla_paused_since.date(), now.date()
+                )
+            case.sla_paused_since = None
         case.updated_at = now
         tx.audit(
             "licensing_case.resumed", "LicensingCase", case.id, {"sla_due_on": case.sla_due_on}
         )
         tx.emit("licensing_case.changed", "LicensingCase", case.id)
         quote.info_response = answer.strip()
-        _move(tx, quote, QuoteAction.ANSWER_INFO, {"answer": quote.info_response})
-    return quote
-
-
-@dataclass
-class OfferInput:
-    unit_price: Decimal
-    currency: str
-    lead_time_days: int
-    valid_until: date
-
-
-async def respond_to_quote(
-    db: Database, principal: Principal, quote_id: uuid.UUID, offer: OfferInput
-) -> QuoteRequest:
-    require_offering_manufacturer(principal)
-    currency = offer.currency.strip().upper()
-    problems = collect(
-        check_range("unitPrice", offer.unit_price, 0, 1_000_000_000),
-        check_range("leadTimeDays", offer.lead_time_days, 0, 3650),
-    )
-    if not CURRENCY_PATTERN.fullmatch(currency):
-        problems.append(Problem("currency must be an ISO 4217 code", Codes.INVALID, "currency"))
-    if offer.valid_until < utcnow().date():
-        problems.append(Problem("validUntil is in the past", Codes.INVALID, "validUntil"))
-    if problems:
-        raise DomainError(problems)
-    async with write(db, principal) as tx:
-        quote = await _quote_for_update(tx, principal, quote_id)
-        next_quote_status(quote.status, QuoteAction.RESPOND)  # refuse before touching the offer
-        quote.offer_unit_price = offer.unit_price
-        quote.offer_currency = currency
-        quote.offer_lead_time_days = offer.lead_time_days
-        quote.offer_valid_until = offer.valid_until
-        _move(
-            tx,
-            quote,
-            QuoteAction.RESPOND,
-            {"unit_price": offer.unit_price, "currency": currency},
-        )
-    return quote
-
-
-async def settle_offer(
-    db: Database, principal: Principal, quote_id: uuid.UUID, accept: bool
-) -> QuoteRequest:
-    """The partner accepts or declines the manufacturer's offer."""
-    require_requesting_partner(principal)
-    async with write(db, principal) as tx:
-        quote = await _quote_for_update(tx, principal, quote_id)
-        action = QuoteAction.ACCEPT if accept else QuoteAction.DECLINE
-        next_quote_status(quote.status, action)
-        expired = quote.offer_valid_until is not None and quote.offer_valid_until < utcnow().date()
-        if accept and expired:
-            raise DomainError.one(
-                f"the offer expired on {quote.offer_valid_until}", Codes.INVALID_TRANSITION
-            )
-        _move(tx, quote, action, {})
+        move(tx, quote, QuoteAction.ANSWER_INFO, {"answer": quote.info_response})
     return quote

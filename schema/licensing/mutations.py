@@ -40,7 +40,11 @@ class DecideCaseInput:
 @strawberry.input
 class AssignCaseInput:
     case_id: strawberry.ID
-    assignee: str | None = strawberry.field(default=None, description="Default: the caller.")
+    assignee: str | None = strawberry.field(
+        default=None,
+        description="An officer: the client id of an active client of a licensing organisation "
+        "that may review cases (NOT_FOUND otherwise). Default: the caller.",
+    )
 
 
 @strawberry.type
@@ -66,7 +70,11 @@ async def _case_payload(action: Callable[[], Awaitable[CaseRow]]) -> LicensingCa
 
 @strawberry.type
 class LicensingMutation:
-    @strawberry.mutation(description="Licensing: APPROVE, REFUSE or REQUEST_INFO on a case.")
+    @strawberry.mutation(
+        description="Licensing: APPROVE, REFUSE or REQUEST_INFO on a case. Approving re-checks "
+        "the export-control invariants (NOT_ALLOWED) and the surplus (INSUFFICIENT_UNITS); a "
+        "case ON_HOLD can only be refused."
+    )
     async def decide_case(
         self, info: Info[Context, Any], input: DecideCaseInput
     ) -> LicensingCasePayload:
@@ -169,6 +177,18 @@ def _rule_draft(source: CreateRoutingRuleInput | UpdateRoutingRuleInput) -> rule
     return draft
 
 
+@strawberry.input
+class SetQueuePrecedenceInput:
+    queues: list[str] = strawberry.field(description="Highest precedence first.")
+
+
+@strawberry.type
+class QueuePrecedencePayload:
+    queue_precedence: list[str] | None
+    rule_set_version: int | None  # the rule-set version this change made
+    errors: list[UserError]
+
+
 @strawberry.type
 class RoutingRuleMutation:
     @strawberry.mutation(description="Licensing: add a routing rule (makes a rule-set version).")
@@ -202,3 +222,22 @@ class RoutingRuleMutation:
         return await _rule_payload(
             lambda: rules_domain.disable_rule(ctx.db, ctx.principal, _rule_id(input.rule_id))
         )
+
+    @strawberry.mutation(
+        description="Licensing: set the queue precedence, highest first (makes a rule-set "
+        "version). Among matching rules the listed queue wins and its SLA applies."
+    )
+    async def set_queue_precedence(
+        self, info: Info[Context, Any], input: SetQueuePrecedenceInput
+    ) -> QueuePrecedencePayload:
+        require(info, RULES)
+        ctx = info.context
+        try:
+            queues, version = await rules_domain.set_queue_precedence(
+                ctx.db, ctx.principal, input.queues
+            )
+        except DomainError as error:
+            return QueuePrecedencePayload(
+                queue_precedence=None, rule_set_version=None, errors=user_errors(error)
+            )
+        return QueuePrecedencePayload(queue_precedence=queues, rule_set_version=version, errors=[])

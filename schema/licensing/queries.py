@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from catalog.core.errors import DomainError
 from catalog.licensing import cases as cases_domain
+from catalog.licensing import facts as facts_domain
 from catalog.licensing import rules as rules_domain
 from catalog.models.base import utcnow
 from schema.context import Context
@@ -92,7 +93,20 @@ class RoutingRuleQuery:
             rows = await rules_domain.list_rules(session, include_inactive=include_disabled)
         return [RoutingRule.from_row(r) for r in rows]
 
-    @strawberry.field(description="Route hypothetical facts with the current rules; no writes.")
+    @strawberry.field(
+        description="The current queue precedence, highest first: among matching rules the "
+        "listed queue wins; unlisted queues rank below every listed one."
+    )
+    async def queue_precedence(self, info: Info[Context, Any]) -> list[str]:
+        require(info, RULES)
+        async with info.context.db.read() as session:
+            rule_set = await rules_domain.current_rule_set(session)
+        return list(rule_set.queue_precedence)
+
+    @strawberry.field(
+        description="Route hypothetical facts with the current rules, through the same hard "
+        "gates as requestQuote (embargo, partner-country list); no writes."
+    )
     async def simulate_routing(
         self, info: Info[Context, Any], input: SimulateRoutingInput
     ) -> RoutingDecision:
@@ -100,7 +114,7 @@ class RoutingRuleQuery:
         product_id = None
         if input.product_id is not None:
             product_id = id_of_type(input.product_id, "Product") or uuid.UUID(int=0)
-        given = rules_domain.SimulationInput(
+        given = facts_domain.SimulationInput(
             quantity=input.quantity,
             partner_country=input.partner_country,
             delivery_country=input.delivery_country,
@@ -113,7 +127,7 @@ class RoutingRuleQuery:
         )
         try:
             async with info.context.db.read() as session:
-                decision = await rules_domain.simulate_routing(
+                decision = await facts_domain.simulate_routing(
                     session, info.context.principal, given, utcnow().date()
                 )
         except DomainError as error:

@@ -12,7 +12,7 @@ from strawberry.types import Info
 from catalog.core.enums import CaseDecisionKind, CaseStatus, ProductCategory, TechTransfer
 from catalog.licensing import cases as cases_domain
 from catalog.licensing import rules as rules_domain
-from catalog.licensing.routing import CONDITION_KEYS
+from catalog.licensing.conditions import CONDITION_KEYS
 from catalog.licensing.sla import is_overdue
 from catalog.models import CaseDecision as CaseDecisionRow
 from catalog.models import LicensingCase as CaseRow
@@ -56,6 +56,9 @@ class RuleEvaluation:
 @strawberry.type
 class RoutingDecision:
     queue: str
+    queue_reason: str = strawberry.field(
+        description="Why this queue was chosen among the matching rules' queues."
+    )
     rule_set_version: int
     flags: list[str]
     sla_working_days: int
@@ -63,12 +66,19 @@ class RoutingDecision:
     approvals_required: int
     refused: bool
     refusal_reason: str | None
+    value_eur: Decimal | None = strawberry.field(
+        description="The value routed on (null: unknown, treated as meeting value thresholds)."
+    )
     explanation: list[RuleEvaluation]
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "RoutingDecision":
+        value = data.get("value_eur")
         return cls(
             queue=data["queue"],
+            # Decisions stored before queue precedence existed carry no reason.
+            queue_reason=data.get("queue_reason") or "lowest tier of the matching rules",
+            value_eur=Decimal(value) if value is not None else None,
             rule_set_version=data["rule_set_version"],
             flags=list(data["flags"]),
             sla_working_days=data["sla_working_days"],
@@ -128,7 +138,12 @@ class LicensingCase(Node):
             open_=self.row.status is CaseStatus.OPEN,
         )
 
-    @strawberry.field(description="Licensing officers only.")
+    @strawberry.field(
+        description="The routing flags (RE_EXPORT, TECH_TRANSFER, EMBARGOED, "
+        "NOT_A_PARTNER_COUNTRY and the rules' own), OFFER_ABOVE_LICENSED_VALUE or "
+        "OFFER_CURRENCY_REVIEW after an offer review, and while held the hold causes. "
+        "Licensing officers only."
+    )
     def flags(self, info: Info[Context, Any]) -> list[str]:
         _officer_only(info)
         return list(self.row.flags)
@@ -142,6 +157,39 @@ class LicensingCase(Node):
     def routing(self, info: Info[Context, Any]) -> RoutingDecision:
         _officer_only(info)
         return RoutingDecision.from_json(self.row.routing)
+
+    @strawberry.field(
+        description="Every routing decision of the case, oldest first; the last is `routing`. "
+        "A case is routed again when an offer exceeds the licensed value. Officers only."
+    )
+    def routing_history(self, info: Info[Context, Any]) -> list[RoutingDecision]:
+        _officer_only(info)
+        return [RoutingDecision.from_json(d) for d in [*self.row.routing_history, self.row.routing]]
+
+    @strawberry.field(
+        description="While ON_HOLD: the causes holding it (RELEASE_REVOKED, PRODUCT_SUSPENDED, "
+        "PARTNER_SUSPENDED, EMBARGOED, NOT_A_PARTNER_COUNTRY, NOT_VISIBLE); when CLOSED with its "
+        "listing: PRODUCT_WITHDRAWN. Licensing officers only."
+    )
+    def hold_causes(self, info: Info[Context, Any]) -> list[str]:
+        _officer_only(info)
+        return list(self.row.hold_causes)
+
+    @strawberry.field(
+        description="While ON_HOLD: the status it returns to when the causes are lifted. "
+        "Licensing officers only."
+    )
+    def held_from(self, info: Info[Context, Any]) -> CaseStatusEnum | None:  # type: ignore[valid-type]
+        _officer_only(info)
+        return self.row.held_from
+
+    @strawberry.field(
+        description="Counts the reviews of the case: an offer above the licensed value starts "
+        "a new one, and approvals count within one review. Licensing officers only."
+    )
+    def review_round(self, info: Info[Context, Any]) -> int:
+        _officer_only(info)
+        return self.row.review_round
 
     @strawberry.field(description="Officers' decisions, oldest first. Licensing officers only.")
     async def decisions(self, info: Info[Context, Any]) -> list[CaseDecisionRecord]:

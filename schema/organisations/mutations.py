@@ -1,5 +1,6 @@
-"""Partner vetting (curators)."""
+"""Partner vetting and the partner-country list (curators); embargoes (licensing)."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
@@ -7,10 +8,12 @@ from strawberry.types import Info
 
 from catalog.core.enums import VettingStatus
 from catalog.core.errors import DomainError, not_found
+from catalog.models import Country as CountryRow
+from catalog.organisations import countries as country_domain
 from catalog.organisations import directory as domain
 from schema.context import Context
-from schema.errors import UserError, user_errors
-from schema.organisations.types import Partner
+from schema.errors import UserError, mutation_payload, user_errors
+from schema.organisations.types import Country, Partner
 from schema.permissions import require
 from schema.relay import id_of_type
 
@@ -59,3 +62,72 @@ class OrganisationMutation:
     ) -> PartnerPayload:
         require(info, "partners:vet")
         return await _vetting(info, input.organisation_id, VettingStatus.SUSPENDED, input.reason)
+
+
+@strawberry.input
+class CountryChangeInput:
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2 code")
+    reason: str = strawberry.field(description="Recorded in the audit log.")
+
+
+@strawberry.type
+class CountryPayload:
+    country: Country | None
+    errors: list[UserError]
+
+
+CountryChange = Callable[..., Awaitable[CountryRow]]
+
+
+async def _country_change(
+    info: Info[Context, Any], change: CountryChange, given: CountryChangeInput
+) -> CountryPayload:
+    ctx = info.context
+    return await mutation_payload(
+        lambda: change(ctx.db, ctx.principal, given.country, given.reason),
+        lambda row: CountryPayload(country=Country.from_row(row), errors=[]),
+        lambda errors: CountryPayload(country=None, errors=errors),
+    )
+
+
+@strawberry.type
+class CountryMutation:
+    @strawberry.mutation(
+        description="Curator: add a country to the programme's partner countries (never an "
+        "embargoed one); the held quotes it concerns resume."
+    )
+    async def add_partner_country(
+        self, info: Info[Context, Any], input: CountryChangeInput
+    ) -> CountryPayload:
+        require(info, "catalog:curate")
+        return await _country_change(info, country_domain.add_partner_country, input)
+
+    @strawberry.mutation(
+        description="Curator: remove a country from the partner countries; its open quotes "
+        "are held."
+    )
+    async def remove_partner_country(
+        self, info: Info[Context, Any], input: CountryChangeInput
+    ) -> CountryPayload:
+        require(info, "catalog:curate")
+        return await _country_change(info, country_domain.remove_partner_country, input)
+
+    @strawberry.mutation(
+        description="Licensing: impose an arms embargo on a country; it leaves the partner "
+        "countries and its open quotes are held."
+    )
+    async def embargo_country(
+        self, info: Info[Context, Any], input: CountryChangeInput
+    ) -> CountryPayload:
+        require(info, "licensing:rules")
+        return await _country_change(info, country_domain.embargo_country, input)
+
+    @strawberry.mutation(
+        description="Licensing: lift an arms embargo (the country is not a partner country "
+        "again until a curator adds it)."
+    )
+    async def lift_embargo(
+        self, info: Info[Context, Any], input: CountryChangeInput
+    ) -> CountryPayload:
+        require(info, "licensing:rules")
+        return await _country_change(info, country_domain.lift_embargo, input)

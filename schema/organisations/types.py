@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from catalog.core.enums import VettingStatus
+from catalog.models import Country as CountryRow
 from catalog.models import Organisation
 from schema.context import Context
 from schema.loaders import manufacturer_products_loader
@@ -75,3 +76,17 @@ class Country:
     embargoed: bool
     eu: bool
     nato: bool
+    partner: bool = strawberry.field(
+        description="On the programme's list of partner countries (the countries it exports to)."
+    )
+
+    @classmethod
+    def from_row(cls, row: CountryRow) -> "Country":
+        return cls(
+            code=row.code,
+            name=row.name,
+            embargoed=row.embargoed,
+            eu=row.eu,
+            nato=row.nato,
+            partner=row.partner,
+        )

@@ -8,7 +8,7 @@ from typing import Annotated, Any, cast
 import strawberry
 from strawberry.types import Info
 
-from catalog.access import sees_release_lists
+from catalog.access import sees_release_lists, sees_reserved_units
 from catalog.core.enums import ProductCategory, ProductStatus, TechTransfer
 from catalog.models import Organisation
 from catalog.models import Product as ProductRow
@@ -109,7 +109,9 @@ class Product(Node):
     description: str | None
     control_entry: str
     tech_transfer: TechTransferEnum  # type: ignore[valid-type]
-    units_available: int
+    units_available: int = strawberry.field(
+        description="Units still available for export (the surplus not yet reserved)."
+    )
     lead_time_days: int | None
     unit_price_eur: Decimal | None = strawberry.field(description="Indicative unit price in EUR")
     created_at: datetime
@@ -155,6 +157,15 @@ class Product(Node):
     def status(self, info: Info[Context, Any]) -> ProductStatusEnum | None:  # type: ignore[valid-type]
         _owner_or_reviewer(info)
         return self.row.status
+
+    @strawberry.field(
+        description="Units reserved by accepted quotes. Curators, licensing officers and the "
+        "owner only."
+    )
+    def units_reserved(self, info: Info[Context, Any]) -> int | None:
+        if not sees_reserved_units(info.context.principal):
+            raise forbidden("catalog:curate")
+        return self.row.units_reserved
 
     @strawberry.field(description="Curators, licensing officers and the owner only.")
     def review_note(self, info: Info[Context, Any]) -> str | None:

@@ -11,8 +11,8 @@ from strawberry.types import Info
 
 from catalog.core.errors import not_found
 from catalog.models import QuoteRequest as QuoteRow
+from catalog.quotes import offers, workflow
 from catalog.quotes import requests as domain
-from catalog.quotes import workflow
 from schema.context import Context
 from schema.errors import UserError, mutation_payload
 from schema.permissions import require
@@ -135,32 +135,37 @@ class QuoteMutation:
             )
         )
 
-    @strawberry.mutation(description="Manufacturer: make an offer on a licensed quote request.")
+    @strawberry.mutation(
+        description="Manufacturer: make or revise the offer on a licensed quote request. An "
+        "offer above the licensed value goes back to licensing review first."
+    )
     async def respond_to_quote(
         self, info: Info[Context, Any], input: RespondToQuoteInput
     ) -> QuoteRequestPayload:
         require(info, "quotes:respond")
         ctx = info.context
-        offer = workflow.OfferInput(
+        offer = offers.OfferInput(
             unit_price=input.unit_price,
             currency=input.currency,
             lead_time_days=input.lead_time_days,
             valid_until=input.valid_until,
         )
         return await _payload(
-            lambda: workflow.respond_to_quote(
+            lambda: offers.respond_to_quote(
                 ctx.db, ctx.principal, _quote_id(input.quote_request_id), offer
             )
         )
 
-    @strawberry.mutation(description="Partner: accept the manufacturer's offer.")
+    @strawberry.mutation(
+        description="Partner: accept the manufacturer's offer; reserves the quote's units."
+    )
     async def accept_offer(
         self, info: Info[Context, Any], input: QuoteRequestIdInput
     ) -> QuoteRequestPayload:
         require(info, "quotes:request")
         ctx = info.context
         return await _payload(
-            lambda: workflow.settle_offer(
+            lambda: offers.settle_offer(
                 ctx.db, ctx.principal, _quote_id(input.quote_request_id), accept=True
             )
         )
@@ -172,7 +177,7 @@ class QuoteMutation:
         require(info, "quotes:request")
         ctx = info.context
         return await _payload(
-            lambda: workflow.settle_offer(
+            lambda: offers.settle_offer(
                 ctx.db, ctx.principal, _quote_id(input.quote_request_id), accept=False
             )
         )

@@ -4,6 +4,7 @@ import { browseView } from "./browse.js";
 import { curatorProductView } from "./curator.js";
 import { h, humanise, notice, titled, fill } from "./dom.js";
 import { caseView, casesView } from "./licensing.js";
+import { makerQuotesView } from "./offers.js";
 import { partnerProductView } from "./partner.js";
 import { quotesView } from "./quotes.js";
 
@@ -41,6 +42,25 @@ const ROLES = {
         }),
       listings: (ctx) => browseView(ctx, { title: "All listings", statusChoice: true, withStatus: true }),
       product: curatorProductView,
+    },
+  },
+  MANUFACTURER: {
+    home: "#/listings",
+    back: ["#/listings", "Back to my listings"],
+    nav: [
+      ["#/listings", "My listings"],
+      ["#/quotes", "Quotes"],
+    ],
+    routes: {
+      listings: (ctx) =>
+        browseView(ctx, {
+          title: "My listings",
+          statusChoice: true,
+          withStatus: true,
+          intro: "Your listings in every status, with the units still available for export.",
+        }),
+      product: curatorProductView,
+      quotes: makerQuotesView,
     },
   },
   LICENSING: {

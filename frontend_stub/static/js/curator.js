@@ -16,8 +16,11 @@ import {
 } from "./dom.js";
 
 const PRODUCT = `query CuratedProduct($id: ID!) {
-  product(id: $id) { ${DETAIL_FIELDS} status reviewNote releases { country releasedAt expiresAt } }
-  countries { code name embargoed eu nato }
+  product(id: $id) {
+    ${DETAIL_FIELDS} status reviewNote unitsAvailable unitsReserved
+    releases { country releasedAt expiresAt }
+  }
+  countries { code name embargoed eu nato partner }
 }`;
 
 const RESULT = `product { id status reviewNote releases { country } } errors { field message code }`;
@@ -58,6 +61,8 @@ export async function curatorProductView(ctx, id) {
         ],
         ["Review note", product.reviewNote],
         ["Published", product.publishedAt ? formatDate(product.publishedAt) : null],
+        ["Units available", String(product.unitsAvailable)],
+        ["Units reserved by accepted quotes", String(product.unitsReserved ?? 0)],
       ]),
       curates ? reviewActions(ctx, product, rerender) : null,
     ),
@@ -116,10 +121,11 @@ function reviewActions(ctx, product, rerender) {
   return h("div", { class: "review-actions" }, h("h2", {}, "Review"), publish, changes);
 }
 
-// Offers non-embargoed EU and NATO members as checkboxes; any other code can be typed.
+// Offers the programme's partner countries as checkboxes; any other code can be typed (the
+// server refuses countries off the partner list with NOT_A_PARTNER_COUNTRY).
 function releasePanel(ctx, product, countries, rerender) {
   const released = new Set((product.releases || []).map((r) => r.country));
-  const candidates = countries.filter((c) => !c.embargoed && (c.eu || c.nato) && !released.has(c.code));
+  const candidates = countries.filter((c) => c.partner && !released.has(c.code));
   const boxes = candidates.map((c) =>
     h("label", { class: "check" }, h("input", { type: "checkbox", value: c.code }), ` ${c.name} (${c.code})`),
   );

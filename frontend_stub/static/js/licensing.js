@@ -6,6 +6,7 @@ import {
   definitionList,
   field,
   formatDate,
+  formatMoney,
   h,
   humanise,
   loading,
@@ -16,9 +17,24 @@ import {
   fill,
 } from "./dom.js";
 
-const STATUSES = ["OPEN", "INFO_REQUESTED", "APPROVED", "REFUSED", "CLOSED"];
-const CASE_FIELDS = `id queue flags status slaDueAt approvalsRequired
+const STATUSES = ["OPEN", "INFO_REQUESTED", "ON_HOLD", "APPROVED", "REFUSED", "CLOSED"];
+const CASE_FIELDS = `id queue flags status slaDueAt approvalsRequired holdCauses heldFrom
   quoteRequest { quantity deliveryCountry product { name } partner { name country } }`;
+const ROUTING_FIELDS = `queue queueReason ruleSetVersion valueEur slaWorkingDays approvalsRequired
+  explanation { ruleId ruleName tier matched failedCondition }`;
+
+// What each cause means, for officers: why the case is held and what lifts it.
+const CAUSES = {
+  RELEASE_REVOKED:
+    "The product is no longer released to the partner's country (revoked, or the release expired). Releasing it again resumes the case.",
+  PRODUCT_SUSPENDED: "The listing is suspended. Publishing it again resumes the case.",
+  PRODUCT_WITHDRAWN: "The manufacturer withdrew the listing: the quote is closed for good.",
+  PARTNER_SUSPENDED: "The partner organisation is not vetted. Vetting it again resumes the case.",
+  EMBARGOED: "An arms embargo applies to the partner's or the delivery country.",
+  NOT_A_PARTNER_COUNTRY:
+    "The partner's or the delivery country is not on the programme's partner-country list.",
+  NOT_VISIBLE: "The partner can no longer see the product.",
+};
 
 const CASES = `query Cases($queue: String, $status: CaseStatus, $first: Int, $after: String) {
   licensingCases(queue: $queue, status: $status, first: $first, after: $after) {
@@ -30,10 +46,14 @@ const QUEUES = `query Queues { routingRules { queue } }`;
 const CASE = `query Case($id: ID!) {
   node(id: $id) { ... on LicensingCase {
     ${CASE_FIELDS}
-    slaPaused
-    routing { queue ruleSetVersion explanation { ruleId ruleName tier matched failedCondition } }
+    slaPaused reviewRound
+    routing { ${ROUTING_FIELDS} }
+    routingHistory { queue queueReason ruleSetVersion valueEur slaWorkingDays }
     decisions { decision officer reason createdAt }
-    quoteRequest { endUser endUse coProduction requiredBy notes infoResponse }
+    quoteRequest {
+      endUser endUse coProduction requiredBy notes infoResponse licensedValue licensedCurrency
+      offers { revision unitPrice currency total pendingReview }
+    }
   } }
 }`;
 const DECIDE = `mutation Decide($input: DecideCaseInput!) {
@@ -69,6 +89,9 @@ function caseCard(c) {
       h("span", { class: `badge status-${c.status.toLowerCase()}` }, humanise(c.status)),
       c.flags.map((flag) => h("span", { class: "badge flag" }, humanise(flag))),
     ),
+    c.status === "ON_HOLD"
+      ? h("p", { class: "muted" }, `Held (was ${humanise(c.heldFrom)}): ${c.holdCauses.map(humanise).join(", ")}`)
+      : null,
     definitionList([
       ["Queue", humanise(c.queue)],
       ["Quantity", quote ? `${quote.quantity} units` : null],
@@ -146,6 +169,71 @@ export async function casesView(ctx) {
   load();
 }
 
+function holdPanel(c) {
+  if (c.status !== "ON_HOLD" && !(c.status === "CLOSED" && c.holdCauses.length)) return null;
+  const held = c.status === "ON_HOLD";
+  return h(
+    "section",
+    { class: "notice hold", role: "region", "aria-label": held ? "Why the case is on hold" : "Why the case closed" },
+    h(
+      "strong",
+      {},
+      held
+        ? `On hold since an export-control cause appeared; it returns to ${humanise(c.heldFrom)} when lifted. Only a refusal is possible meanwhile.`
+        : "Closed with its listing.",
+    ),
+    h(
+      "ul",
+      { class: "causes" },
+      c.holdCauses.map((cause) => h("li", {}, h("strong", {}, humanise(cause)), ": ", CAUSES[cause] || cause)),
+    ),
+  );
+}
+
+function historyList(history) {
+  if (history.length < 2) return null;
+  return h(
+    "section",
+    { class: "panel", "aria-labelledby": "history-title" },
+    h("h2", { id: "history-title" }, "Routing history"),
+    h(
+      "ol",
+      { class: "decisions" },
+      history.map((r, index) =>
+        h(
+          "li",
+          {},
+          h("strong", {}, humanise(r.queue)),
+          ` — ${index === 0 ? "at request" : "offer review"}, value ${r.valueEur ? formatMoney(r.valueEur) : "unknown"}, `,
+          `${r.slaWorkingDays} working days, rule set ${r.ruleSetVersion}: ${r.queueReason}`,
+        ),
+      ),
+    ),
+  );
+}
+
+function offersList(quote) {
+  const offers = quote?.offers || [];
+  if (!offers.length) return null;
+  return h(
+    "section",
+    { class: "panel", "aria-labelledby": "offers-title" },
+    h("h2", { id: "offers-title" }, "Offers"),
+    h(
+      "ol",
+      { class: "decisions" },
+      offers.map((o) =>
+        h(
+          "li",
+          {},
+          `Revision ${o.revision}: ${o.unitPrice} ${o.currency} per unit, ${o.total} ${o.currency} in all`,
+          o.pendingReview ? " — waiting for licensing review" : "",
+        ),
+      ),
+    ),
+  );
+}
+
 function explanationTable(routing) {
   return h(
     "div",
@@ -156,7 +244,7 @@ function explanationTable(routing) {
       h(
         "caption",
         {},
-        `Routing: ${humanise(routing.queue)} queue (rule set version ${routing.ruleSetVersion})`,
+        `Routing: ${humanise(routing.queue)} queue (rule set version ${routing.ruleSetVersion}) — ${routing.queueReason}`,
       ),
       h(
         "thead",
@@ -186,13 +274,17 @@ function explanationTable(routing) {
 }
 
 function decideForm(ctx, licensingCase, rerender) {
-  // No decision is preselected: approving must be a deliberate choice.
-  const decision = select([
-    ["", "Choose a decision…"],
-    ["APPROVE", "Approve"],
-    ["REFUSE", "Refuse"],
-    ["REQUEST_INFO", "Request information"],
-  ]);
+  // No decision is preselected: approving must be a deliberate choice. A held case can only be
+  // refused until its causes are lifted.
+  const choices =
+    licensingCase.status === "ON_HOLD"
+      ? [["REFUSE", "Refuse"]]
+      : [
+          ["APPROVE", "Approve"],
+          ["REFUSE", "Refuse"],
+          ["REQUEST_INFO", "Request information"],
+        ];
+  const decision = select([["", "Choose a decision…"], ...choices]);
   const reason = h("textarea", { rows: "3", required: true });
   const form = h(
     "form",
@@ -234,6 +326,7 @@ function quotePanel(quote) {
       ["End use", quote.endUse],
       ["Co-production", quote.coProduction ? "requested" : "no"],
       ["Required by", quote.requiredBy ? formatDate(quote.requiredBy) : null],
+      ["Licensed value", quote.licensedValue ? `${quote.licensedValue} ${quote.licensedCurrency}` : "unknown (no price)"],
       ["Partner's notes", quote.notes],
       ["Partner's answer", quote.infoResponse],
     ]),
@@ -273,19 +366,27 @@ export async function caseView(ctx, id) {
         ["Flags", found.flags.length ? found.flags.map(humanise).join(", ") : "none"],
         [
           "Decision due",
-          found.slaPaused ? "paused while information is requested" : formatDate(found.slaDueAt),
+          found.slaPaused
+            ? found.status === "ON_HOLD"
+              ? "paused while the case is on hold"
+              : "paused while information is requested"
+            : formatDate(found.slaDueAt),
         ],
         ["Approvals required", String(found.approvalsRequired)],
+        ["Review", found.reviewRound > 1 ? `round ${found.reviewRound} (offer review)` : null],
       ]),
     ),
+    holdPanel(found),
     quotePanel(found.quoteRequest),
+    offersList(found.quoteRequest),
     explanationTable(found.routing),
+    historyList(found.routingHistory),
     h(
       "section",
       { class: "panel", "aria-labelledby": "decisions-title" },
       h("h2", { id: "decisions-title" }, "Decisions"),
       decisionsList(found.decisions),
     ),
-    found.status === "OPEN" ? decideForm(ctx, found, () => caseView(ctx, id)) : null,
+    ["OPEN", "ON_HOLD"].includes(found.status) ? decideForm(ctx, found, () => caseView(ctx, id)) : null,
   );
 }

@@ -1,5 +1,5 @@
-// "My quotes": each request with its licensing status and due date; answering licensing's
-// questions and withdrawing a request.
+// "My quotes": each request with its licensing status and due date, whether it is on hold and
+// why, the offer that reached the partner; answering licensing's questions and withdrawing.
 import { Pager, pagerControls } from "./catalogue.js";
 import {
   announce,
@@ -21,6 +21,8 @@ const QUOTES = `query Quotes($first: Int, $after: String) {
     pageInfo { hasNextPage endCursor }
     edges { node {
       id status quantity deliveryCountry createdAt refusalReason infoRequest infoResponse
+      onHold holdReason closedReason
+      offer { revision unitPrice currency total validUntil }
       product { id name }
       licensingCase { queue status slaDueAt slaPaused }
     } }
@@ -86,22 +88,41 @@ function withdrawForm(ctx, quote, reload) {
   return h("details", { class: "withdraw" }, h("summary", {}, "Withdraw this request"), form);
 }
 
+function dueText(q) {
+  const licensing = q.licensingCase;
+  if (q.onHold) return "paused while on hold";
+  return licensing?.slaPaused ? "paused until you answer" : formatDate(licensing?.slaDueAt);
+}
+
 function quoteCard(ctx, q, reload) {
   const licensing = q.licensingCase;
-  const due = licensing?.slaPaused ? "paused until you answer" : formatDate(licensing?.slaDueAt);
+  const offer = q.offer;
   return h(
     "li",
     { class: "card quote", "data-status": q.status },
     h("h2", { class: "card-title" }, q.product ? q.product.name : "Listing no longer available"),
-    h("p", {}, h("span", { class: `badge status-${q.status.toLowerCase()}` }, humanise(q.status))),
+    h(
+      "p",
+      {},
+      h("span", { class: `badge status-${q.status.toLowerCase()}` }, humanise(q.status)),
+      q.onHold ? h("span", { class: "badge on-hold" }, "On hold") : null,
+    ),
+    q.onHold ? notice("hold", `On hold: ${q.holdReason}`) : null,
+    q.closedReason ? notice("refused", `Closed: ${q.closedReason}`) : null,
     definitionList([
       ["Quantity", `${q.quantity} units`],
       ["Delivery country", q.deliveryCountry],
       ["Requested", formatDate(q.createdAt)],
       ["Licensing", licensing ? humanise(licensing.status) : "—"],
       ["Queue", licensing ? humanise(licensing.queue) : "—"],
-      ["Decision due", due],
+      ["Decision due", dueText(q)],
       ["Your last answer", q.infoResponse],
+      [
+        "Offer",
+        offer
+          ? `${offer.unitPrice} ${offer.currency} per unit (${offer.total} ${offer.currency} in all), valid until ${formatDate(offer.validUntil)}`
+          : null,
+      ],
     ]),
     q.status === "INFO_REQUESTED" ? notice("info", `Licensing asks: ${q.infoRequest}`) : null,
     q.status === "INFO_REQUESTED" ? answerForm(ctx, q, reload) : null,

@@ -1,0 +1,186 @@
+"""Routing rule conditions: how each is checked against a quote's facts, in which order, and
+how a rule's conditions are validated before a rule is stored.
+
+A rule's conditions are an AND, checked in the order of CONDITION_ORDER; the first one that
+fails is recorded in words. A list inside a condition is an OR ("categories": ["A", "B"]
+matches A or B).
+
+Control-entry prefixes match on entry boundaries: the prefix must be followed by the end of the
+entry, a "." separator, or a change between letters and digits. So "ML1" matches "ML1", "ML1.a"
+and "ML1a" but not "ML11"; "ML21.b" matches "ML21.b.1" but not "ML21.bc"; matching ignores case.
+A value threshold on a quote without a value is treated as met (unknown value → more review).
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from catalog.core.countries import is_iso_country
+from catalog.core.enums import ProductCategory, TechTransfer
+
+DESTINATION_GROUPS = ("EU", "NATO")
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteFacts:
+    """What routing knows about a quote. `value_eur` is the value it is routed on (the unit
+    price snapshot times the quantity, or an offer's total), None when unknown."""
+
+    category: str
+    control_entry: str
+    tech_transfer: str
+    quantity: int
+    value_eur: Decimal | None
+    partner_country: str
+    delivery_country: str
+    delivery_eu: bool
+    delivery_nato: bool
+    delivery_embargoed: bool
+    delivery_listed: bool  # on the programme's partner-country list
+    partner_embargoed: bool
+    partner_listed: bool
+    co_production: bool
+
+    @property
+    def re_export(self) -> bool:
+        return self.delivery_country != self.partner_country
+
+    @property
+    def transfers_technology(self) -> bool:
+        return self.tech_transfer != "NONE" or self.co_production
+
+
+def _listed(values: Iterable[Any]) -> str:
+    return "[" + ", ".join(str(v) for v in values) + "]"
+
+
+def control_entry_matches(entry: str, prefix: str) -> bool:
+    entry, prefix = entry.strip().upper(), prefix.strip().upper().rstrip(".")
+    if not prefix or not entry.startswith(prefix):
+        return False
+    if len(entry) == len(prefix):
+        return True
+    before, after = prefix[-1], entry[len(prefix)]
+    return after == "." or before.isdigit() != after.isdigit()
+
+
+def _categories(facts: QuoteFacts, wanted: list[str]) -> str | None:
+    if facts.category in wanted:
+        return None
+    return f"category {facts.category} not in {_listed(wanted)}"
+
+
+def _prefixes(facts: QuoteFacts, wanted: list[str]) -> str | None:
+    if any(control_entry_matches(facts.control_entry, p) for p in wanted):
+        return None
+    return f"control entry {facts.control_entry} not under {_listed(wanted)}"
+
+
+def _countries(facts: QuoteFacts, wanted: list[str]) -> str | None:
+    if facts.delivery_country in wanted:
+        return None
+    return f"destination {facts.delivery_country} not in {_listed(wanted)}"
+
+
+def _groups(facts: QuoteFacts, wanted: list[str]) -> str | None:
+    member = {"EU": facts.delivery_eu, "NATO": facts.delivery_nato}
+    if any(member.get(group, False) for group in wanted):
+        return None
+    return f"destination {facts.delivery_country} in none of {_listed(wanted)}"
+
+
+def _min_quantity(facts: QuoteFacts, minimum: int) -> str | None:
+    if facts.quantity >= minimum:
+        return None
+    return f"quantity {facts.quantity} below {minimum}"
+
+
+def _min_value(facts: QuoteFacts, minimum: int | float | str) -> str | None:
+    if facts.value_eur is None or facts.value_eur >= Decimal(str(minimum)):
+        return None
+    return f"value EUR {facts.value_eur:,.0f} below {Decimal(str(minimum)):,.0f}"
+
+
+def _tech_transfer(facts: QuoteFacts, wanted: list[str]) -> str | None:
+    if facts.tech_transfer in wanted:
+        return None
+    return f"technology transfer {facts.tech_transfer} not in {_listed(wanted)}"
+
+
+def _co_production(facts: QuoteFacts, wanted: bool) -> str | None:
+    if facts.co_production == wanted:
+        return None
+    return "co-production requested" if facts.co_production else "co-production not requested"
+
+
+def _re_export(facts: QuoteFacts, wanted: bool) -> str | None:
+    if facts.re_export == wanted:
+        return None
+    if facts.re_export:
+        return f"destination {facts.delivery_country} differs from partner country"
+    return f"destination {facts.delivery_country} is the partner's own country"
+
+
+Check = Callable[[QuoteFacts, Any], str | None]
+# The order in which conditions are checked, and so which failure an explanation names.
+CONDITION_ORDER: tuple[tuple[str, Check], ...] = (
+    ("categories", _categories),
+    ("control_entry_prefixes", _prefixes),
+    ("destination_countries", _countries),
+    ("destination_groups", _groups),
+    ("min_quantity", _min_quantity),
+    ("min_value_eur", _min_value),
+    ("tech_transfer", _tech_transfer),
+    ("co_production", _co_production),
+    ("re_export", _re_export),
+)
+CONDITION_KEYS = frozenset(key for key, _ in CONDITION_ORDER)
+
+
+def first_failure(facts: QuoteFacts, conditions: dict[str, Any]) -> str | None:
+    """None when every condition holds; otherwise the first failing one, in words."""
+    unknown = sorted(set(conditions) - CONDITION_KEYS)
+    if unknown:
+        # A rule we cannot read never matches silently; rule validation prevents this.
+        return f"unknown condition {unknown[0]}"
+    for key, check in CONDITION_ORDER:
+        if key in conditions:
+            failure = check(facts, conditions[key])
+            if failure is not None:
+                return failure
+    return None
+
+
+ALLOWED_VALUES: dict[str, frozenset[str]] = {
+    "categories": frozenset(ProductCategory),
+    "tech_transfer": frozenset(TechTransfer),
+    "destination_groups": frozenset(DESTINATION_GROUPS),
+}
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def condition_problems(conditions: dict[str, Any]) -> list[str]:
+    """What is wrong with a rule's conditions, as messages (empty when valid)."""
+    problems = [f"unknown condition {key}" for key in sorted(set(conditions) - CONDITION_KEYS)]
+    for key, value in conditions.items():
+        if key in ("min_quantity", "min_value_eur"):
+            if not _is_count(value):
+                problems.append(f"{key} must be a whole number ≥ 0")
+        elif key in ("co_production", "re_export"):
+            if not isinstance(value, bool):
+                problems.append(f"{key} must be true or false")
+        elif key in CONDITION_KEYS and not _is_str_list(value):
+            problems.append(f"{key} must be a non-empty list of strings")
+        elif key in ALLOWED_VALUES and not set(value) <= ALLOWED_VALUES[key]:
+            problems.append(f"{key} must be among {_listed(sorted(ALLOWED_VALUES[key]))}")
+        elif key == "destination_countries" and not all(is_iso_country(v) for v in value):
+            problems.append("destination_countries must be ISO 3166-1 alpha-2 codes")
+    return problems
