@@ -1,4 +1,4 @@
-"""listing revisions and documents
+"""reviewed revisions of published listings
 
 Revision ID: 0010
 Revises: 0009
