@@ -318,3 +318,28 @@ def receiver(org: Organisation) -> Principal:
 def may_receive(org: Organisation) -> bool:
     """A partner that is not (or no longer) vetted may read nothing but itself."""
     return org.kind is not OrgKind.PARTNER or org.vetting is VettingStatus.VETTED
+
+
+# ---------------------------------------------------------------- the programme
+# Curators keep the export centres; licensing officers with the rules declare export freezes
+# and mark sensitive technology; partners ask for co-production; the programme's report is for
+# curators and licensing.
+
+
+def require_centre_curator(principal: Principal) -> None:
+    _refuse_unless(_is_curator(principal), "only curators maintain export centres")
+
+
+def require_freeze_officer(principal: Principal) -> None:
+    _refuse_unless(_is_officer(principal), "only licensing officers declare export freezes")
+
+
+def require_report_reader(principal: Principal) -> None:
+    allowed = principal.kind in (OrgKind.CURATOR, OrgKind.LICENSING)
+    _refuse_unless(allowed, "only curators and licensing officers read the programme report")
+
+
+def sees_programme_internals(principal: Principal) -> bool:
+    """Domestic reserves, sensitivity marks and every co-production request: curators,
+    licensing and the owning manufacturer (a partner sees its own requests only)."""
+    return sees_release_lists(principal)

@@ -24,6 +24,8 @@ from schema.organisations.types import Manufacturer, Partner
 from schema.products.mutations import ProductMutation
 from schema.products.queries import ProductQuery
 from schema.products.types import GroundDroneSpecs, NavalDroneSpecs, Product, SoftwareSpecs
+from schema.programme.mutations import ReserveMutation
+from schema.programme.queries import ProgrammeQuery
 from schema.quotes.mutations import QuoteMutation
 from schema.quotes.queries import QuoteQuery
 from schema.quotes.types import QuoteRequest
@@ -45,6 +47,7 @@ class Query(
     RoutingRuleQuery,
     WebhookQuery,
     AuditQuery,
+    ProgrammeQuery,
 ):
     pass
 
@@ -58,6 +61,7 @@ class Mutation(
     LicensingMutation,
     RoutingRuleMutation,
     WebhookMutation,
+    ReserveMutation,
 ):
     pass
 

@@ -75,3 +75,27 @@ SCOPES_BY_KIND: dict[OrgKind, frozenset[str]] = {
         {"catalog:read", "quotes:read", "licensing:review", "licensing:rules", "audit:read"}
     ),
 }
+
+
+class CentreStatus(StrEnum):
+    PLANNED = "PLANNED"
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+class CentreService(StrEnum):
+    DEMONSTRATION = "DEMONSTRATION"
+    TRAINING = "TRAINING"
+    MAINTENANCE = "MAINTENANCE"
+    DELIVERY = "DELIVERY"
+
+
+class FreezeScope(StrEnum):
+    CATEGORY = "CATEGORY"
+    CONTROL_ENTRY_PREFIX = "CONTROL_ENTRY_PREFIX"
+
+
+class CoProductionStatus(StrEnum):
+    TECH_TRANSFER_REVIEW = "TECH_TRANSFER_REVIEW"  # routed, waiting for the officers
+    LICENSED = "LICENSED"  # approved: a production line runs under licence
+    REFUSED = "REFUSED"  # by a hard gate at once, or by an officer

@@ -4,6 +4,13 @@ from catalog.models.licensing import CaseDecision, LicensingCase, RoutingRule, R
 from catalog.models.oauth import OAuthClient, RevokedToken, SigningKey
 from catalog.models.organisations import Country, Organisation
 from catalog.models.products import Product, Release
+from catalog.models.programme import (
+    CoProductionRequest,
+    ExportCentre,
+    ExportFreeze,
+    ProductExportCentre,
+    ProductionLine,
+)
 from catalog.models.quotes import QuoteOffer, QuoteRequest
 from catalog.models.records import AuditEvent, OutboxCursor, OutboxEvent
 from catalog.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -11,14 +18,19 @@ from catalog.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndp
 __all__ = [
     "AuditEvent",
     "CaseDecision",
+    "CoProductionRequest",
     "Country",
     "DeliveryStatus",
+    "ExportCentre",
+    "ExportFreeze",
     "LicensingCase",
     "OAuthClient",
     "Organisation",
     "OutboxCursor",
     "OutboxEvent",
     "Product",
+    "ProductExportCentre",
+    "ProductionLine",
     "QuoteOffer",
     "QuoteRequest",
     "Release",

@@ -25,6 +25,7 @@ class Product(SQLModel, table=True):
         sa.UniqueConstraint("manufacturer_id", "sku"),
         sa.CheckConstraint("units_available >= 0", name="units_available_non_negative"),
         sa.CheckConstraint("units_reserved >= 0", name="units_reserved_non_negative"),
+        sa.CheckConstraint("domestic_reserve >= 0", name="domestic_reserve_non_negative"),
         sa.CheckConstraint("lead_time_days IS NULL OR lead_time_days >= 0", name="lead_time"),
         sa.CheckConstraint("unit_price_eur IS NULL OR unit_price_eur >= 0", name="price"),
         # Keyset pagination orders: name, newest, units available (each with id as tiebreak).
@@ -48,6 +49,12 @@ class Product(SQLModel, table=True):
     # The surplus still offered for export; accepting an offer moves units to units_reserved.
     units_available: int = Field(default=0)
     units_reserved: int = Field(default=0)
+    # Units kept for Ukraine's own forces: never exportable, never in units_available.
+    domestic_reserve: int = Field(default=0)
+    # Marked by licensing: never licensed for production abroad (the whole product, or the
+    # named parts of its specs).
+    sensitive: bool = Field(default=False)
+    sensitive_parts: list[str] = Field(default_factory=list, sa_type=JSONType)
     lead_time_days: int | None = Field(default=None)
     unit_price_eur: Decimal | None = Field(default=None, sa_type=sa.Numeric(14, 2))
     status: ProductStatus = Field(

@@ -36,6 +36,8 @@ class QuoteRequest(SQLModel, table=True):
     end_user: str = Field(sa_type=sa.String(300))
     end_use: str = Field(sa_type=sa.Text)
     co_production: bool = Field(default=False)
+    # Delivered through this export centre (its country is a transit country for routing).
+    export_centre_id: uuid.UUID | None = fk("export_centre.id", nullable=True, index=False)
     required_by: date | None = Field(default=None)
     notes: str | None = Field(default=None, sa_type=sa.Text)
     idempotency_key: str = Field(sa_type=sa.String(128))

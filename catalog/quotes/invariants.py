@@ -5,14 +5,16 @@ A quote may go further (be approved, offered on, accepted) only while:
   as the partner organisation is now (PUBLISHED, a live release to the partner's country, the
   partner VETTED, its country on the partner-country list and not embargoed);
 - the delivery country is not embargoed and is on the partner-country list;
-- (for approving, offering and accepting) the units are within the surplus still available.
+- no export freeze (the domestic priority) covers its product's category or control entry;
+- (for approving, offering and accepting) the units are within the surplus still available
+  (the domestic reserve is never part of it).
 
 `export_blockers` names what forbids it now, as cause flags. The visibility predicate decides;
 the causes only name which part of it failed (an expired release counts as revoked). Every
 step calls `require_exportable`; `catalog/licensing/holds.py` puts cases on hold with the same
 causes when a write makes one appear, and resumes them when it is lifted.
 
-A new cause (say, a domestic export freeze) is one more `Cause` in `CAUSES`.
+A new cause is one more `Cause` in `CAUSES` (the domestic export freeze is one).
 """
 
 from collections.abc import Awaitable, Callable
@@ -27,6 +29,8 @@ from catalog.core.enums import CaseStatus, ProductStatus, VettingStatus
 from catalog.core.errors import Codes, DomainError
 from catalog.models import Country, LicensingCase, Organisation, Product, QuoteRequest
 from catalog.models.base import utcnow
+from catalog.programme.coverage import DOMESTIC_PRIORITY, freezes_covering
+from catalog.programme.coverage import PUBLIC_REASON as FROZEN_REASON
 from catalog.visibility import live_release_to, visible_products
 
 RELEASE_REVOKED = "RELEASE_REVOKED"
@@ -101,6 +105,10 @@ async def _delivery_off_list(_: AsyncSession, state: QuoteState) -> bool:
     return not state.delivery.partner
 
 
+async def _frozen(session: AsyncSession, state: QuoteState) -> bool:
+    return bool(await freezes_covering(session, state.product))
+
+
 CAUSES: tuple[Cause, ...] = (
     Cause(
         PRODUCT_WITHDRAWN,
@@ -157,6 +165,13 @@ CAUSES: tuple[Cause, ...] = (
         _delivery_off_list,
         "A country of this request is not a partner country of the programme.",
         lambda s: f"the delivery country {s.delivery.code} is not a partner country",
+    ),
+    Cause(
+        DOMESTIC_PRIORITY,
+        False,
+        _frozen,
+        FROZEN_REASON,
+        lambda s: f"an export freeze covers {s.product.category} {s.product.control_entry}",
     ),
 )
 

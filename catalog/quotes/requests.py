@@ -30,6 +30,7 @@ from catalog.licensing.intake import open_case
 from catalog.licensing.rules import rule_set_for_routing
 from catalog.models import Country, Organisation, Product, QuoteRequest
 from catalog.models.base import utcnow
+from catalog.programme.freezes import require_not_frozen
 from catalog.quotes.invariants import require_units
 from catalog.visibility import visible_products
 
@@ -183,6 +184,7 @@ async def request_quote(db: Database, principal: Principal, given: QuoteInput) -
 async def _create_quote(db: Database, principal: Principal, given: QuoteInput) -> QuoteRequest:
     async with write(db, principal) as tx:
         partner, partner_country, delivery, product = await _lock_facts(tx, principal, given)
+        await require_not_frozen(tx.session, product)
         require_units(product, given.quantity)
         price = product.unit_price_eur
         quote = QuoteRequest(

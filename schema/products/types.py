@@ -167,6 +167,26 @@ class Product(Node):
             raise forbidden("catalog:curate")
         return self.row.units_reserved
 
+    @strawberry.field(
+        description="Units kept for Ukraine's own forces, never exportable. Curators, "
+        "licensing officers and the owner only."
+    )
+    def domestic_reserve(self, info: Info[Context, Any]) -> int | None:
+        if not sees_reserved_units(info.context.principal):
+            raise forbidden("catalog:curate")
+        return self.row.domestic_reserve
+
+    @strawberry.field(
+        description="Sensitive technology (never licensed for production abroad): the whole "
+        "product, and the parts of its specs named in sensitiveParts."
+    )
+    def sensitive(self) -> bool:
+        return self.row.sensitive
+
+    @strawberry.field
+    def sensitive_parts(self) -> list[str]:
+        return list(self.row.sensitive_parts)
+
     @strawberry.field(description="Curators, licensing officers and the owner only.")
     def review_note(self, info: Info[Context, Any]) -> str | None:
         _owner_or_reviewer(info)

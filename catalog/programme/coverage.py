@@ -1,0 +1,34 @@
+"""Which active export freezes cover a product: read by the export-control invariants (the
+DOMESTIC_PRIORITY cause) and by the freeze writes. No writes here, so both may import it."""
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.core.enums import FreezeScope
+from catalog.licensing.conditions import control_entry_matches
+from catalog.models import ExportFreeze, Product
+
+DOMESTIC_PRIORITY = "DOMESTIC_PRIORITY"
+PUBLIC_REASON = (
+    "Exports of this equipment are frozen while Ukraine's armed forces need it (domestic priority)."
+)
+
+
+def covers(freeze: ExportFreeze, product: Product) -> bool:
+    if freeze.scope is FreezeScope.CATEGORY:
+        return str(product.category) == freeze.value
+    return control_entry_matches(product.control_entry, freeze.value)
+
+
+async def active_freezes(session: AsyncSession) -> list[ExportFreeze]:
+    return list(
+        await session.scalars(
+            select(ExportFreeze)
+            .where(ExportFreeze.lifted_at.is_(None))  # type: ignore[union-attr]
+            .order_by(ExportFreeze.declared_at, ExportFreeze.id)
+        )
+    )
+
+
+async def freezes_covering(session: AsyncSession, product: Product) -> list[ExportFreeze]:
+    return [f for f in await active_freezes(session) if covers(f, product)]
