@@ -24,6 +24,7 @@ from schema.organisations.types import Manufacturer, Partner
 from schema.products.mutations import ProductMutation
 from schema.products.queries import ProductQuery
 from schema.products.types import GroundDroneSpecs, NavalDroneSpecs, Product, SoftwareSpecs
+from schema.programme.centres import ExportCentreMutation
 from schema.programme.mutations import ReserveMutation
 from schema.programme.queries import ProgrammeQuery
 from schema.quotes.mutations import QuoteMutation
@@ -62,6 +63,7 @@ class Mutation(
     RoutingRuleMutation,
     WebhookMutation,
     ReserveMutation,
+    ExportCentreMutation,
 ):
     pass
 

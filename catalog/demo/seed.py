@@ -1,5 +1,7 @@
 """Seeding the demo catalogue (catalog/demo/demo_catalogue.json): organisations, products,
-releases and the default routing rules with rule-set version 1.
+releases and the default routing rules with rule-set version 1; then the programme's
+structures (catalog/demo/demo_programme.json: export centres, production lines, sensitive
+technology, domestic reserves).
 
 Seeding is idempotent: it does nothing when the demo curator already exists.
 """
@@ -15,6 +17,7 @@ from catalog.core.enums import OrgKind, ProductStatus, VettingStatus
 from catalog.core.principal import SYSTEM
 from catalog.core.transactions import WriteTransaction, write
 from catalog.demo.catalogue import DemoCatalogue, DemoOrganisation, DemoProduct, demo_catalogue
+from catalog.demo.programme import seed_programme
 from catalog.licensing.rules import rule_snapshot
 from catalog.models import Organisation, Product, Release, RoutingRule, RuleSetVersion
 
@@ -128,4 +131,5 @@ async def seed_demo(db: Database) -> SeedResult:
             )
         )
         tx.audit("routing.rule_set_versioned", "RuleSetVersion", "1", {"rules": len(rules)})
+        await seed_programme(tx)
     return SeedResult(True, len(orgs), products, releases, len(rules))

@@ -41,6 +41,14 @@ class QuoteFacts:
     partner_embargoed: bool
     partner_listed: bool
     co_production: bool
+    # Delivered through an export centre: its country is a transit country (None: direct).
+    transit_country: str | None = None
+    transit_listed: bool = True
+    transit_embargoed: bool = False
+    # Production under licence abroad (a co-production request), and why the technology is
+    # sensitive if it is (the hard gate refuses it).
+    production_abroad: bool = False
+    sensitive_technology: str | None = None
 
     @property
     def re_export(self) -> bool:

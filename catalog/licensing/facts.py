@@ -16,7 +16,7 @@ from catalog.core.errors import Codes, DomainError, not_found
 from catalog.core.principal import Principal
 from catalog.licensing.routing import QuoteFacts, RoutingDecision, route
 from catalog.licensing.rules import RuleSet, current_rule_set
-from catalog.models import Country, Product
+from catalog.models import Country, ExportCentre, Product
 from catalog.visibility import visible_products
 
 
@@ -33,9 +33,11 @@ def quote_facts(
     partner: Country,
     delivery: Country,
     co_production: bool,
+    transit: Country | None = None,
 ) -> QuoteFacts:
     """The facts routing sees. The value is given (a snapshot or an offer's total), never read
-    from the product's live price."""
+    from the product's live price. `transit`: the country of the export centre the delivery
+    goes through."""
     return QuoteFacts(
         category=str(product.category),
         control_entry=product.control_entry,
@@ -51,7 +53,18 @@ def quote_facts(
         partner_embargoed=partner.embargoed,
         partner_listed=partner.partner,
         co_production=co_production,
+        transit_country=transit.code if transit is not None else None,
+        transit_listed=transit.partner if transit is not None else True,
+        transit_embargoed=transit.embargoed if transit is not None else False,
     )
+
+
+async def transit_of(session: AsyncSession, export_centre_id: uuid.UUID | None) -> Country | None:
+    """The country of the export centre a quote is delivered through (None: direct)."""
+    if export_centre_id is None:
+        return None
+    centre = await session.get_one(ExportCentre, export_centre_id)
+    return await session.get_one(Country, centre.country)
 
 
 def decide(facts: QuoteFacts, rule_set: RuleSet, today: date) -> RoutingDecision:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from catalog.core.enums import CaseStatus, QuoteStatus
 from catalog.core.errors import Codes, DomainError
 from catalog.core.transactions import WriteTransaction
-from catalog.licensing.facts import decide, quote_facts
+from catalog.licensing.facts import decide, quote_facts, transit_of
 from catalog.licensing.routing import RoutingDecision
 from catalog.licensing.rules import rule_set_for_routing
 from catalog.licensing.transitions import CaseAction, next_case_status
@@ -83,6 +83,7 @@ async def review_offer(
         partner=await session.get_one(Country, partner.country),
         delivery=await session.get_one(Country, quote.delivery_country),
         co_production=quote.co_production,
+        transit=await transit_of(session, quote.export_centre_id),
     )
     decision = decide(facts, await rule_set_for_routing(tx), utcnow().date())
     if decision.refused:  # the invariants were checked first; a gate refusing is a bug

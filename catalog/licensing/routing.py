@@ -9,7 +9,11 @@ How a quote is routed (no database, no clock: everything comes in as arguments):
      refused automatically, reason recorded (flag NOT_A_PARTNER_COUNTRY);
    - delivery country differs from the partner's country → flag RE_EXPORT;
    - technology transfer other than NONE, or co-production → flag TECH_TRANSFER and at least
-     two approvals (four-eyes).
+     two approvals (four-eyes);
+   - delivery through an export centre → flag VIA_EXPORT_CENTRE: the centre's country is a
+     transit country (refused like the others when embargoed or off the list); the final
+     destination is still the delivery country, so RE_EXPORT only when that differs;
+   - production abroad of sensitive technology → refused automatically (flag SENSITIVE).
 2. Every rule is evaluated (conditions: catalog/licensing/conditions.py); the first failing
    condition of each rule is recorded in words.
 3. Of the matching rules, the queue with the highest precedence in the rule set's
@@ -40,12 +44,16 @@ FLAG_RE_EXPORT = "RE_EXPORT"
 FLAG_TECH_TRANSFER = "TECH_TRANSFER"
 FLAG_EMBARGOED = "EMBARGOED"
 FLAG_NOT_A_PARTNER_COUNTRY = "NOT_A_PARTNER_COUNTRY"
+FLAG_VIA_EXPORT_CENTRE = "VIA_EXPORT_CENTRE"
+FLAG_SENSITIVE = "SENSITIVE_TECHNOLOGY"
 FOUR_EYES = 2
 
 GATE_EMBARGO = "Hard gate: embargoed partner or delivery country"
 GATE_PARTNER_LIST = "Hard gate: partner or delivery country off the partner-country list"
 GATE_RE_EXPORT = "Hard gate: delivery outside the partner's country"
 GATE_TECH_TRANSFER = "Hard gate: technology transfer or co-production"
+GATE_EXPORT_CENTRE = "Hard gate: delivery through an export centre"
+GATE_SENSITIVE = "Hard gate: sensitive technology is never produced abroad"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +164,33 @@ def _refusals(facts: QuoteFacts) -> list[str]:
             continue
         role = "delivery" if code == facts.delivery_country else "partner"
         reasons.append(f"{role} country {code} is not one of the programme's partner countries")
+    if facts.transit_country and facts.transit_embargoed:
+        reasons.append(f"transit country {facts.transit_country} is under an arms embargo")
+    elif facts.transit_country and not facts.transit_listed:
+        reasons.append(
+            f"transit country {facts.transit_country} is not one of the programme's partner "
+            "countries"
+        )
+    if facts.production_abroad and facts.sensitive_technology:
+        reasons.append(
+            f"sensitive technology is never licensed abroad: {facts.sensitive_technology}"
+        )
     return reasons
+
+
+def _programme_gates(facts: QuoteFacts) -> list[RuleEvaluation]:
+    """Gates that apply only to some requests, so other explanations stay as they were."""
+    found = []
+    if facts.transit_country:
+        name = (
+            f"{GATE_EXPORT_CENTRE}: transit through {facts.transit_country}, final destination "
+            f"{facts.delivery_country}"
+        )
+        found.append(RuleEvaluation(None, name, 0, True, None))
+    if facts.production_abroad:
+        failure = None if facts.sensitive_technology else "no sensitive technology involved"
+        found.append(RuleEvaluation(None, GATE_SENSITIVE, 0, failure is None, failure))
+    return found
 
 
 def _gates(facts: QuoteFacts) -> list[RuleEvaluation]:
@@ -182,7 +216,7 @@ def _gates(facts: QuoteFacts) -> list[RuleEvaluation]:
             (GATE_RE_EXPORT, re_export),
             (GATE_TECH_TRANSFER, transfer),
         )
-    ]
+    ] + _programme_gates(facts)
 
 
 def _gate_flags(facts: QuoteFacts) -> set[str]:
@@ -193,8 +227,14 @@ def _gate_flags(facts: QuoteFacts) -> set[str]:
         flags.add(FLAG_TECH_TRANSFER)
     if facts.partner_embargoed or facts.delivery_embargoed:
         flags.add(FLAG_EMBARGOED)
-    if not (facts.partner_listed and facts.delivery_listed):
+    if not (facts.partner_listed and facts.delivery_listed and facts.transit_listed):
         flags.add(FLAG_NOT_A_PARTNER_COUNTRY)
+    if facts.transit_country:
+        flags.add(FLAG_VIA_EXPORT_CENTRE)
+        if facts.transit_embargoed:
+            flags.add(FLAG_EMBARGOED)
+    if facts.production_abroad and facts.sensitive_technology:
+        flags.add(FLAG_SENSITIVE)
     return flags
 
 

@@ -3,10 +3,10 @@
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, func, select
 
 from catalog.core.enums import ProductCategory, ProductStatus, TechTransfer
-from catalog.models import Product
+from catalog.models import Product, ProductExportCentre
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,8 @@ class ProductFilter:
     text: str | None = None
     # Narrows within what the caller may see; it never widens visibility.
     status: ProductStatus | None = None
+    # Stocked or demonstrated at this export centre.
+    export_centre_id: uuid.UUID | None = None
 
 
 def _escape_like(value: str) -> str:
@@ -45,6 +47,11 @@ def filter_clauses(product_filter: ProductFilter | None) -> list[ColumnElement[b
         clauses.append(Product.units_available >= f.min_units_available)  # type: ignore[arg-type,operator]
     if f.status is not None:
         clauses.append(Product.status == f.status)  # type: ignore[arg-type]
+    if f.export_centre_id is not None:
+        at_centre = select(ProductExportCentre.product_id).where(
+            ProductExportCentre.centre_id == f.export_centre_id  # type: ignore[arg-type]
+        )
+        clauses.append(Product.id.in_(at_centre))  # type: ignore[attr-defined]
     if f.text:
         pattern = f"%{_escape_like(f.text.lower())}%"
         clauses.append(

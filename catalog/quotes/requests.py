@@ -30,6 +30,7 @@ from catalog.licensing.intake import open_case
 from catalog.licensing.rules import rule_set_for_routing
 from catalog.models import Country, Organisation, Product, QuoteRequest
 from catalog.models.base import utcnow
+from catalog.programme.centres import delivery_centre
 from catalog.programme.freezes import require_not_frozen
 from catalog.quotes.invariants import require_units
 from catalog.visibility import visible_products
@@ -46,6 +47,7 @@ class QuoteInput:
     co_production: bool = False
     required_by: date | None = None
     notes: str | None = None
+    export_centre_id: uuid.UUID | None = None
 
 
 def _input_problems(given: QuoteInput, today: date) -> list[Problem]:
@@ -90,6 +92,7 @@ COMPARED = {
     "co_production": "coProduction",
     "required_by": "requiredBy",
     "notes": "notes",
+    "export_centre_id": "exportCentreId",
 }
 assert set(COMPARED) == {f.name for f in fields(QuoteInput)} - {"idempotency_key"}
 
@@ -186,6 +189,9 @@ async def _create_quote(db: Database, principal: Principal, given: QuoteInput) -
         partner, partner_country, delivery, product = await _lock_facts(tx, principal, given)
         await require_not_frozen(tx.session, product)
         require_units(product, given.quantity)
+        transit = None
+        if given.export_centre_id is not None:
+            _, transit = await delivery_centre(tx.session, given.export_centre_id, product)
         price = product.unit_price_eur
         quote = QuoteRequest(
             partner_org_id=partner.id,
@@ -198,6 +204,7 @@ async def _create_quote(db: Database, principal: Principal, given: QuoteInput) -
             required_by=given.required_by,
             notes=given.notes,
             idempotency_key=given.idempotency_key,
+            export_centre_id=given.export_centre_id,
             routed_unit_price_eur=price,
             licensed_value=value_of(price, given.quantity),
             licensed_currency=EUR if price is not None else None,
@@ -211,6 +218,7 @@ async def _create_quote(db: Database, principal: Principal, given: QuoteInput) -
             partner=partner_country,
             delivery=delivery,
             co_production=given.co_production,
+            transit=transit,
         )
         decision = decide(facts, await rule_set_for_routing(tx), quote.created_at.date())
         tx.audit(
@@ -222,6 +230,7 @@ async def _create_quote(db: Database, principal: Principal, given: QuoteInput) -
                 "quantity": quote.quantity,
                 "delivery": delivery.code,
                 "routed_unit_price_eur": price,
+                "export_centre": given.export_centre_id,
             },
         )
         await open_case(tx, quote, decision)

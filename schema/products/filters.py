@@ -21,12 +21,18 @@ class ProductFilter:
         default=None,
         description="Only listings in this status; partners see published listings only.",
     )
+    export_centre_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only products stocked or demonstrated at this export centre."
+    )
 
     def to_domain(self) -> DomainFilter:
         manufacturer = None
         if self.manufacturer_id is not None:
             # An unknown manufacturer id filters everything out rather than erroring.
             manufacturer = id_of_type(self.manufacturer_id, "Manufacturer") or uuid.UUID(int=0)
+        centre = None
+        if self.export_centre_id is not None:
+            centre = id_of_type(self.export_centre_id, "ExportCentre") or uuid.UUID(int=0)
         return DomainFilter(
             category=self.category,
             control_entry_prefix=(self.control_entry_prefix or None),
@@ -35,6 +41,7 @@ class ProductFilter:
             min_units_available=self.min_units_available,
             text=(self.text or None),
             status=self.status,
+            export_centre_id=centre,
         )
 
 

@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry.types import Info
@@ -17,7 +17,13 @@ from schema.context import Context
 from schema.errors import forbidden
 from schema.loaders import organisation_loader, product_loader, releases_loader
 from schema.organisations.types import Manufacturer
-from schema.relay import Node, to_global_id
+from schema.programme.loaders import product_centres_loader
+from schema.relay import Node, lazy_type, to_global_id
+
+if TYPE_CHECKING:
+    from schema.programme.types import ExportCentre
+
+PROGRAMME_TYPES = "schema.programme.types"
 
 ProductCategoryEnum = strawberry.enum(ProductCategory, name="ProductCategory")
 
@@ -186,6 +192,14 @@ class Product(Node):
     @strawberry.field
     def sensitive_parts(self) -> list[str]:
         return list(self.row.sensitive_parts)
+
+    @strawberry.field(description="The export centres that stock or demonstrate the product.")
+    async def export_centres(
+        self, info: Info[Context, Any]
+    ) -> list[Annotated["ExportCentre", strawberry.lazy(PROGRAMME_TYPES)]]:
+        rows = await product_centres_loader(info).load(self.row.id)
+        centre_type: type[ExportCentre] = lazy_type(PROGRAMME_TYPES, "ExportCentre")
+        return [centre_type.from_row(r) for r in rows]
 
     @strawberry.field(description="Curators, licensing officers and the owner only.")
     def review_note(self, info: Info[Context, Any]) -> str | None:

@@ -5,11 +5,12 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from catalog.programme import freezes
+from catalog.core.enums import CentreStatus
+from catalog.programme import centres, freezes
 from schema.context import Context
 from schema.errors import ErrorCode, coded_error
 from schema.permissions import require
-from schema.programme.types import ExportFreeze
+from schema.programme.types import CentreStatusEnum, ExportCentre, ExportFreeze
 
 
 def require_any(info: Info[Context, Any], *scopes: str) -> None:
@@ -34,3 +35,17 @@ class ProgrammeQuery:
                 session, info.context.principal, active_only=active_only
             )
         return [ExportFreeze.from_row(r) for r in rows]
+
+    @strawberry.field(description="The programme's export centres, by country and name.")
+    async def export_centres(
+        self,
+        info: Info[Context, Any],
+        status: CentreStatusEnum | None = None,  # type: ignore[valid-type]
+        country: str | None = None,
+    ) -> list[ExportCentre]:
+        require(info, "catalog:read")
+        async with info.context.db.read() as session:
+            rows = await centres.list_centres(
+                session, status=CentreStatus(status) if status else None, country=country
+            )
+        return [ExportCentre.from_row(r) for r in rows]

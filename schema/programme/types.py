@@ -4,8 +4,10 @@ from datetime import datetime
 
 import strawberry
 
-from catalog.core.enums import FreezeScope
+from catalog.core.enums import CentreService, CentreStatus, FreezeScope, ProductCategory
+from catalog.models import ExportCentre as CentreRow
 from catalog.models import ExportFreeze as FreezeRow
+from schema.products.types import ProductCategoryEnum
 from schema.relay import to_global_id
 
 FreezeScopeEnum = strawberry.enum(FreezeScope, name="FreezeScope")
@@ -41,4 +43,35 @@ class ExportFreeze:
             declared_at=row.declared_at,
             lifted_by=row.lifted_by,
             lifted_at=row.lifted_at,
+        )
+
+
+CentreStatusEnum = strawberry.enum(CentreStatus, name="ExportCentreStatus")
+CentreServiceEnum = strawberry.enum(CentreService, name="ExportCentreService")
+
+
+@strawberry.type(description="An export centre in a partner country.")
+class ExportCentre:
+    id: strawberry.ID
+    name: str
+    country: str
+    city: str
+    status: CentreStatusEnum  # type: ignore[valid-type]
+    categories: list[ProductCategoryEnum]  # type: ignore[valid-type]
+    services: list[CentreServiceEnum]  # type: ignore[valid-type]
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: CentreRow) -> "ExportCentre":
+        return cls(
+            id=to_global_id("ExportCentre", row.id),
+            name=row.name,
+            country=row.country,
+            city=row.city,
+            status=row.status,
+            categories=[ProductCategory(c) for c in row.categories],
+            services=[CentreService(s) for s in row.services],
+            created_at=row.created_at,
+            updated_at=row.updated_at,
         )

@@ -31,6 +31,11 @@ class RequestQuoteInput:
     co_production: bool | None = None
     required_by: date | None = None
     notes: str | None = None
+    export_centre_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Deliver through this export centre (OPEN, with DELIVERY): routing sees its "
+        "country as a transit country (flag VIA_EXPORT_CENTRE).",
+    )
 
 
 @strawberry.input
@@ -84,7 +89,13 @@ def _quote_input(source: RequestQuoteInput) -> domain.QuoteInput:
     product_id = id_of_type(source.product_id, "Product")
     if product_id is None:
         raise not_found("product", "productId")
+    centre_id = None
+    if source.export_centre_id is not None:
+        centre_id = id_of_type(source.export_centre_id, "ExportCentre")
+        if centre_id is None:
+            raise not_found("export centre", "exportCentreId")
     return domain.QuoteInput(
+        export_centre_id=centre_id,
         product_id=product_id,
         quantity=source.quantity,
         delivery_country=source.delivery_country,

@@ -23,6 +23,8 @@ from schema.loaders import (
 )
 from schema.organisations.types import Partner
 from schema.products.types import Product, load_visible_product
+from schema.programme.loaders import centre_loader
+from schema.programme.types import ExportCentre
 from schema.relay import Node, to_global_id
 
 QuoteStatusEnum = strawberry.enum(QuoteStatus, name="QuoteStatus")
@@ -71,6 +73,13 @@ class QuoteRequest(Node):
     info_response: str | None = strawberry.field(description="The partner's answer.")
     created_at: datetime
     updated_at: datetime
+
+    @strawberry.field(description="The export centre the delivery goes through, if any.")
+    async def export_centre(self, info: Info[Context, Any]) -> ExportCentre | None:
+        if self.row.export_centre_id is None:
+            return None
+        row = await centre_loader(info).load(self.row.export_centre_id)
+        return ExportCentre.from_row(row) if row is not None else None
 
     @strawberry.field(description="The partner's own notes; not shown to the manufacturer.")
     def notes(self, info: Info[Context, Any]) -> str | None:
