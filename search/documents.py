@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from catalog.core.db import Database
-from catalog.models import Organisation, Product, Release
+from catalog.models import Organisation, Product, ProductExportCentre, Release
 from catalog.models.base import utcnow
 
 CATEGORY_WORDS = {
@@ -33,7 +33,12 @@ def _combat_text(record: dict[str, Any] | None) -> str:
     return " ".join(w for w in words if w)
 
 
-def document(product: Product, manufacturer: str, releases: Sequence[Release]) -> dict[str, Any]:
+def document(
+    product: Product,
+    manufacturer: str,
+    releases: Sequence[Release],
+    centres: Sequence[uuid.UUID] = (),
+) -> dict[str, Any]:
     live = [r for r in releases if r.revoked_at is None]
     return {
         "id": str(product.id),
@@ -55,6 +60,8 @@ def document(product: Product, manufacturer: str, releases: Sequence[Release]) -
         "release_expiry": {
             r.country: int(r.expires_at.timestamp()) for r in live if r.expires_at is not None
         },
+        # The export centres that stock or demonstrate it (filterable, never displayed).
+        "export_centres": sorted(str(c) for c in centres),
     }
 
 
@@ -82,11 +89,23 @@ async def load_documents(
             .scalars()
             .all()
         )
+        links = (
+            await session.execute(
+                sa.select(ProductExportCentre.product_id, ProductExportCentre.centre_id).where(
+                    ProductExportCentre.product_id.in_(product_ids)  # type: ignore[attr-defined]
+                )
+            )
+        ).all()
+    centres: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for product_id, centre_id in links:
+        centres.setdefault(product_id, []).append(centre_id)
     by_product: dict[uuid.UUID, list[Release]] = {}
     now = utcnow()
     for release in releases:
         if release.expires_at is None or release.expires_at > now:
             by_product.setdefault(release.product_id, []).append(release)
-    documents = [document(p, name, by_product.get(p.id, [])) for p, name in rows]
+    documents = [
+        document(p, name, by_product.get(p.id, []), centres.get(p.id, [])) for p, name in rows
+    ]
     found = {p.id for p, _ in rows}
     return documents, [i for i in product_ids if i not in found]

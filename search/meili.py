@@ -71,6 +71,7 @@ SETTINGS: dict[str, Any] = {
         "control_entry_prefixes",
         "tech_transfer",
         "units_available",
+        "export_centres",
     ],
     "sortableAttributes": ["name"],
     "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness", "name:asc"],
@@ -121,6 +122,8 @@ def product_filter(f: ProductFilter | None) -> list[str]:
         clauses.append(f"tech_transfer = {_quote(str(f.tech_transfer))}")
     if f.min_units_available is not None:
         clauses.append(f"units_available >= {int(f.min_units_available)}")
+    if f.export_centre_id is not None:
+        clauses.append(f"export_centres = {_quote(str(f.export_centre_id))}")
     return clauses
 
 

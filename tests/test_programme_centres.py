@@ -2,12 +2,18 @@
 products, partners filter listings and search by centre, and a quote delivered through an OPEN
 centre with DELIVERY is routed with the centre's country as a transit country."""
 
+import uuid
 from typing import Any
 
 import httpx
 
+from api.app import create_app
+from api.settings import Settings
 from catalog.core.db import Database
 from schema.relay import to_global_id
+from search.indexer import rebuild
+from search.meili import MeiliSearch
+from search.meili_server import MeiliServer
 from tests.graphql import gql
 from tests.integrity_support import Desk, TokenFor, product_named
 from tests.quote_graphql import REQUEST, request_vars
@@ -122,3 +128,26 @@ async def test_a_quote_through_an_export_centre_is_routed_via_its_country(
         errors = payload["requestQuote"]["errors"]
         assert [(e["field"], e["code"]) for e in errors] == [("exportCentreId", "NOT_ALLOWED")]
         assert errors[0]["message"] == f"{centre} {why}"
+
+
+async def test_search_through_meilisearch_filters_by_centre(
+    settings: Settings, seeded: Database, meili_server: MeiliServer, token_for: TokenFor
+) -> None:
+    backend = MeiliSearch(
+        seeded, meili_server.url, meili_server.master_key, f"t_{uuid.uuid4().hex[:12]}"
+    )
+    async for _ in rebuild(seeded, backend):
+        pass
+    app = create_app(settings, db=seeded, search=backend)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+        token = await token_for("demo-partner-PL")
+        centres = _by_name((await gql(client, token, CENTRES))["data"]["exportCentres"])
+        tallinn = {"exportCentreId": centres["Tallinn Export Centre"]["id"]}
+        found = await gql(client, token, SEARCH, {"q": "drone", "filter": tallinn})
+        names = sorted(e["node"]["name"] for e in found["data"]["search"]["edges"])
+        assert names == [
+            "Kremin",
+            "Mist Mesh Relay Ground Drone",
+            "Storozh Coastal Patrol Sea Drone",
+        ]
