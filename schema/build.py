@@ -25,6 +25,7 @@ from schema.products.mutations import ProductMutation
 from schema.products.queries import ProductQuery
 from schema.products.types import GroundDroneSpecs, NavalDroneSpecs, Product, SoftwareSpecs
 from schema.programme.centres import ExportCentreMutation
+from schema.programme.coproduction import CoProductionMutation, CoProductionQuery
 from schema.programme.mutations import ReserveMutation
 from schema.programme.queries import ProgrammeQuery
 from schema.quotes.mutations import QuoteMutation
@@ -49,6 +50,7 @@ class Query(
     WebhookQuery,
     AuditQuery,
     ProgrammeQuery,
+    CoProductionQuery,
 ):
     pass
 
@@ -64,6 +66,7 @@ class Mutation(
     WebhookMutation,
     ReserveMutation,
     ExportCentreMutation,
+    CoProductionMutation,
 ):
     pass
 
