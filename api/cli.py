@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from api import cli_catalogue
+from api import cli_catalogue, cli_programme
 from api.settings import Settings
 
 app = typer.Typer(help="Defence export marketplace: operate the service.", no_args_is_help=True)
@@ -19,6 +19,7 @@ console = Console(stderr=True)
 DEMO_CREDENTIALS = Settings().demo_credentials_file
 T = TypeVar("T")
 cli_catalogue.register(app)
+cli_programme.register(app)
 
 
 def _run(factory: Callable[[Any], Awaitable[T]]) -> T:

@@ -28,6 +28,7 @@ from schema.programme.centres import ExportCentreMutation
 from schema.programme.coproduction import CoProductionMutation, CoProductionQuery
 from schema.programme.mutations import ReserveMutation
 from schema.programme.queries import ProgrammeQuery
+from schema.programme.report import ReportQuery
 from schema.quotes.mutations import QuoteMutation
 from schema.quotes.queries import QuoteQuery
 from schema.quotes.types import QuoteRequest
@@ -51,6 +52,7 @@ class Query(
     AuditQuery,
     ProgrammeQuery,
     CoProductionQuery,
+    ReportQuery,
 ):
     pass
 
