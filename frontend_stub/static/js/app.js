@@ -7,6 +7,7 @@ import { caseView, casesView } from "./licensing.js";
 import { makerQuotesView } from "./offers.js";
 import { partnerProductView } from "./partner.js";
 import { quotesView } from "./quotes.js";
+import { reportView } from "./report.js";
 
 const ME = `query Me { me { subject scopes organisation { slug name kind country vetting } } }`;
 
@@ -31,6 +32,7 @@ const ROLES = {
     nav: [
       ["#/review", "Awaiting review"],
       ["#/listings", "All listings"],
+      ["#/report", "Programme report"],
     ],
     routes: {
       review: (ctx) =>
@@ -42,6 +44,7 @@ const ROLES = {
         }),
       listings: (ctx) => browseView(ctx, { title: "All listings", statusChoice: true, withStatus: true }),
       product: curatorProductView,
+      report: reportView,
     },
   },
   MANUFACTURER: {
@@ -69,9 +72,11 @@ const ROLES = {
     nav: [
       ["#/cases", "Queues"],
       ["#/catalogue", "Catalogue"],
+      ["#/report", "Programme report"],
     ],
     routes: {
       cases: casesView,
+      report: reportView,
       case: caseView,
       catalogue: (ctx) => browseView(ctx, { title: "Catalogue", statusChoice: true, withStatus: true }),
       product: curatorProductView,
