@@ -15,7 +15,7 @@ from search.indexer import rebuild
 from search.meili import MeiliSearch
 from search.meili_server import MeiliServer
 from tests.graphql import gql
-from tests.integrity_support import Desk, TokenFor, product_named
+from tests.integrity_support import Desk, TokenFor, country_change, product_named
 from tests.quote_graphql import REQUEST, request_vars
 
 CENTRES = """query($status: ExportCentreStatus) { exportCentres(status: $status) {
@@ -113,9 +113,39 @@ async def test_a_quote_through_an_export_centre_is_routed_via_its_country(
     shown = (await desk.run(desk.partner, QUOTE_CENTRE, {"id": quote["id"]}))["quoteRequest"]
     assert shown["exportCentre"] == {"name": "Tallinn Export Centre", "country": "EE"}
 
-    abroad = await desk.request(kremin.id, exportCentreId=tallinn, deliveryCountry="DE")
+    for change, cause in (
+        ({"status": "CLOSED"}, "EXPORT_CENTRE_UNAVAILABLE"),
+        ({"status": "OPEN", "services": ["DEMONSTRATION"]}, "EXPORT_CENTRE_UNAVAILABLE"),
+    ):
+        closed = await desk.run(
+            desk.curator, UPDATE, {"input": {"exportCentreId": tallinn, **change}}
+        )
+        assert closed["updateExportCentre"]["errors"] == []
+        held = await desk.case(case_id)
+        assert (held["status"], held["holdCauses"]) == ("ON_HOLD", [cause])
+    reopened = {"exportCentreId": tallinn, "services": ["DELIVERY", "DEMONSTRATION", "TRAINING"]}
+    assert (await desk.run(desk.curator, UPDATE, {"input": reopened}))["updateExportCentre"][
+        "errors"
+    ] == []
+    assert (await desk.case(case_id))["status"] == "OPEN"
+    embargo = country_change("embargoCountry")
+    assert (await desk.run(desk.officer, embargo, {"country": "EE"}))["embargoCountry"][
+        "errors"
+    ] == []
+    held = await desk.case(case_id)
+    assert held["status"] == "ON_HOLD" and "EMBARGOED" in held["holdCauses"]
+    seen = await desk.quote(quote["id"])
+    assert seen["holdReason"].startswith("An arms embargo applies to a country of this request.")
+
+    riga = centres["Riga Ground Systems Centre"]["id"]
+    abroad = await desk.request(kremin.id, exportCentreId=riga, deliveryCountry="DE")
     flags = (await desk.case(abroad["licensingCase"]["id"]))["flags"]
     assert {"VIA_EXPORT_CENTRE", "RE_EXPORT"} <= set(flags)
+    through_ee = await gql(
+        api, desk.partner, REQUEST, {"input": request_vars(kremin.id, exportCentreId=tallinn)}
+    )
+    refused = through_ee["data"]["requestQuote"]["quoteRequest"]
+    assert refused["status"] == "REFUSED" and "transit country EE" in refused["refusalReason"]
 
     storozh = await product_named(db, "Storozh Coastal Patrol Sea Drone")
     for centre, product_id, why in (

@@ -44,7 +44,7 @@ from catalog.licensing.transitions import (
     next_quote_status,
     resumed_status,
 )
-from catalog.models import LicensingCase, Organisation, Product, QuoteRequest
+from catalog.models import ExportCentre, LicensingCase, Organisation, Product, QuoteRequest
 from catalog.models.base import utcnow
 from catalog.quotes.invariants import (
     CAUSE_FLAGS,
@@ -72,6 +72,9 @@ def _touched(
         in_country = select(Organisation.id).where(Organisation.country.in_(codes))  # type: ignore[attr-defined]
         clauses.append(QuoteRequest.delivery_country.in_(codes))  # type: ignore[attr-defined]
         clauses.append(QuoteRequest.partner_org_id.in_(in_country))  # type: ignore[attr-defined]
+        # Delivered through an export centre there: the country is a transit country.
+        centres = select(ExportCentre.id).where(ExportCentre.country.in_(codes))  # type: ignore[attr-defined]
+        clauses.append(QuoteRequest.export_centre_id.in_(centres))  # type: ignore[union-attr]
     return or_(*clauses) if clauses else None
 
 

@@ -10,6 +10,9 @@ Manufacturers link their products to the centres that stock or demonstrate them
 A quote may be delivered through a centre (`delivery_centre`): it must be OPEN, offer DELIVERY
 and handle the product's category. Routing then sees the centre's country as a transit
 country (flag VIA_EXPORT_CENTRE); the final destination stays the quote's delivery country.
+While the centre stops delivering (another status, DELIVERY dropped) or its country is
+embargoed or taken off the list, the open quotes through it are held like any other cause
+(catalog/quotes/invariants.py), and resume when that ends.
 """
 
 import uuid
@@ -25,7 +28,8 @@ from catalog.core.errors import Codes, DomainError, Problem, not_found
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
 from catalog.core.validation import check_length, collect
-from catalog.models import Country, ExportCentre, Product, ProductExportCentre
+from catalog.licensing.holds import reconcile
+from catalog.models import Country, ExportCentre, Product, ProductExportCentre, QuoteRequest
 from catalog.models.base import utcnow
 from catalog.products.lifecycle import visible_for_update
 
@@ -113,6 +117,14 @@ async def update_centre(
         before = _described(centre)
         changed = await _apply(tx, centre, draft)
         centre.updated_at = utcnow()
+        # Quotes delivered through it hold while it no longer delivers, and resume after.
+        routed = await tx.session.scalars(
+            select(QuoteRequest.product_id)
+            .distinct()
+            .where(QuoteRequest.export_centre_id == centre.id)  # type: ignore[arg-type]
+            .order_by(QuoteRequest.product_id)
+        )
+        await reconcile(tx, product_ids=list(routed))
         tx.audit(
             "export_centre.updated",
             "ExportCentre",

@@ -5,6 +5,8 @@ A quote may go further (be approved, offered on, accepted) only while:
   as the partner organisation is now (PUBLISHED, a live release to the partner's country, the
   partner VETTED, its country on the partner-country list and not embargoed);
 - the delivery country is not embargoed and is on the partner-country list;
+- an export centre it is delivered through is OPEN with DELIVERY, and its country (a transit
+  country) is neither embargoed nor off the partner-country list;
 - no export freeze (the domestic priority) covers its product's category or control entry;
 - (for approving, offering and accepting) the units are within the surplus still available
   (the domestic reserve is never part of it).
@@ -25,9 +27,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.access import organisation_as_caller
-from catalog.core.enums import CaseStatus, ProductStatus, VettingStatus
+from catalog.core.enums import CaseStatus, CentreService, CentreStatus, ProductStatus, VettingStatus
 from catalog.core.errors import Codes, DomainError
-from catalog.models import Country, LicensingCase, Organisation, Product, QuoteRequest
+from catalog.models import Country, ExportCentre, LicensingCase, Organisation, Product, QuoteRequest
 from catalog.models.base import utcnow
 from catalog.programme.coverage import DOMESTIC_PRIORITY, freezes_covering
 from catalog.programme.coverage import PUBLIC_REASON as FROZEN_REASON
@@ -39,6 +41,8 @@ PRODUCT_WITHDRAWN = "PRODUCT_WITHDRAWN"
 PARTNER_SUSPENDED = "PARTNER_SUSPENDED"
 EMBARGOED = "EMBARGOED"
 NOT_A_PARTNER_COUNTRY = "NOT_A_PARTNER_COUNTRY"
+# The export centre a quote is delivered through is no longer OPEN with DELIVERY.
+EXPORT_CENTRE_UNAVAILABLE = "EXPORT_CENTRE_UNAVAILABLE"
 # The predicate hides the product but no known cause explains why: still a blocker.
 NOT_VISIBLE = "NOT_VISIBLE"
 
@@ -53,6 +57,9 @@ class QuoteState:
     partner_country: Country
     delivery: Country
     now: datetime
+    # The export centre the delivery goes through and its country (None: direct delivery).
+    centre: ExportCentre | None = None
+    transit: Country | None = None
 
 
 Check = Callable[[AsyncSession, QuoteState], Awaitable[bool]]
@@ -103,6 +110,21 @@ async def _delivery_embargoed(_: AsyncSession, state: QuoteState) -> bool:
 
 async def _delivery_off_list(_: AsyncSession, state: QuoteState) -> bool:
     return not state.delivery.partner
+
+
+async def _transit_embargoed(_: AsyncSession, state: QuoteState) -> bool:
+    return state.transit is not None and state.transit.embargoed
+
+
+async def _transit_off_list(_: AsyncSession, state: QuoteState) -> bool:
+    return state.transit is not None and not state.transit.partner
+
+
+async def _centre_unavailable(_: AsyncSession, state: QuoteState) -> bool:
+    centre = state.centre
+    return centre is not None and (
+        centre.status is not CentreStatus.OPEN or CentreService.DELIVERY not in centre.services
+    )
 
 
 async def _frozen(session: AsyncSession, state: QuoteState) -> bool:
@@ -167,6 +189,31 @@ CAUSES: tuple[Cause, ...] = (
         lambda s: f"the delivery country {s.delivery.code} is not a partner country",
     ),
     Cause(
+        EMBARGOED,
+        False,
+        _transit_embargoed,
+        "An arms embargo applies to a country of this request.",
+        lambda s: (
+            f"the transit country {s.transit.code if s.transit else ''} is under an arms embargo"
+        ),
+    ),
+    Cause(
+        NOT_A_PARTNER_COUNTRY,
+        False,
+        _transit_off_list,
+        "A country of this request is not a partner country of the programme.",
+        lambda s: (
+            f"the transit country {s.transit.code if s.transit else ''} is not a partner country"
+        ),
+    ),
+    Cause(
+        EXPORT_CENTRE_UNAVAILABLE,
+        False,
+        _centre_unavailable,
+        "The export centre of this delivery is not delivering at present.",
+        lambda s: f"the export centre {s.centre.name if s.centre else ''} is not open for delivery",
+    ),
+    Cause(
         DOMESTIC_PRIORITY,
         False,
         _frozen,
@@ -194,6 +241,10 @@ CAUSE_FLAGS = frozenset(PUBLIC_REASONS)
 async def quote_state(session: AsyncSession, quote: QuoteRequest) -> QuoteState:
     product = await session.get_one(Product, quote.product_id)
     partner = await session.get_one(Organisation, quote.partner_org_id)
+    centre = transit = None
+    if quote.export_centre_id is not None:
+        centre = await session.get_one(ExportCentre, quote.export_centre_id)
+        transit = await session.get_one(Country, centre.country)
     return QuoteState(
         quote=quote,
         product=product,
@@ -201,6 +252,8 @@ async def quote_state(session: AsyncSession, quote: QuoteRequest) -> QuoteState:
         partner_country=await session.get_one(Country, partner.country),
         delivery=await session.get_one(Country, quote.delivery_country),
         now=utcnow(),
+        centre=centre,
+        transit=transit,
     )
 
 

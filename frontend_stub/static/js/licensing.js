@@ -34,6 +34,8 @@ const CAUSES = {
   NOT_A_PARTNER_COUNTRY:
     "The partner's or the delivery country is not on the programme's partner-country list.",
   NOT_VISIBLE: "The partner can no longer see the product.",
+  EXPORT_CENTRE_UNAVAILABLE:
+    "The export centre this delivery goes through no longer delivers (closed, or DELIVERY dropped). Reopening it resumes the case.",
   DOMESTIC_PRIORITY:
     "An export freeze covers the product: Ukraine's armed forces need it. Lifting the freeze resumes the case.",
 };
