@@ -46,8 +46,9 @@ Licensing
 Audit log
 - Read by curators and licensing officers (`require_audit_reader`). An event's payload is shown
   only to a reader who could read the entity it describes (`reads_audit_payload`): quotes need
-  `quotes:read`, cases `licensing:review`, routing rules `licensing:rules`, partner
-  organisations `partners:vet`, webhooks their own organisation; others see that the event
+  `quotes:read`, cases and co-production requests `licensing:review`, routing rules
+  `licensing:rules`, partner organisations `partners:vet`, webhooks their own organisation;
+  export freezes, centres and production lines `catalog:read`; others see that the event
   happened, when and by whom.
 
 Webhooks
@@ -243,6 +244,10 @@ AUDIT_PAYLOAD_SCOPES = {
     "QuoteRequest": "quotes:read",
     "LicensingCase": "licensing:review",
     "RoutingRule": "licensing:rules",
+    "ExportFreeze": "catalog:read",
+    "ExportCentre": "catalog:read",
+    "ProductionLine": "catalog:read",
+    "CoProductionRequest": "licensing:review",
 }
 
 

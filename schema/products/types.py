@@ -116,7 +116,8 @@ class Product(Node):
     control_entry: str
     tech_transfer: TechTransferEnum  # type: ignore[valid-type]
     units_available: int = strawberry.field(
-        description="Units still available for export (the surplus not yet reserved)."
+        description="Units still available for export (the surplus not yet reserved by accepted "
+        "quotes; the domestic reserve is never part of it)."
     )
     lead_time_days: int | None
     unit_price_eur: Decimal | None = strawberry.field(description="Indicative unit price in EUR")
