@@ -105,8 +105,17 @@ async def test_the_report_totals_are_the_sums_of_accepted_quotes(
     assert sum(q["cases"] for q in report["queues"]) == cases
     assert all(q["medianDecisionHours"] is not None for q in report["queues"] if q["decided"])
     assert {"key": "checked", "count": 1} in report["refusals"]
-    assert report["coProductionByStatus"] == [{"key": "TECH_TRANSFER_REVIEW", "count": 1}]
-    assert report["coProductionByCountry"] == [{"key": "PL", "count": 1}]
+    # This request and the demo's two (seeded today): one in PL, one refused in GB.
+    assert report["coProductionByStatus"] == [
+        {"key": "TECH_TRANSFER_REVIEW", "count": 2},
+        {"key": "REFUSED", "count": 1},
+    ]
+    assert report["coProductionByCountry"] == [
+        {"key": "PL", "count": 2},
+        {"key": "GB", "count": 1},
+    ]
+    sensitive = [r for r in report["refusals"] if r["key"].startswith("co-production: sensitive")]
+    assert [r["count"] for r in sensitive] == [1]
 
     denied = await gql(api, poland.partner, REPORT, period, expect_errors=True)
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"

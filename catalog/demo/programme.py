@@ -1,5 +1,6 @@
 """The programme's structures in the demo (``demo_programme.json``): export centres and the
-products they stock, production lines, sensitive technology and domestic reserves. Seeded in
+products they stock, production lines, sensitive technology, co-production requests and
+domestic reserves. Seeded in
 the demo's own transaction after the catalogue, so every product it names exists."""
 
 import json
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from catalog.core.enums import CentreService, CentreStatus, ProductCategory
 from catalog.core.transactions import WriteTransaction
 from catalog.models import ExportCentre, Organisation, Product, ProductExportCentre, ProductionLine
+from catalog.programme.coproduction import CoProductionInput, open_request
 
 PROGRAMME_FILE = "demo_programme.json"
 _STRICT = ConfigDict(extra="forbid")
@@ -55,11 +57,22 @@ class DemoReserve:
 
 
 @dataclass(frozen=True, config=_STRICT)
+class DemoCoProduction:
+    partner: Text  # the partner's organisation slug
+    product: ProductRef
+    production_country: Text
+    local_partner_name: Text
+    planned_units_per_year: Annotated[int, Field(gt=0)]
+    technology_scope: tuple[str, ...]
+
+
+@dataclass(frozen=True, config=_STRICT)
 class DemoProgramme:
     about: str
     export_centres: tuple[DemoCentre, ...]
     production_lines: tuple[DemoLine, ...]
     sensitive: tuple[DemoSensitive, ...]
+    co_production_requests: tuple[DemoCoProduction, ...]
     domestic_reserves: tuple[DemoReserve, ...]
 
 
@@ -112,4 +125,27 @@ async def seed_programme(tx: WriteTransaction) -> int:
     for reserve in programme.domestic_reserves:
         # The catalogue's units_available is the export surplus: the reserve is kept besides.
         products[reserve.product].domestic_reserve = reserve.units
+    await _co_production(tx, programme, products)
     return len(programme.export_centres)
+
+
+async def _co_production(
+    tx: WriteTransaction, programme: DemoProgramme, products: dict[tuple[str, str], Product]
+) -> None:
+    """Requests routed with the demo rule set, as a partner's would be (one is refused by the
+    sensitive-technology gate)."""
+    await tx.session.flush()  # the sensitivity marks and the rule set, for the routing
+    for index, spec in enumerate(programme.co_production_requests):
+        partner = await tx.session.scalar(
+            select(Organisation).where(Organisation.slug == spec.partner)
+        )
+        assert partner is not None, spec.partner
+        given = CoProductionInput(
+            product_id=products[spec.product].id,
+            production_country=spec.production_country,
+            local_partner_name=spec.local_partner_name,
+            planned_units_per_year=spec.planned_units_per_year,
+            technology_scope=sorted(spec.technology_scope),
+            idempotency_key=f"demo-co-production-{index + 1}",
+        )
+        await open_request(tx, partner, products[spec.product], given)

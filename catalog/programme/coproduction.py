@@ -178,40 +178,48 @@ async def _create(
         )
         if product is None:
             raise not_found("product", "productId")
-        decision = await _route(tx, partner, product, given)
-        request = CoProductionRequest(
-            partner_org_id=partner.id,
-            product_id=product.id,
-            production_country=given.production_country,
-            local_partner_name=given.local_partner_name,
-            planned_units_per_year=given.planned_units_per_year,
-            technology_scope=given.technology_scope,
-            idempotency_key=given.idempotency_key,
-            queue=decision.queue,
-            flags=list(decision.flags),
-            sla_due_on=decision.sla_due_on,
-            approvals_required=max(decision.approvals_required, FOUR_EYES),
-            rule_set_version=decision.rule_set_version,
-            routing=decision.to_json(),
-        )
-        if decision.refused:
-            request.status = CoProductionStatus.REFUSED
-            request.refusal_reason = decision.refusal_reason
-            request.decided_at = utcnow()
-        tx.session.add(request)
-        await tx.session.flush()  # a duplicate idempotency key fails here
-        tx.audit(
-            "co_production.requested",
-            "CoProductionRequest",
-            request.id,
-            {
-                "product": product.id,
-                "country": request.production_country,
-                "queue": request.queue,
-                "flags": request.flags,
-                "refused": decision.refusal_reason,
-            },
-        )
+        request = await open_request(tx, partner, product, given)
+    return request
+
+
+async def open_request(
+    tx: WriteTransaction, partner: Organisation, product: Product, given: CoProductionInput
+) -> CoProductionRequest:
+    """Route and record a request in the caller's transaction (also the demo seed's)."""
+    decision = await _route(tx, partner, product, given)
+    request = CoProductionRequest(
+        partner_org_id=partner.id,
+        product_id=product.id,
+        production_country=given.production_country,
+        local_partner_name=given.local_partner_name,
+        planned_units_per_year=given.planned_units_per_year,
+        technology_scope=given.technology_scope,
+        idempotency_key=given.idempotency_key,
+        queue=decision.queue,
+        flags=list(decision.flags),
+        sla_due_on=decision.sla_due_on,
+        approvals_required=max(decision.approvals_required, FOUR_EYES),
+        rule_set_version=decision.rule_set_version,
+        routing=decision.to_json(),
+    )
+    if decision.refused:
+        request.status = CoProductionStatus.REFUSED
+        request.refusal_reason = decision.refusal_reason
+        request.decided_at = utcnow()
+    tx.session.add(request)
+    await tx.session.flush()  # a duplicate idempotency key fails here
+    tx.audit(
+        "co_production.requested",
+        "CoProductionRequest",
+        request.id,
+        {
+            "product": product.id,
+            "country": request.production_country,
+            "queue": request.queue,
+            "flags": request.flags,
+            "refused": decision.refusal_reason,
+        },
+    )
     return request
 
 
