@@ -76,8 +76,11 @@ SOAK_SECONDS ?= 600
 soak: setup
 	$(BIN)/python -m bench.soak --seconds $(SOAK_SECONDS)
 
+# The suite runs in parallel processes (pytest-xdist): every test uses its own databases, ports
+# and temporary folders. PYTEST_WORKERS=0 runs it in this process (for a debugger).
+PYTEST_WORKERS ?= 3
 test: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
