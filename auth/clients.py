@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlmodel import col
 
 from auth import scopes as scope_set
 from auth.secrets import hash_secret, new_secret, verify_secret
@@ -68,7 +69,7 @@ async def create_client(
 ) -> CreatedClient:
     """Create a client for an organisation; `scopes=None` grants every scope of its kind."""
     async with db.read() as session:
-        org = await session.scalar(select(Organisation).where(Organisation.slug == org_slug))
+        org = await session.scalar(select(Organisation).where(col(Organisation.slug) == org_slug))
     if org is None:
         raise not_found("organisation", "org_slug")
     if scopes is not None:
@@ -155,5 +156,7 @@ async def load_clients(db: Database, client_ids: set[str]) -> dict[str, ClientRe
     if not client_ids:
         return {}
     async with db.read() as session:
-        rows = await session.execute(client_query().where(OAuthClient.client_id.in_(client_ids)))
+        rows = await session.execute(
+            client_query().where(col(OAuthClient.client_id).in_(client_ids))
+        )
     return {row[0]: record_from_row(tuple(row)) for row in rows}

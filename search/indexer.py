@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.core.db import Database
 from catalog.core.outage import Outage
@@ -30,7 +31,7 @@ async def changed_products(db: Database, events: Sequence[OutboxEvent]) -> list[
     if orgs:
         async with db.read() as session:
             rows = await session.execute(
-                sa.select(Product.id).where(Product.manufacturer_id.in_(orgs))  # type: ignore[attr-defined]
+                sa.select(col(Product.id)).where(col(Product.manufacturer_id).in_(orgs))
             )
             ids += list(rows.scalars())
     return list(dict.fromkeys(ids))

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, FromClause
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.models import Product
 from search.text import QueryWord
@@ -70,7 +71,7 @@ class SqliteIndex:
     def matching(self, words: Sequence[QueryWord]) -> Matching:
         source = self.fts.join(self.docs, self.docs.c.doc_id == self.fts.c.rowid).join(
             Product,
-            Product.id == self.docs.c.product_id,  # type: ignore[arg-type]
+            col(Product.id) == self.docs.c.product_id,
         )
         condition = sa.text("product_search_fts MATCH :match").bindparams(
             match=_fts5(words, with_typos=True)
@@ -108,7 +109,7 @@ class PostgresIndex:
         source = sa.join(
             self.docs,
             Product,
-            Product.id == self.docs.c.product_id,  # type: ignore[arg-type]
+            col(Product.id) == self.docs.c.product_id,
         )
         query = sa.func.to_tsquery(
             sa.literal_column("'simple'::regconfig"),

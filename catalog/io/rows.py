@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.core.countries import is_iso_country
 from catalog.core.enums import OrgKind, ProductCategory, ProductStatus, TechTransfer
@@ -166,15 +167,15 @@ async def reference_data(
     manufacturers = {
         slug: org_id
         for slug, org_id in await session.execute(
-            select(Organisation.slug, Organisation.id).where(
-                Organisation.kind == OrgKind.MANUFACTURER
+            select(col(Organisation.slug), col(Organisation.id)).where(
+                col(Organisation.kind) == OrgKind.MANUFACTURER
             )
         )
     }
     refused = {
         country.code: Codes.EMBARGOED if country.embargoed else Codes.NOT_A_PARTNER_COUNTRY
         for country in await session.scalars(
-            select(Country).where(Country.embargoed | ~Country.partner)  # type: ignore[operator]
+            select(Country).where(col(Country.embargoed) | ~col(Country.partner))
         )
     }
     return manufacturers, refused

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from catalog.access import require_listing_curator, require_manufacturer
 from catalog.core.db import Database
@@ -187,7 +188,7 @@ async def visible_for_update(
     """The product, locked for update, if the caller may see it; otherwise "not found"."""
     product = await tx.session.scalar(
         select(Product)
-        .where(Product.id == product_id, visible_products(principal))
+        .where(col(Product.id) == product_id, visible_products(principal))
         .with_for_update()
     )
     if product is None:

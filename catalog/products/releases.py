@@ -8,6 +8,7 @@ import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import require_release_curator
 from catalog.core.countries import is_iso_country
@@ -49,7 +50,7 @@ async def _not_releasable(session: AsyncSession, codes: list[str]) -> list[Probl
     are locked for share, so a concurrent change to the list waits for this release."""
     rows = await session.scalars(
         select(Country)
-        .where(Country.code.in_(codes))
+        .where(col(Country.code).in_(codes))
         .order_by(Country.code)
         .with_for_update(read=True)  # type: ignore[attr-defined]
     )
@@ -73,7 +74,7 @@ async def _not_releasable(session: AsyncSession, codes: list[str]) -> list[Probl
 async def live_releases(session: AsyncSession, product_ids: list[uuid.UUID]) -> list[Release]:
     rows = await session.scalars(
         select(Release)
-        .where(Release.product_id.in_(product_ids), Release.revoked_at.is_(None))  # type: ignore[attr-defined,union-attr]
+        .where(col(Release.product_id).in_(product_ids), col(Release.revoked_at).is_(None))
         .order_by(Release.country)
     )
     return list(rows)
