@@ -109,7 +109,7 @@ def create_app(
             await database.dispose()
 
     metrics = Metrics()
-    search = TimedSearch(search, metrics)  # type: ignore[assignment]
+    search = TimedSearch(search, metrics)
     graphql = GraphQLEndpoint(
         build_schema(settings, [GraphQLObservability]),
         database,

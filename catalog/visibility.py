@@ -15,6 +15,7 @@ may not see is "not found", never "forbidden".
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
 from catalog.core.enums import OrgKind, ProductStatus, VettingStatus
@@ -23,7 +24,9 @@ from catalog.models import Country, Product, Release
 from catalog.models.base import utcnow
 
 
-def live_release_to(country: str | ColumnElement[str], now: datetime) -> ColumnElement[bool]:
+def live_release_to(
+    country: str | ColumnElement[str] | Mapped[str], now: datetime
+) -> ColumnElement[bool]:
     """A release of the outer Product to `country` (a code, or a column of the outer query)
     that is neither revoked nor expired."""
     return exists(

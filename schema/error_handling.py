@@ -88,7 +88,7 @@ class MarketSchema(strawberry.Schema):
         super().__init__(*args, **kwargs)
         self.dev = dev
 
-    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         result = await super().execute(*args, **kwargs)
         if result.errors:
             before = isinstance(result, PreExecutionError)

@@ -324,7 +324,7 @@ class LimitedValidation(ValidationCache):
         super().__init__()
         self.limits = limits
 
-    def on_validate(self) -> Iterator[None]:  # type: ignore[override]
+    def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document, variables = context.graphql_document, context.variables
         assert document is not None
@@ -342,7 +342,7 @@ class LimitedValidation(ValidationCache):
             context.pre_execution_errors = errors
             yield
             return
-        yield from super().on_validate()  # type: ignore[misc]
+        yield from super().on_validate()
 
 
 def _prepared_measure(context: Any, document: DocumentNode) -> DocumentMeasure | None:

@@ -68,7 +68,7 @@ def hash_of(event: AuditEvent) -> str:
 async def lock_chain(session: AsyncSession) -> None:
     """Serialise appends so that two transactions never chain onto the same predecessor.
     SQLite writers already hold the database lock (BEGIN IMMEDIATE)."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK_KEY}
         )
@@ -101,7 +101,7 @@ async def iter_events(session: AsyncSession, batch: int = 1000) -> AsyncIterator
                     select(AuditEvent)
                     .where(col(AuditEvent.id) > after)
                     .order_by(col(AuditEvent.id))
-                    .limit(batch)  # type: ignore[arg-type,operator]
+                    .limit(batch)
                 )
             )
             .scalars()

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import select
@@ -53,7 +54,7 @@ def _number(problems: list[Problem], row: dict[str, Any], name: str, kind: type)
         return None
 
 
-def _choice(problems: list[Problem], row: dict[str, Any], name: str, enum: type) -> Any:
+def _choice(problems: list[Problem], row: dict[str, Any], name: str, enum: type[Enum]) -> Any:
     value = row.get(name)
     try:
         return enum(str(value).strip().upper())

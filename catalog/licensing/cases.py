@@ -16,7 +16,7 @@ Cases are assigned to officers: OAuth clients of a licensing organisation that m
 """
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -340,7 +340,8 @@ async def decide_case(
             CaseDecision(
                 case_id=case.id,
                 officer=principal.subject,
-                officer_org_id=principal.org_id,
+                # require_officer admitted only a licensing organisation's principal
+                officer_org_id=cast(uuid.UUID, principal.org_id),
                 decision=decision,
                 reason=reason,
                 internal_note=internal_note,

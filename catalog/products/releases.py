@@ -5,6 +5,7 @@ country off the partner-country list NOT_A_PARTNER_COUNTRY. Releasing and revoki
 the product's open quotes in the same transaction (catalog/licensing/holds.py)."""
 
 import uuid
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,7 +53,7 @@ async def _not_releasable(session: AsyncSession, codes: list[str]) -> list[Probl
         select(Country)
         .where(col(Country.code).in_(codes))
         .order_by(Country.code)
-        .with_for_update(read=True)  # type: ignore[attr-defined]
+        .with_for_update(read=True)
     )
     problems = []
     for country in rows:
@@ -103,7 +104,12 @@ async def release_product(
         added = [code for code in codes if code not in existing]
         for code in added:
             tx.session.add(
-                Release(product_id=product_id, country=code, released_by_org_id=principal.org_id)
+                Release(
+                    product_id=product_id,
+                    country=code,
+                    # require_release_curator admitted only a curator organisation's principal
+                    released_by_org_id=cast(uuid.UUID, principal.org_id),
+                )
             )
         tx.audit(
             "product.released",

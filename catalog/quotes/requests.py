@@ -158,7 +158,9 @@ async def _lock_facts(
     )
     if product is None:
         raise not_found("product", "productId")
-    own = countries.get(partner.country) or await session.get_one(Country, partner.country)
+    own = countries.get(partner.country)
+    if own is None:
+        own = await session.get_one(Country, partner.country)
     return partner, own, delivery, product
 
 

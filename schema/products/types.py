@@ -126,7 +126,7 @@ class Product(Node):
         for name in ("platforms", "integrations"):
             if name in values and values[name] is None:
                 values[name] = []
-        return spec_type(**values)  # type: ignore[no-any-return]
+        return spec_type(**values)
 
     @strawberry.field
     def combat_record(self) -> CombatRecord | None:
