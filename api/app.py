@@ -118,7 +118,7 @@ def create_app(
         limits,
         search,
     )
-    routes = [
+    routes: list[Route | Mount] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/graphql", graphql, methods=["GET", "POST"]),

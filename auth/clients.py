@@ -114,21 +114,21 @@ async def revoke_client(db: Database, client_id: str) -> None:
         tx.audit("oauth_client.revoked", "OAuthClient", client_id, {})
 
 
-def client_query() -> Select[Any]:
+def client_query() -> Select[*tuple[Any, ...]]:
     """The columns of a ClientRecord; callers add their own where clause."""
     return select(
-        OAuthClient.client_id,
-        OAuthClient.secret_hash,
-        OAuthClient.name,
-        OAuthClient.scopes,
-        OAuthClient.revoked_at,
-        Organisation.id,
-        Organisation.slug,
-        Organisation.name,
-        Organisation.kind,
-        Organisation.country,
-        Organisation.vetting,
-    ).join(Organisation, Organisation.id == OAuthClient.org_id)
+        col(OAuthClient.client_id),
+        col(OAuthClient.secret_hash),
+        col(OAuthClient.name),
+        col(OAuthClient.scopes),
+        col(OAuthClient.revoked_at),
+        col(Organisation.id),
+        col(Organisation.slug),
+        col(Organisation.name),
+        col(Organisation.kind),
+        col(Organisation.country),
+        col(Organisation.vetting),
+    ).join(Organisation, col(Organisation.id) == col(OAuthClient.org_id))
 
 
 def record_from_row(row: Sequence[Any]) -> ClientRecord:

@@ -66,7 +66,7 @@ class PlainLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         name = field_details_list[0].node.name.value
         field = self.schema.get_field(parent_type, name)
         serialize = plain_leaf_serializer(self.schema, parent_type, name, field) if field else None
-        if serialize is not None and self._without_middleware(field):
+        if serialize is not None and field is not None and self._without_middleware(field):
             try:
                 value = field.resolve(source, None)  # type: ignore[misc]
                 if value is not None:

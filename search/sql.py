@@ -47,7 +47,7 @@ from search.text import (
 from search.vocabulary import PostgresVocabulary, SqliteVocabulary, Vocabulary
 
 SNIPPET_WORDS = 12
-_shown = (Product.id, Product.name, Product.summary, Product.description)
+_shown = (col(Product.id), col(Product.name), col(Product.summary), col(Product.description))
 
 
 class SqlSearch:
@@ -114,7 +114,10 @@ class SqlSearch:
         query = validate_query(query)
         words = await self.query_words(query.text)
         matching = self.index.matching(words) if words else None
-        conditions = [visible_products(principal), *filter_clauses(query.filter)]
+        conditions: list[sa.ColumnElement[bool] | sa.TextClause] = [
+            visible_products(principal),
+            *filter_clauses(query.filter),
+        ]
         if matching is not None:
             conditions.insert(0, matching.condition)
         async with self.db.read() as session:
@@ -205,11 +208,11 @@ class SqlSearch:
         return {str(org_id): name for org_id, name in rows}
 
 
-def _count(hits: Any, facet: Any, value: Any, *group: Any) -> sa.Select[Any]:
+def _count(hits: Any, facet: Any, value: Any, *group: Any) -> sa.Select[*tuple[Any, ...]]:
     return (
         sa.select(
             sa.literal("count"),
-            sa.cast(sa.null(), col(Product.id).type),
+            sa.cast(sa.null(), sa.inspect(Product).c.id.type),
             sa.cast(sa.null(), sa.Float),
             facet,
             value,
