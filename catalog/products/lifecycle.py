@@ -126,9 +126,10 @@ def new_product(manufacturer_id: uuid.UUID, draft: ProductDraft) -> Product:
         "control_entry": lambda: _normalise_control_entry(draft.control_entry or ""),
         "combat_record": lambda: validate_combat_record(draft.combat_record),
     }
-    if draft.category is not None:
+    category = draft.category
+    if category is not None:
         checks["specs"] = lambda: validate_specs(
-            draft.category,  # type: ignore[arg-type]
+            category,
             draft.specs,
             given_for=draft.specs_category,
         )

@@ -18,8 +18,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlmodel import col
 
 from catalog.access import require_offering_manufacturer, require_requesting_partner, visible_quotes
@@ -162,7 +163,8 @@ async def _reserve(tx: WriteTransaction, quote: QuoteRequest) -> None:
             updated_at=utcnow(),
         )
     )
-    if reserved.rowcount != 1:  # type: ignore[attr-defined]
+    # An UPDATE without RETURNING yields a CursorResult; execute() is typed for any statement.
+    if cast(CursorResult[Any], reserved).rowcount != 1:
         raise DomainError.one(
             f"the {quote.quantity} units of this quote are no longer available for export",
             Codes.INSUFFICIENT_UNITS,
