@@ -85,6 +85,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 schema: setup
 	$(BIN)/python -c 'import schema; print(schema.schema.as_str())' > schema/schema.graphql

@@ -67,6 +67,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, select, true
+from sqlmodel import col
 
 from catalog.core.enums import SCOPES_BY_KIND, OrgKind, VettingStatus
 from catalog.core.errors import Codes, DomainError
@@ -150,10 +151,10 @@ def visible_quotes(principal: Principal) -> ColumnElement[bool]:
     if principal.org_id is None:
         return false()
     if is_active_partner(principal):
-        return QuoteRequest.partner_org_id == principal.org_id  # type: ignore[return-value]
+        return col(QuoteRequest.partner_org_id) == principal.org_id
     if principal.kind is OrgKind.MANUFACTURER:
-        own = select(Product.id).where(Product.manufacturer_id == principal.org_id)
-        return QuoteRequest.product_id.in_(own)  # type: ignore[attr-defined,no-any-return]
+        own = select(col(Product.id)).where(col(Product.manufacturer_id) == principal.org_id)
+        return col(QuoteRequest.product_id).in_(own)
     return false()
 
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import strawberry
 from strawberry.extensions import DisableIntrospection
@@ -66,8 +66,9 @@ NODE_TYPES = [Product, Manufacturer, Partner, GroundDroneSpecs, NavalDroneSpecs,
 NODE_TYPES += [QuoteRequest, LicensingCase, RoutingRule]
 
 
-class SchemaSettings(LimitSettings):
-    market_env: str
+class SchemaSettings(LimitSettings, Protocol):
+    @property  # read-only, so that a settings class may narrow it to a Literal
+    def market_env(self) -> str: ...
 
 
 def build_schema(

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from catalog.access import require_listing_curator, require_manufacturer
 from catalog.core.db import Database
@@ -125,9 +126,10 @@ def new_product(manufacturer_id: uuid.UUID, draft: ProductDraft) -> Product:
         "control_entry": lambda: _normalise_control_entry(draft.control_entry or ""),
         "combat_record": lambda: validate_combat_record(draft.combat_record),
     }
-    if draft.category is not None:
+    category = draft.category
+    if category is not None:
         checks["specs"] = lambda: validate_specs(
-            draft.category,  # type: ignore[arg-type]
+            category,
             draft.specs,
             given_for=draft.specs_category,
         )
@@ -187,7 +189,7 @@ async def visible_for_update(
     """The product, locked for update, if the caller may see it; otherwise "not found"."""
     product = await tx.session.scalar(
         select(Product)
-        .where(Product.id == product_id, visible_products(principal))
+        .where(col(Product.id) == product_id, visible_products(principal))
         .with_for_update()
     )
     if product is None:

@@ -73,10 +73,10 @@ class CombatRecordInput:
 @strawberry.input
 class CreateProductInput:
     name: str
-    category: ProductCategoryEnum  # type: ignore[valid-type]
+    category: ProductCategoryEnum
     summary: str
     control_entry: str
-    tech_transfer: TechTransferEnum  # type: ignore[valid-type]
+    tech_transfer: TechTransferEnum
     units_available: int
     description: str | None = None
     lead_time_days: int | None = None
@@ -90,11 +90,11 @@ class CreateProductInput:
 class UpdateProductInput:
     product_id: strawberry.ID
     name: str | None = strawberry.UNSET
-    category: ProductCategoryEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    category: ProductCategoryEnum | None = strawberry.UNSET
     summary: str | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     control_entry: str | None = strawberry.UNSET
-    tech_transfer: TechTransferEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    tech_transfer: TechTransferEnum | None = strawberry.UNSET
     units_available: int | None = strawberry.UNSET
     lead_time_days: int | None = strawberry.UNSET
     unit_price_eur: Decimal | None = strawberry.UNSET

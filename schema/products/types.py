@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, TypeAlias, cast
 
 import strawberry
 from strawberry.types import Info
@@ -19,16 +19,22 @@ from schema.loaders import organisation_loader, product_loader, releases_loader
 from schema.organisations.types import Manufacturer
 from schema.relay import Node, to_global_id
 
-ProductCategoryEnum = strawberry.enum(ProductCategory, name="ProductCategory")
+# strawberry.enum registers the class in place and returns it; the alias is the same
+# class under a name mypy accepts as a type.
+strawberry.enum(ProductCategory, name="ProductCategory")
+ProductCategoryEnum: TypeAlias = ProductCategory
 
 
-TechTransferEnum = strawberry.enum(TechTransfer, name="TechTransfer")
+strawberry.enum(TechTransfer, name="TechTransfer")
+TechTransferEnum: TypeAlias = TechTransfer
 
 
-ProductStatusEnum = strawberry.enum(ProductStatus, name="ProductStatus")
+strawberry.enum(ProductStatus, name="ProductStatus")
+ProductStatusEnum: TypeAlias = ProductStatus
 
 
-ProductOrderEnum = strawberry.enum(domain.ProductOrder, name="ProductOrder")
+strawberry.enum(domain.ProductOrder, name="ProductOrder")
+ProductOrderEnum: TypeAlias = domain.ProductOrder
 
 
 @strawberry.type
@@ -104,11 +110,11 @@ class Product(Node):
     # page); otherwise it comes through the per-request DataLoader.
     maker: strawberry.Private[Organisation | None]
     name: str
-    category: ProductCategoryEnum  # type: ignore[valid-type]
+    category: ProductCategoryEnum
     summary: str
     description: str | None
     control_entry: str
-    tech_transfer: TechTransferEnum  # type: ignore[valid-type]
+    tech_transfer: TechTransferEnum
     units_available: int = strawberry.field(
         description="Units still available for export (the surplus not yet reserved)."
     )
@@ -126,7 +132,7 @@ class Product(Node):
         for name in ("platforms", "integrations"):
             if name in values and values[name] is None:
                 values[name] = []
-        return spec_type(**values)  # type: ignore[no-any-return]
+        return spec_type(**values)
 
     @strawberry.field
     def combat_record(self) -> CombatRecord | None:
@@ -154,7 +160,7 @@ class Product(Node):
         return Manufacturer.from_row(org)
 
     @strawberry.field(description="Curators, licensing officers and the owner only.")
-    def status(self, info: Info[Context, Any]) -> ProductStatusEnum | None:  # type: ignore[valid-type]
+    def status(self, info: Info[Context, Any]) -> ProductStatusEnum | None:
         _owner_or_reviewer(info)
         return self.row.status
 
