@@ -2,11 +2,18 @@
 (SQLite and PostgreSQL): an edit of a published listing stays invisible to partners until a
 curator approves it, then shows in `product`, `products` and `search` at once."""
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
+from api.app import create_app
+from api.settings import Settings
+from catalog.core.db import Database
+from search.indexer import index_pending, rebuild
+from search.meili import MeiliSearch
+from search.meili_server import MeiliServer
 from tests.graphql import error_codes, gql
 
 Tokens = Callable[..., Awaitable[str]]
@@ -290,3 +297,34 @@ async def test_drafts_under_review_edit_in_place_and_withdrawn_listings_reopen(
     assert submitted["errors"] == []
     assert submitted["product"]["summary"] == "Edited while submitted."
     assert submitted["product"]["pendingRevision"] is None
+
+
+async def test_an_approval_reaches_meilisearch_through_the_outbox(
+    api: httpx.AsyncClient,
+    settings: Settings,
+    seeded: Database,
+    meili_server: MeiliServer,
+    token_for: Tokens,
+) -> None:
+    product_id = await _published(api, token_for)
+    backend = MeiliSearch(
+        seeded, meili_server.url, meili_server.master_key, f"t_{uuid.uuid4().hex}"
+    )
+    async for _ in rebuild(seeded, backend):
+        pass
+    maker, curator = await token_for("demo-manufacturer-1"), await token_for("demo-curator")
+    pl = await token_for("demo-partner-PL")
+    app = create_app(settings, db=seeded, search=backend)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as meili:
+        pending = (await _update(api, maker, product_id, name=NEW_NAME))["product"]
+        await index_pending(seeded, backend)
+        assert (await _partner_sees(meili, pl, product_id, "Zyrkonix"))["search"] is False
+        await gql(api, curator, APPROVE, {"id": pending["pendingRevision"]["id"]})
+        assert await index_pending(seeded, backend) >= 1  # the approval's product.changed
+        assert await _partner_sees(meili, pl, product_id, "Zyrkonix") == {
+            "name": NEW_NAME,
+            "products": True,
+            "search": True,
+        }
+        assert (await _partner_sees(meili, pl, product_id, "Kestrel"))["search"] is False

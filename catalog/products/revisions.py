@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.access import require_revision_curator, sees_revisions
@@ -241,7 +241,7 @@ def _seen(principal: Principal) -> Select[Any]:
     """Revisions of listings the caller sees, for callers who may see revisions at all."""
     statement = select(ProductRevision)
     if not sees_revisions(principal):
-        return statement.where(False)  # type: ignore[arg-type]
+        return statement.where(false())
     visible = select(Product.id).where(visible_products(principal))
     return statement.where(ProductRevision.product_id.in_(visible))  # type: ignore[attr-defined]
 
