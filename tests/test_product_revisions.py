@@ -328,3 +328,40 @@ async def test_an_approval_reaches_meilisearch_through_the_outbox(
             "search": True,
         }
         assert (await _partner_sees(meili, pl, product_id, "Kestrel"))["search"] is False
+
+
+def test_changes_are_compared_as_stored_and_routing_fields_are_named() -> None:
+    """Pure: a proposed copy with a pending revision applied, compared field by field."""
+    from catalog.core.enums import ProductCategory, RevisionStatus, TechTransfer
+    from catalog.models import Product, ProductRevision
+    from catalog.products import revisions
+
+    live = Product(
+        manufacturer_id=uuid.uuid4(),
+        sku="SKU-1",
+        name="Kestrel",
+        category=ProductCategory.GROUND_DRONE,
+        summary="Carrier",
+        specs={"range_km": 20.0},
+        control_entry="ML6",
+        tech_transfer=TechTransfer.NONE,
+    )
+    pending = ProductRevision(
+        product_id=live.id,
+        status=RevisionStatus.PENDING,
+        changes=[{"field": "techTransfer", "before": "NONE", "after": "MAINTENANCE"}],
+    )
+    proposed = revisions.proposed_copy(live, pending)
+    assert (
+        proposed.tech_transfer is TechTransfer.MAINTENANCE
+        and live.tech_transfer is TechTransfer.NONE
+    )
+    proposed.specs["range_km"] = 25.0  # a deep copy: the live row is untouched
+    assert live.specs == {"range_km": 20.0}
+    changes = revisions.diff(live, proposed)
+    assert changes == [
+        {"field": "techTransfer", "before": "NONE", "after": "MAINTENANCE"},
+        {"field": "specs", "before": {"range_km": 20.0}, "after": {"range_km": 25.0}},
+    ]
+    assert {c["field"] for c in changes} & revisions.ROUTING_FIELDS == {"techTransfer"}
+    assert revisions.diff(live, revisions.proposed_copy(live, None)) == []

@@ -222,7 +222,7 @@ async def update_product(
                 f"only units available and price can change while the product is "
                 f"{product.status}; reopen it as a draft to edit the rest",
                 Codes.INVALID_TRANSITION,
-                sorted(reviewed)[0],
+                revisions.FIELD_NAMES.get(sorted(reviewed)[0], sorted(reviewed)[0]),
             )
         if reviewed and product.status in revisions.REVIEWED:
             pending = await revisions.pending_for_update(tx, product.id)
@@ -232,26 +232,33 @@ async def update_product(
             draft = dataclasses.replace(draft, given=draft.given & ALWAYS_EDITABLE)
         before = {name: getattr(product, name) for name in draft.given}
         changes = _apply_draft(product, draft)
-        if changes or not tx.audits:
-            product.updated_at = utcnow()
-            tx.audit(
-                "product.updated",
-                "Product",
-                product.id,
-                {
-                    "changed": sorted(changes),
-                    "changes": [
-                        {
-                            "field": revisions.FIELD_NAMES.get(name, name),
-                            "before": before[name],
-                            "after": getattr(product, name),
-                        }
-                        for name in sorted(changes)
-                    ],
-                },
-            )
-            tx.emit("product.changed", "Product", product.id)
+        if changes or not tx.audits:  # a revision alone leaves the listing as it was
+            _record_update(tx, product, before, changes)
     return product
+
+
+def _record_update(
+    tx: WriteTransaction, product: Product, before: dict[str, Any], changes: set[str]
+) -> None:
+    """Audit an edit in place with each field's old and new value."""
+    product.updated_at = utcnow()
+    tx.audit(
+        "product.updated",
+        "Product",
+        product.id,
+        {
+            "changed": sorted(changes),
+            "changes": [
+                {
+                    "field": revisions.FIELD_NAMES.get(name, name),
+                    "before": before[name],
+                    "after": getattr(product, name),
+                }
+                for name in sorted(changes)
+            ],
+        },
+    )
+    tx.emit("product.changed", "Product", product.id)
 
 
 def _apply_draft(product: Product, draft: ProductDraft) -> set[str]:
