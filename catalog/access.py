@@ -18,6 +18,11 @@ Products
 - Release lists, status and review notes are for curators, licensing and the owning
   manufacturer (`sees_release_lists`), and so are the units reserved by accepted quotes
   (`sees_reserved_units`).
+- Revisions proposed for a published listing (`Product.pendingRevision`, `Product.revisions`)
+  are for the owning manufacturer, curators and licensing (`sees_revisions`); curators alone
+  approve or reject them (`require_revision_curator`). A manufacturer edits a listing's content
+  directly while it is a draft, submitted or sent back for changes; once published, edits
+  become revisions (the workflow is `catalog/products/revisions.py`).
 
 Organisations and countries
 - Curators vet and suspend partners (`require_vetting_curator`).
@@ -128,6 +133,16 @@ def sees_reserved_units(principal: Principal) -> bool:
     """Units reserved by accepted quotes: curators, licensing and the owner; a partner sees
     only what is still available."""
     return sees_release_lists(principal)
+
+
+def sees_revisions(principal: Principal) -> bool:
+    """Proposed changes and their review notes: the owner (a manufacturer sees only its own
+    products), curators and licensing, never partners."""
+    return sees_release_lists(principal)
+
+
+def require_revision_curator(principal: Principal) -> None:
+    _refuse_unless(_is_curator(principal), "only curators approve or reject listing revisions")
 
 
 def require_vetting_curator(principal: Principal) -> None:

@@ -221,7 +221,9 @@ class ProductMutation:
         return await _payload(lambda: domain.create_product(ctx.db, ctx.principal, _draft(input)))
 
     @strawberry.mutation(
-        description="Manufacturer: edit a draft; on a published listing only units and price."
+        description="Manufacturer: edit a listing. Drafts and listings under review change at "
+        "once; on a published or suspended listing, units and price change at once and other "
+        "fields become the listing's pending revision, for a curator to approve."
     )
     async def update_product(
         self, info: Info[Context, Any], input: UpdateProductInput
@@ -247,6 +249,16 @@ class ProductMutation:
     ) -> ProductPayload:
         require(info, "products:write")
         return await _step(info, input.product_id, "withdraw")
+
+    @strawberry.mutation(
+        description="Manufacturer: bring a withdrawn listing back as a draft, to edit and "
+        "submit again."
+    )
+    async def reopen_product(
+        self, info: Info[Context, Any], input: ProductIdInput
+    ) -> ProductPayload:
+        require(info, "products:write")
+        return await _step(info, input.product_id, "reopen")
 
     @strawberry.mutation(description="Curator: publish a submitted listing.")
     async def publish_product(

@@ -8,15 +8,21 @@ from typing import Annotated, Any, TypeAlias, cast
 import strawberry
 from strawberry.types import Info
 
-from catalog.access import sees_release_lists, sees_reserved_units
-from catalog.core.enums import ProductCategory, ProductStatus, TechTransfer
+from catalog.access import sees_release_lists, sees_reserved_units, sees_revisions
+from catalog.core.enums import ProductCategory, ProductStatus, RevisionStatus, TechTransfer
 from catalog.models import Organisation
 from catalog.models import Product as ProductRow
 from catalog.products import listing as domain
 from schema.context import Context
 from schema.errors import forbidden
-from schema.loaders import organisation_loader, product_loader, releases_loader
+from schema.loaders import (
+    organisation_loader,
+    product_loader,
+    releases_loader,
+    revisions_loader,
+)
 from schema.organisations.types import Manufacturer
+from schema.products.revisions import ProductRevision
 from schema.relay import Node, to_global_id
 
 # strawberry.enum registers the class in place and returns it; the alias is the same
@@ -186,6 +192,27 @@ class Product(Node):
             Release(country=r.country, released_at=r.released_at, expires_at=r.expires_at)
             for r in rows
         ]
+
+    @strawberry.field(
+        description="Changes proposed to this published listing, awaiting a curator (the owner, "
+        "curators and licensing officers only)."
+    )
+    async def pending_revision(self, info: Info[Context, Any]) -> ProductRevision | None:
+        rows = await self._revisions(info)
+        pending = [r for r in rows if r.status is RevisionStatus.PENDING]
+        return ProductRevision.from_row(pending[0]) if pending else None
+
+    @strawberry.field(
+        description="Every revision of this listing, newest first (the owner, curators and "
+        "licensing officers only)."
+    )
+    async def revisions(self, info: Info[Context, Any]) -> list[ProductRevision] | None:
+        return [ProductRevision.from_row(r) for r in await self._revisions(info)]
+
+    async def _revisions(self, info: Info[Context, Any]) -> list[Any]:
+        if not sees_revisions(info.context.principal):
+            raise forbidden("catalog:curate")
+        return await revisions_loader(info).load(self.row.id)
 
     @classmethod
     def from_row(cls, row: ProductRow, maker: Organisation | None = None) -> "Product":
