@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from catalog.core.db import Database
 from catalog.models import Organisation, Product, ProductExportCentre, Release
@@ -72,17 +73,17 @@ async def load_documents(
     async with db.read() as session:
         rows = (
             await session.execute(
-                sa.select(Product, Organisation.name)
-                .join(Organisation, Organisation.id == Product.manufacturer_id)  # type: ignore[arg-type]
-                .where(Product.id.in_(product_ids))  # type: ignore[attr-defined]
+                sa.select(Product, col(Organisation.name))
+                .join(Organisation, col(Organisation.id) == col(Product.manufacturer_id))
+                .where(col(Product.id).in_(product_ids))
             )
         ).all()
         releases = (
             (
                 await session.execute(
                     sa.select(Release).where(
-                        Release.product_id.in_(product_ids),  # type: ignore[attr-defined]
-                        Release.revoked_at.is_(None),  # type: ignore[union-attr]
+                        col(Release.product_id).in_(product_ids),
+                        col(Release.revoked_at).is_(None),
                     )
                 )
             )
@@ -91,9 +92,9 @@ async def load_documents(
         )
         links = (
             await session.execute(
-                sa.select(ProductExportCentre.product_id, ProductExportCentre.centre_id).where(
-                    ProductExportCentre.product_id.in_(product_ids)  # type: ignore[attr-defined]
-                )
+                sa.select(
+                    col(ProductExportCentre.product_id), col(ProductExportCentre.centre_id)
+                ).where(col(ProductExportCentre.product_id).in_(product_ids))
             )
         ).all()
     centres: dict[uuid.UUID, list[uuid.UUID]] = {}

@@ -77,6 +77,13 @@ SCOPES_BY_KIND: dict[OrgKind, frozenset[str]] = {
 }
 
 
+class RevisionStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    SUPERSEDED = "SUPERSEDED"  # replaced by a newer edit, or dropped when the listing left review
+
+
 class CentreStatus(StrEnum):
     PLANNED = "PLANNED"
     OPEN = "OPEN"

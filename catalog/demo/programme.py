@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, TypeAdapter
 from pydantic.dataclasses import dataclass
 from sqlalchemy import select
+from sqlmodel import col
 
 from catalog.core.enums import CentreService, CentreStatus, ProductCategory
 from catalog.core.transactions import WriteTransaction
@@ -84,8 +85,8 @@ def demo_programme() -> DemoProgramme:
 
 async def _products(tx: WriteTransaction) -> dict[tuple[str, str], Product]:
     rows = await tx.session.execute(
-        select(Organisation.slug, Product).join(
-            Organisation, Organisation.id == Product.manufacturer_id
+        select(col(Organisation.slug), Product).join(
+            Organisation, col(Organisation.id) == col(Product.manufacturer_id)
         )
     )
     return {(slug, product.name): product for slug, product in rows}
@@ -137,7 +138,7 @@ async def _co_production(
     await tx.session.flush()  # the sensitivity marks and the rule set, for the routing
     for index, spec in enumerate(programme.co_production_requests):
         partner = await tx.session.scalar(
-            select(Organisation).where(Organisation.slug == spec.partner)
+            select(Organisation).where(col(Organisation.slug) == spec.partner)
         )
         assert partner is not None, spec.partner
         given = CoProductionInput(

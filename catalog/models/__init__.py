@@ -13,6 +13,7 @@ from catalog.models.programme import (
 )
 from catalog.models.quotes import QuoteOffer, QuoteRequest
 from catalog.models.records import AuditEvent, OutboxCursor, OutboxEvent
+from catalog.models.revisions import ProductRevision
 from catalog.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "OutboxEvent",
     "Product",
     "ProductExportCentre",
+    "ProductRevision",
     "ProductionLine",
     "QuoteOffer",
     "QuoteRequest",

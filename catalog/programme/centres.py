@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import require_centre_curator, require_manufacturer
 from catalog.core.db import Database
@@ -110,7 +111,7 @@ async def update_centre(
     require_centre_curator(principal)
     async with write(db, principal) as tx:
         centre = await tx.session.scalar(
-            select(ExportCentre).where(ExportCentre.id == centre_id).with_for_update()
+            select(ExportCentre).where(col(ExportCentre.id) == centre_id).with_for_update()
         )
         if centre is None:
             raise not_found("export centre", "exportCentreId")
@@ -119,10 +120,10 @@ async def update_centre(
         centre.updated_at = utcnow()
         # Quotes delivered through it hold while it no longer delivers, and resume after.
         routed = await tx.session.scalars(
-            select(QuoteRequest.product_id)
+            select(col(QuoteRequest.product_id))
             .distinct()
-            .where(QuoteRequest.export_centre_id == centre.id)  # type: ignore[arg-type]
-            .order_by(QuoteRequest.product_id)
+            .where(col(QuoteRequest.export_centre_id) == centre.id)
+            .order_by(col(QuoteRequest.product_id))
         )
         await reconcile(tx, product_ids=list(routed))
         tx.audit(
@@ -141,11 +142,11 @@ def _described(centre: ExportCentre) -> dict[str, object]:
 async def list_centres(
     session: AsyncSession, *, status: CentreStatus | None = None, country: str | None = None
 ) -> list[ExportCentre]:
-    statement = select(ExportCentre).order_by(ExportCentre.country, ExportCentre.name)
+    statement = select(ExportCentre).order_by(col(ExportCentre.country), col(ExportCentre.name))
     if status is not None:
-        statement = statement.where(ExportCentre.status == status)
+        statement = statement.where(col(ExportCentre.status) == status)
     if country:
-        statement = statement.where(ExportCentre.country == country.strip().upper())
+        statement = statement.where(col(ExportCentre.country) == country.strip().upper())
     return list(await session.scalars(statement))
 
 
@@ -153,10 +154,10 @@ async def centres_of_products(
     session: AsyncSession, product_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[ExportCentre]]:
     rows = await session.execute(
-        select(ProductExportCentre.product_id, ExportCentre)
-        .join(ExportCentre, ExportCentre.id == ProductExportCentre.centre_id)
-        .where(ProductExportCentre.product_id.in_(product_ids))  # type: ignore[attr-defined]
-        .order_by(ExportCentre.country, ExportCentre.name)
+        select(col(ProductExportCentre.product_id), ExportCentre)
+        .join(ExportCentre, col(ExportCentre.id) == col(ProductExportCentre.centre_id))
+        .where(col(ProductExportCentre.product_id).in_(product_ids))
+        .order_by(col(ExportCentre.country), col(ExportCentre.name))
     )
     found: dict[uuid.UUID, list[ExportCentre]] = {pid: [] for pid in product_ids}
     for product_id, centre in rows:
@@ -175,9 +176,7 @@ async def set_product_centres(
         if product.manufacturer_id != owner:
             raise not_found("product", "productId")
         centres = list(
-            await tx.session.scalars(
-                select(ExportCentre).where(ExportCentre.id.in_(wanted))  # type: ignore[attr-defined]
-            )
+            await tx.session.scalars(select(ExportCentre).where(col(ExportCentre.id).in_(wanted)))
         )
         if len(centres) != len(wanted):
             raise not_found("export centre", "exportCentreIds")
@@ -187,7 +186,7 @@ async def set_product_centres(
                 f"{closed[0]} is closed", Codes.INVALID_TRANSITION, "exportCentreIds"
             )
         await tx.session.execute(
-            delete(ProductExportCentre).where(ProductExportCentre.product_id == product.id)  # type: ignore[arg-type]
+            delete(ProductExportCentre).where(col(ProductExportCentre.product_id) == product.id)
         )
         tx.session.add_all(ProductExportCentre(product_id=product.id, centre_id=c) for c in wanted)
         product.updated_at = utcnow()
@@ -218,5 +217,5 @@ async def delivery_centre(
 async def centres_by_id(
     session: AsyncSession, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, ExportCentre]:
-    rows = await session.scalars(select(ExportCentre).where(ExportCentre.id.in_(ids)))  # type: ignore[attr-defined]
+    rows = await session.scalars(select(ExportCentre).where(col(ExportCentre.id).in_(ids)))
     return {c.id: c for c in rows}

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import (
     require_active_partner,
@@ -113,8 +114,8 @@ async def _existing(
 ) -> CoProductionRequest | None:
     return await session.scalar(
         select(CoProductionRequest).where(
-            CoProductionRequest.partner_org_id == org_id,
-            CoProductionRequest.idempotency_key == key,
+            col(CoProductionRequest.partner_org_id) == org_id,
+            col(CoProductionRequest.idempotency_key) == key,
         )
     )
 
@@ -169,12 +170,12 @@ async def _create(
     async with write(db, principal) as tx:
         org = await tx.session.scalar(
             select(Organisation)
-            .where(Organisation.id == principal.org_id)
+            .where(col(Organisation.id) == principal.org_id)
             .with_for_update(read=True)
         )
         partner = require_vetted_partner(org)
         product = await tx.session.scalar(
-            select(Product).where(Product.id == given.product_id, visible_products(principal))
+            select(Product).where(col(Product.id) == given.product_id, visible_products(principal))
         )
         if product is None:
             raise not_found("product", "productId")
@@ -240,7 +241,7 @@ async def decide_co_production(
     async with write(db, principal) as tx:
         request = await tx.session.scalar(
             select(CoProductionRequest)
-            .where(CoProductionRequest.id == request_id)
+            .where(col(CoProductionRequest.id) == request_id)
             .with_for_update()
         )
         if request is None:
@@ -295,10 +296,10 @@ def _visible_requests(principal: Principal) -> ColumnElement[bool]:
     """A partner sees its own requests; a manufacturer those for its products; curators and
     licensing every request."""
     if principal.kind is OrgKind.PARTNER:
-        return CoProductionRequest.partner_org_id == principal.org_id  # type: ignore[return-value]
+        return col(CoProductionRequest.partner_org_id) == principal.org_id
     if principal.kind is OrgKind.MANUFACTURER:
-        mine = select(Product.id).where(Product.manufacturer_id == principal.org_id)
-        return CoProductionRequest.product_id.in_(mine)  # type: ignore[attr-defined]
+        mine = select(col(Product.id)).where(col(Product.manufacturer_id) == principal.org_id)
+        return col(CoProductionRequest.product_id).in_(mine)
     return true() if sees_programme_internals(principal) else false()
 
 
@@ -308,11 +309,11 @@ async def list_requests(
     statement = (
         select(CoProductionRequest)
         .where(_visible_requests(principal))
-        .order_by(CoProductionRequest.created_at.desc(), CoProductionRequest.id)  # type: ignore[attr-defined]
+        .order_by(col(CoProductionRequest.created_at).desc(), col(CoProductionRequest.id))
         .limit(limit)
     )
     if status is not None:
-        statement = statement.where(CoProductionRequest.status == status)
+        statement = statement.where(col(CoProductionRequest.status) == status)
     return list(await session.scalars(statement))
 
 
@@ -322,10 +323,10 @@ async def list_lines(
     """The licensed lines of products the caller may see."""
     statement = (
         select(ProductionLine)
-        .join(Product, Product.id == ProductionLine.product_id)
+        .join(Product, col(Product.id) == col(ProductionLine.product_id))
         .where(visible_products(principal))
-        .order_by(ProductionLine.country, ProductionLine.since, ProductionLine.id)
+        .order_by(col(ProductionLine.country), col(ProductionLine.since), col(ProductionLine.id))
     )
     if country:
-        statement = statement.where(ProductionLine.country == country.strip().upper())
+        statement = statement.where(col(ProductionLine.country) == country.strip().upper())
     return list(await session.scalars(statement))

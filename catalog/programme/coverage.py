@@ -3,6 +3,7 @@ DOMESTIC_PRIORITY cause) and by the freeze writes. No writes here, so both may i
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.core.enums import FreezeScope
 from catalog.licensing.conditions import control_entry_matches
@@ -24,8 +25,8 @@ async def active_freezes(session: AsyncSession) -> list[ExportFreeze]:
     return list(
         await session.scalars(
             select(ExportFreeze)
-            .where(ExportFreeze.lifted_at.is_(None))  # type: ignore[union-attr]
-            .order_by(ExportFreeze.declared_at, ExportFreeze.id)
+            .where(col(ExportFreeze.lifted_at).is_(None))
+            .order_by(col(ExportFreeze.declared_at), col(ExportFreeze.id))
         )
     )
 

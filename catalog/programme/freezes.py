@@ -13,6 +13,7 @@ import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import require_freeze_officer
 from catalog.core.db import Database
@@ -45,12 +46,12 @@ def _checked(scope: FreezeScope, value: str, reason: str) -> tuple[str, str]:
 
 async def _covered_products(tx: WriteTransaction, freeze: ExportFreeze) -> list[uuid.UUID]:
     """The products the freeze covers, locked in id order (products before quotes and cases)."""
-    statement = select(Product).order_by(Product.id)
+    statement = select(Product).order_by(col(Product.id))
     if freeze.scope is FreezeScope.CATEGORY:
-        statement = statement.where(Product.category == freeze.value)
+        statement = statement.where(col(Product.category) == freeze.value)
     else:  # a prefix narrows by LIKE; `covers` keeps the entry-boundary rule of routing
         head = freeze.value.rstrip(".")
-        statement = statement.where(Product.control_entry.ilike(f"{head}%"))  # type: ignore[attr-defined]
+        statement = statement.where(col(Product.control_entry).ilike(f"{head}%"))
     rows = await tx.session.scalars(statement.with_for_update())
     return [p.id for p in rows if covers(freeze, p)]
 
@@ -93,7 +94,7 @@ async def lift_freeze(
         raise DomainError(problems)
     async with write(db, principal) as tx:
         freeze = await tx.session.scalar(
-            select(ExportFreeze).where(ExportFreeze.id == freeze_id).with_for_update()
+            select(ExportFreeze).where(col(ExportFreeze.id) == freeze_id).with_for_update()
         )
         if freeze is None:
             raise not_found("export freeze", "freezeId")
@@ -123,9 +124,11 @@ async def list_freezes(
 ) -> list[ExportFreeze]:
     """Officers and curators see every freeze; their existence is not secret, but partners
     learn of them only through the public reason on their quotes."""
-    statement = select(ExportFreeze).order_by(ExportFreeze.declared_at.desc(), ExportFreeze.id)  # type: ignore[attr-defined]
+    statement = select(ExportFreeze).order_by(
+        col(ExportFreeze.declared_at).desc(), col(ExportFreeze.id)
+    )
     if active_only:
-        statement = statement.where(ExportFreeze.lifted_at.is_(None))  # type: ignore[union-attr]
+        statement = statement.where(col(ExportFreeze.lifted_at).is_(None))
     return list(await session.scalars(statement))
 
 

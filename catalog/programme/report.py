@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import require_report_reader
 from catalog.core.enums import CaseStatus, CoProductionStatus, QuoteStatus
@@ -100,13 +101,13 @@ async def _sales(
     session: AsyncSession, report: ProgrammeReport, start: datetime, end: datetime
 ) -> None:
     rows = await session.execute(
-        select(QuoteRequest, Organisation.country, Product.category)
-        .join(Organisation, Organisation.id == QuoteRequest.partner_org_id)
-        .join(Product, Product.id == QuoteRequest.product_id)
+        select(QuoteRequest, col(Organisation.country), col(Product.category))
+        .join(Organisation, col(Organisation.id) == col(QuoteRequest.partner_org_id))
+        .join(Product, col(Product.id) == col(QuoteRequest.product_id))
         .where(
-            QuoteRequest.status == QuoteStatus.ACCEPTED,
-            QuoteRequest.updated_at >= start,  # type: ignore[operator]
-            QuoteRequest.updated_at < end,  # type: ignore[operator]
+            col(QuoteRequest.status) == QuoteStatus.ACCEPTED,
+            col(QuoteRequest.updated_at) >= start,
+            col(QuoteRequest.updated_at) < end,
         )
     )
     country: dict[str, SalesRow] = {}
@@ -134,8 +135,8 @@ async def _queues(
 ) -> None:
     cases = await session.scalars(
         select(LicensingCase).where(
-            LicensingCase.created_at >= start,  # type: ignore[operator]
-            LicensingCase.created_at < end,  # type: ignore[operator]
+            col(LicensingCase.created_at) >= start,
+            col(LicensingCase.created_at) < end,
         )
     )
     today = utcnow().date()
@@ -169,18 +170,18 @@ async def _refusals_and_co_production(
     session: AsyncSession, report: ProgrammeReport, start: datetime, end: datetime
 ) -> None:
     refused = await session.scalars(
-        select(QuoteRequest.refusal_reason).where(
-            QuoteRequest.status == QuoteStatus.REFUSED,
-            QuoteRequest.updated_at >= start,  # type: ignore[operator]
-            QuoteRequest.updated_at < end,  # type: ignore[operator]
+        select(col(QuoteRequest.refusal_reason)).where(
+            col(QuoteRequest.status) == QuoteStatus.REFUSED,
+            col(QuoteRequest.updated_at) >= start,
+            col(QuoteRequest.updated_at) < end,
         )
     )
     reasons = [r or "(no reason recorded)" for r in refused]
     requests = list(
         await session.scalars(
             select(CoProductionRequest).where(
-                CoProductionRequest.created_at >= start,  # type: ignore[operator]
-                CoProductionRequest.created_at < end,  # type: ignore[operator]
+                col(CoProductionRequest.created_at) >= start,
+                col(CoProductionRequest.created_at) < end,
             )
         )
     )

@@ -15,6 +15,7 @@
 import uuid
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from catalog.access import require_freeze_officer, require_manufacturer
 from catalog.core.db import Database
@@ -83,7 +84,7 @@ async def mark_sensitive(
     cleaned = _parts(parts)
     async with write(db, principal) as tx:
         product = await tx.session.scalar(
-            select(Product).where(Product.id == product_id).with_for_update()
+            select(Product).where(col(Product.id) == product_id).with_for_update()
         )
         if product is None:
             raise not_found("product", "productId")

@@ -25,8 +25,8 @@ class CreateExportCentreInput:
     name: str
     country: str = strawberry.field(description="A partner country of the programme.")
     city: str
-    status: CentreStatusEnum = CentreStatusEnum.PLANNED  # type: ignore[valid-type,attr-defined]
-    categories: list[ProductCategoryEnum] = strawberry.field(default_factory=list)  # type: ignore[valid-type]
+    status: CentreStatusEnum = CentreStatusEnum.PLANNED  # type: ignore[valid-type]
+    categories: list[ProductCategoryEnum] = strawberry.field(default_factory=list)
     services: list[CentreServiceEnum] = strawberry.field(default_factory=list)  # type: ignore[valid-type]
 
 
@@ -37,7 +37,7 @@ class UpdateExportCentreInput:
     country: str | None = strawberry.UNSET
     city: str | None = strawberry.UNSET
     status: CentreStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
-    categories: list[ProductCategoryEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
+    categories: list[ProductCategoryEnum] | None = strawberry.UNSET
     services: list[CentreServiceEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
 
 

@@ -119,7 +119,7 @@ class RequestCoProductionInput:
 @strawberry.input
 class DecideCoProductionInput:
     co_production_request_id: strawberry.ID
-    decision: CaseDecisionEnum  # type: ignore[valid-type]
+    decision: CaseDecisionEnum
     reason: str
 
 

@@ -57,7 +57,7 @@ class ExportCentre:
     country: str
     city: str
     status: CentreStatusEnum  # type: ignore[valid-type]
-    categories: list[ProductCategoryEnum]  # type: ignore[valid-type]
+    categories: list[ProductCategoryEnum]
     services: list[CentreServiceEnum]  # type: ignore[valid-type]
     created_at: datetime
     updated_at: datetime

@@ -8,6 +8,7 @@ import { makerQuotesView } from "./offers.js";
 import { partnerProductView } from "./partner.js";
 import { quotesView } from "./quotes.js";
 import { reportView } from "./report.js";
+import { revisionQueueView } from "./revisions.js";
 
 const ME = `query Me { me { subject scopes organisation { slug name kind country vetting } } }`;
 
@@ -31,6 +32,7 @@ const ROLES = {
     back: ["#/review", "Back to the review queue"],
     nav: [
       ["#/review", "Awaiting review"],
+      ["#/revisions", "Proposed changes"],
       ["#/listings", "All listings"],
       ["#/report", "Programme report"],
     ],
@@ -43,6 +45,7 @@ const ROLES = {
           intro: "Listings submitted by manufacturers.",
         }),
       listings: (ctx) => browseView(ctx, { title: "All listings", statusChoice: true, withStatus: true }),
+      revisions: revisionQueueView,
       product: curatorProductView,
       report: reportView,
     },
@@ -71,6 +74,7 @@ const ROLES = {
     back: ["#/catalogue", "Back to the catalogue"],
     nav: [
       ["#/cases", "Queues"],
+      ["#/revisions", "Proposed changes"],
       ["#/catalogue", "Catalogue"],
       ["#/report", "Programme report"],
     ],
@@ -78,6 +82,7 @@ const ROLES = {
       cases: casesView,
       report: reportView,
       case: caseView,
+      revisions: revisionQueueView,
       catalogue: (ctx) => browseView(ctx, { title: "Catalogue", statusChoice: true, withStatus: true }),
       product: curatorProductView,
     },
