@@ -2,7 +2,7 @@
 
 from catalog.models.licensing import CaseDecision, LicensingCase, RoutingRule, RuleSetVersion
 from catalog.models.oauth import OAuthClient, RevokedToken, SigningKey
-from catalog.models.organisations import Country, Organisation
+from catalog.models.organisations import Country, Officer, Organisation
 from catalog.models.products import Product, Release
 from catalog.models.quotes import QuoteOffer, QuoteRequest
 from catalog.models.records import AuditEvent, OutboxCursor, OutboxEvent
@@ -15,6 +15,7 @@ __all__ = [
     "DeliveryStatus",
     "LicensingCase",
     "OAuthClient",
+    "Officer",
     "Organisation",
     "OutboxCursor",
     "OutboxEvent",
