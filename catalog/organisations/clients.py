@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.access import require_client_admin
+from catalog.access import administers_clients_of, require_client_admin
 from catalog.core.db import Database
 from catalog.core.enums import OFFICER_KINDS, SCOPES_BY_KIND, OrgKind
 from catalog.core.errors import Codes, DomainError, not_found
@@ -144,9 +144,9 @@ async def _administered(tx: WriteTransaction, principal: Principal, client_id: s
     client = await tx.session.scalar(
         select(OAuthClient).where(OAuthClient.client_id == client_id).with_for_update()
     )
-    if client is None:
+    # Another organisation's client is "not found": its id says nothing to the caller.
+    if client is None or not administers_clients_of(principal, client.org_id):
         raise not_found("API client", "clientId")
-    require_client_admin(principal, client.org_id)
     return client
 
 

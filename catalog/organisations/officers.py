@@ -62,6 +62,7 @@ async def add_officer(
         raise DomainError.one("an officer with this address exists", Codes.CONFLICT, "email")
     officer = Officer(org_id=org.id, name=name, email=email, external_subject=external_subject)
     tx.session.add(officer)
+    await tx.session.flush()  # no ORM relationship orders it before the clients naming it
     tx.audit(
         "officer.created",
         "Officer",

@@ -86,6 +86,7 @@ async def add_organisation(
     vetting = VettingStatus.PENDING if kind is OrgKind.PARTNER else VettingStatus.VETTED
     org = Organisation(slug=slug, name=name, kind=kind, country=country, vetting=vetting)
     tx.session.add(org)
+    await tx.session.flush()  # before the officers and clients that name it
     tx.audit(
         "organisation.created",
         "Organisation",

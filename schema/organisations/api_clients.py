@@ -16,7 +16,12 @@ from schema.context import Context
 from schema.errors import UserError, mutation_payload
 from schema.loaders import officer_loader
 from schema.organisations.officers import Officer, officer_id_of
-from schema.organisations.onboarding import MANAGE, organisation_id, parse_organisation_id
+from schema.organisations.onboarding import (
+    MANAGE,
+    organisation_id,
+    parse_organisation_id,
+    refusals_as_errors,
+)
 from schema.permissions import require_one_of
 
 OWN = "clients:manage"
@@ -99,7 +104,7 @@ class ApiClientQuery:
         org_id = parse_organisation_id(organisation_id)
         if org_id is None:
             return []
-        async with ctx.db.read() as session:
+        async with refusals_as_errors(), ctx.db.read() as session:
             rows = await domain.list_api_clients(session, ctx.principal, org_id)
         return [ApiClient.from_row(row) for row in rows]
 

@@ -11,7 +11,12 @@ from catalog.models import Officer as OfficerRow
 from catalog.organisations import officers as domain
 from schema.context import Context
 from schema.errors import UserError, mutation_payload
-from schema.organisations.onboarding import MANAGE, organisation_id, parse_organisation_id
+from schema.organisations.onboarding import (
+    MANAGE,
+    organisation_id,
+    parse_organisation_id,
+    refusals_as_errors,
+)
 from schema.permissions import require
 from schema.relay import id_of_type, to_global_id
 
@@ -68,7 +73,7 @@ class OfficerQuery:
         org_id = parse_organisation_id(organisation_id)
         if org_id is None:
             return []
-        async with ctx.db.read() as session:
+        async with refusals_as_errors(), ctx.db.read() as session:
             rows = await domain.list_officers(session, ctx.principal, org_id)
         return [Officer.from_row(row) for row in rows]
 

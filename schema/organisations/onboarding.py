@@ -2,6 +2,8 @@
 `organisations` list, `createOrganisation` and `updateOrganisation`."""
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -9,11 +11,11 @@ import strawberry
 from strawberry.types import Info
 
 from catalog.core.enums import OrgKind
-from catalog.core.errors import not_found
+from catalog.core.errors import DomainError, not_found
 from catalog.models import Organisation as OrganisationRow
 from catalog.organisations import onboarding as domain
 from schema.context import Context
-from schema.errors import UserError, mutation_payload
+from schema.errors import ErrorCode, UserError, coded_error, mutation_payload
 from schema.organisations.types import VettingStatusEnum
 from schema.permissions import require
 from schema.relay import Connection, Node, connection, id_of_type, page_size, to_global_id
@@ -24,6 +26,15 @@ OrganisationKindEnum = strawberry.enum(OrgKind, name="OrganisationKind")
 # The same organisation is a Partner or a Manufacturer in the catalogue's own lists; any of
 # these global IDs names it here.
 ORGANISATION_ID_TYPES = ("Organisation", "Partner", "Manufacturer")
+
+
+@asynccontextmanager
+async def refusals_as_errors() -> AsyncIterator[None]:
+    """A query refused by the access rules answers a FORBIDDEN GraphQL error."""
+    try:
+        yield
+    except DomainError as error:
+        raise coded_error(error.problems[0].message, ErrorCode.FORBIDDEN) from error
 
 
 def parse_organisation_id(global_id: str) -> uuid.UUID | None:
@@ -110,7 +121,7 @@ class OnboardingQuery:
         require(info, MANAGE)
         ctx = info.context
         size = page_size(info, first)
-        async with ctx.db.read() as session:
+        async with refusals_as_errors(), ctx.db.read() as session:
             page = await domain.list_organisations(
                 session, ctx.principal, kind=kind, vetting=vetting, first=size, after=after
             )
