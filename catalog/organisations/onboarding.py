@@ -20,7 +20,7 @@ from catalog.core.db import Database
 from catalog.core.enums import OrgKind, VettingStatus
 from catalog.core.errors import Codes, DomainError, Problem, not_found
 from catalog.core.pagination import Page, SortColumn, paginate
-from catalog.core.principal import Principal
+from catalog.core.principal import SYSTEM, Principal
 from catalog.core.transactions import WriteTransaction, write
 from catalog.core.validation import check_length, collect
 from catalog.models import Country, Organisation
@@ -102,6 +102,15 @@ async def create_organisation(
 ) -> Organisation:
     require_onboarding_curator(principal)
     async with write(db, principal) as tx:
+        return await add_organisation(tx, kind=kind, slug=slug, name=name, country=country)
+
+
+async def create_organisation_as_operator(
+    db: Database, *, kind: OrgKind, slug: str, name: str, country: str
+) -> Organisation:
+    """The command line's way in, for an empty database where no curator exists yet; audited
+    as the system."""
+    async with write(db, SYSTEM) as tx:
         return await add_organisation(tx, kind=kind, slug=slug, name=name, country=country)
 
 
