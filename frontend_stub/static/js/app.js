@@ -5,10 +5,13 @@ import { curatorProductView } from "./curator.js";
 import { h, humanise, notice, titled, fill } from "./dom.js";
 import { caseView, casesView } from "./licensing.js";
 import { makerQuotesView } from "./offers.js";
+import { organisationView, organisationsView } from "./organisations.js";
 import { partnerProductView } from "./partner.js";
 import { quotesView } from "./quotes.js";
 
-const ME = `query Me { me { subject scopes organisation { slug name kind country vetting } } }`;
+const ME = `query Me {
+  me { subject scopes organisation { slug name kind country vetting } officer { name } }
+}`;
 
 const ROLES = {
   PARTNER: {
@@ -31,6 +34,7 @@ const ROLES = {
     nav: [
       ["#/review", "Awaiting review"],
       ["#/listings", "All listings"],
+      ["#/organisations", "Organisations"],
     ],
     routes: {
       review: (ctx) =>
@@ -42,6 +46,8 @@ const ROLES = {
         }),
       listings: (ctx) => browseView(ctx, { title: "All listings", statusChoice: true, withStatus: true }),
       product: curatorProductView,
+      organisations: organisationsView,
+      organisation: organisationView,
     },
   },
   MANUFACTURER: {
@@ -108,7 +114,10 @@ async function enter() {
     );
   }
   Object.assign(ctx, { me, role, features: {} });
-  $("identity-name").textContent = me.organisation.name;
+  // People decide: an officer's client shows whose it is.
+  $("identity-name").textContent = me.officer
+    ? `${me.officer.name} · ${me.organisation.name}`
+    : me.organisation.name;
   $("identity-kind").textContent =
     humanise(kind) + (me.organisation.country ? ` · ${me.organisation.country}` : "");
   $("identity").hidden = false;
