@@ -171,6 +171,3 @@ async def revoke_api_client(db: Database, principal: Principal, client_id: str) 
         tx.audit("oauth_client.revoked", "OAuthClient", client.client_id, {})
     return client
 
-
-async def officer_of_client(session: AsyncSession, client: OAuthClient) -> Officer | None:
-    return await session.get(Officer, client.officer_id) if client.officer_id else None
