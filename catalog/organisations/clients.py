@@ -170,4 +170,3 @@ async def revoke_api_client(db: Database, principal: Principal, client_id: str) 
             client.revoked_at = utcnow()
         tx.audit("oauth_client.revoked", "OAuthClient", client.client_id, {})
     return client
-
