@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlmodel import col
 
 from auth import scopes as scope_set
 from auth.secrets import verify_secret
@@ -104,26 +105,26 @@ async def revoke_client(db: Database, client_id: str) -> None:
         tx.audit("oauth_client.revoked", "OAuthClient", client_id, {})
 
 
-def client_query() -> Select[Any]:
+def client_query() -> Select[*tuple[Any, ...]]:
     """The columns of a ClientRecord; callers add their own where clause."""
     return (
         select(
-            OAuthClient.client_id,
-            OAuthClient.secret_hash,
-            OAuthClient.name,
-            OAuthClient.scopes,
-            OAuthClient.revoked_at,
-            Organisation.id,
-            Organisation.slug,
-            Organisation.name,
-            Organisation.kind,
-            Organisation.country,
-            Organisation.vetting,
-            OAuthClient.officer_id,
-            Officer.name,
+            col(OAuthClient.client_id),
+            col(OAuthClient.secret_hash),
+            col(OAuthClient.name),
+            col(OAuthClient.scopes),
+            col(OAuthClient.revoked_at),
+            col(Organisation.id),
+            col(Organisation.slug),
+            col(Organisation.name),
+            col(Organisation.kind),
+            col(Organisation.country),
+            col(Organisation.vetting),
+            col(OAuthClient.officer_id),
+            col(Officer.name),
         )
-        .join(Organisation, Organisation.id == OAuthClient.org_id)
-        .outerjoin(Officer, Officer.id == OAuthClient.officer_id)
+        .join(Organisation, col(Organisation.id) == col(OAuthClient.org_id))
+        .outerjoin(Officer, col(Officer.id) == col(OAuthClient.officer_id))
     )
 
 
@@ -155,5 +156,7 @@ async def load_clients(db: Database, client_ids: set[str]) -> dict[str, ClientRe
     if not client_ids:
         return {}
     async with db.read() as session:
-        rows = await session.execute(client_query().where(OAuthClient.client_id.in_(client_ids)))
+        rows = await session.execute(
+            client_query().where(col(OAuthClient.client_id).in_(client_ids))
+        )
     return {row[0]: record_from_row(tuple(row)) for row in rows}

@@ -15,6 +15,7 @@ import httpx
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 from sqlalchemy import select
+from sqlmodel import col
 
 from auth import scopes as scope_set
 from auth.config import LEEWAY_SECONDS, ExternalIssuer
@@ -130,7 +131,7 @@ class ExternalIssuers:
         claims = await provider.verify(token, header)
         slug = provider.organisation_slug(claims)
         async with self.db.read() as session:
-            org = await session.scalar(select(Organisation).where(Organisation.slug == slug))
+            org = await session.scalar(select(Organisation).where(col(Organisation.slug) == slug))
             subject = f"{provider.config.issuer}#{claims['sub']}"
             # The person behind the subject, for organisations whose people decide.
             officer = await officer_for_subject(session, org.id, subject) if org else None

@@ -80,3 +80,10 @@ SCOPES_BY_KIND: dict[OrgKind, frozenset[str]] = {
 
 # Kinds whose clients act for one named officer (people, not clients, decide).
 OFFICER_KINDS: frozenset[OrgKind] = frozenset({OrgKind.LICENSING, OrgKind.CURATOR})
+
+
+class RevisionStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    SUPERSEDED = "SUPERSEDED"  # replaced by a newer edit, or dropped when the listing left review

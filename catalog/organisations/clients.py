@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import administers_clients_of, require_client_admin
 from catalog.core.db import Database
@@ -133,8 +134,8 @@ async def list_api_clients(
     require_client_admin(principal, organisation_id)
     rows = await session.scalars(
         select(OAuthClient)
-        .where(OAuthClient.org_id == organisation_id)
-        .order_by(OAuthClient.created_at, OAuthClient.client_id)
+        .where(col(OAuthClient.org_id) == organisation_id)
+        .order_by(col(OAuthClient.created_at), col(OAuthClient.client_id))
     )
     return list(rows)
 
@@ -142,7 +143,7 @@ async def list_api_clients(
 async def _administered(tx: WriteTransaction, principal: Principal, client_id: str) -> OAuthClient:
     """The client, locked, if the caller administers its organisation; not found otherwise."""
     client = await tx.session.scalar(
-        select(OAuthClient).where(OAuthClient.client_id == client_id).with_for_update()
+        select(OAuthClient).where(col(OAuthClient.client_id) == client_id).with_for_update()
     )
     # Another organisation's client is "not found": its id says nothing to the caller.
     if client is None or not administers_clients_of(principal, client.org_id):

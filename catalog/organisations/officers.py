@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import require_onboarding_curator
 from catalog.core.db import Database
@@ -54,10 +55,10 @@ async def add_officer(
         raise DomainError.one(
             "officers belong to LICENSING or CURATOR organisations", Codes.INVALID, "organisationId"
         )
-    same = func.lower(Officer.email) == email
+    same = func.lower(col(Officer.email)) == email
     if external_subject is not None:
-        same = same | (Officer.external_subject == external_subject)
-    taken = await tx.session.scalar(select(Officer.id).where(same))
+        same = same | (col(Officer.external_subject) == external_subject)
+    taken = await tx.session.scalar(select(col(Officer.id)).where(same))
     if taken is not None:
         raise DomainError.one("an officer with this address exists", Codes.CONFLICT, "email")
     officer = Officer(org_id=org.id, name=name, email=email, external_subject=external_subject)
@@ -94,7 +95,9 @@ async def list_officers(
 ) -> list[Officer]:
     require_onboarding_curator(principal)
     rows = await session.scalars(
-        select(Officer).where(Officer.org_id == organisation_id).order_by(Officer.name, Officer.id)
+        select(Officer)
+        .where(col(Officer.org_id) == organisation_id)
+        .order_by(col(Officer.name), col(Officer.id))
     )
     return list(rows)
 
@@ -102,13 +105,13 @@ async def list_officers(
 async def officers_by_id(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, Officer]:
     if not ids:
         return {}
-    rows = await session.scalars(select(Officer).where(Officer.id.in_(ids)))  # type: ignore[attr-defined]
+    rows = await session.scalars(select(Officer).where(col(Officer.id).in_(ids)))
     return {row.id: row for row in rows}
 
 
 async def officer_by_email(session: AsyncSession, email: str) -> Officer | None:
     return await session.scalar(
-        select(Officer).where(func.lower(Officer.email) == email.strip().lower())
+        select(Officer).where(func.lower(col(Officer.email)) == email.strip().lower())
     )
 
 
@@ -118,5 +121,7 @@ async def officer_for_subject(
     """The officer an external identity provider's subject maps to, within the organisation
     the provider's token names."""
     return await session.scalar(
-        select(Officer).where(Officer.org_id == org_id, Officer.external_subject == subject)
+        select(Officer).where(
+            col(Officer.org_id) == org_id, col(Officer.external_subject) == subject
+        )
     )

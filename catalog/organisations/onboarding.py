@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import require_onboarding_curator
 from catalog.core.db import Database
@@ -31,8 +32,8 @@ SLUG_LENGTH = (2, 64)
 MANUFACTURER_COUNTRY = "UA"
 ORGANISATION_ORDER = "organisation-name"
 ORGANISATION_COLUMNS = [
-    SortColumn(Organisation.name, False, "str"),  # type: ignore[arg-type]
-    SortColumn(Organisation.id, False, "uuid"),  # type: ignore[arg-type]
+    SortColumn(col(Organisation.name), False, "str"),
+    SortColumn(col(Organisation.id), False, "uuid"),
 ]
 
 
@@ -65,7 +66,7 @@ async def _require_country(session: AsyncSession, kind: OrgKind, code: str) -> N
 
 async def _require_free_slug(session: AsyncSession, slug: str) -> None:
     taken = await session.scalar(
-        select(Organisation.id).where(func.lower(Organisation.slug) == slug.lower())
+        select(col(Organisation.id)).where(func.lower(col(Organisation.slug)) == slug.lower())
     )
     if taken is not None:
         raise DomainError.one(f"the slug {slug!r} is taken", Codes.CONFLICT, "slug")
@@ -126,7 +127,7 @@ async def update_organisation(
         raise DomainError(problems)
     async with write(db, principal) as tx:
         org = await tx.session.scalar(
-            select(Organisation).where(Organisation.id == organisation_id).with_for_update()
+            select(Organisation).where(col(Organisation.id) == organisation_id).with_for_update()
         )
         if org is None:
             raise not_found("organisation", "organisationId")
@@ -141,9 +142,9 @@ async def update_organisation(
 def _filtered(kind: OrgKind | None, vetting: VettingStatus | None) -> Select[Any]:
     statement = select(Organisation)
     if kind is not None:
-        statement = statement.where(Organisation.kind == kind)
+        statement = statement.where(col(Organisation.kind) == kind)
     if vetting is not None:
-        statement = statement.where(Organisation.vetting == vetting)
+        statement = statement.where(col(Organisation.vetting) == vetting)
     return statement
 
 
@@ -182,4 +183,4 @@ async def get_organisation(
 
 
 async def organisation_by_slug(session: AsyncSession, slug: str) -> Organisation | None:
-    return await session.scalar(select(Organisation).where(Organisation.slug == slug))
+    return await session.scalar(select(Organisation).where(col(Organisation.slug) == slug))

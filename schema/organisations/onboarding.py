@@ -5,7 +5,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 from strawberry.types import Info
@@ -21,7 +21,9 @@ from schema.permissions import require
 from schema.relay import Connection, Node, connection, id_of_type, page_size, to_global_id
 
 MANAGE = "organisations:manage"
-OrganisationKindEnum = strawberry.enum(OrgKind, name="OrganisationKind")
+# strawberry.enum registers the class in place; the alias names it as a type for mypy.
+strawberry.enum(OrgKind, name="OrganisationKind")
+OrganisationKindEnum: TypeAlias = OrgKind
 
 # The same organisation is a Partner or a Manufacturer in the catalogue's own lists; any of
 # these global IDs names it here.
@@ -56,9 +58,9 @@ def organisation_id(global_id: str, field: str = "organisationId") -> uuid.UUID:
 class Organisation(Node):
     slug: str
     name: str
-    kind: OrganisationKindEnum  # type: ignore[valid-type]
+    kind: OrganisationKindEnum
     country: str
-    vetting: VettingStatusEnum  # type: ignore[valid-type]
+    vetting: VettingStatusEnum
     created_at: datetime
 
     @classmethod
@@ -82,7 +84,7 @@ class OrganisationPayload:
 
 @strawberry.input
 class CreateOrganisationInput:
-    kind: OrganisationKindEnum  # type: ignore[valid-type]
+    kind: OrganisationKindEnum
     slug: str = strawberry.field(
         description="Unique; lower-case letters, digits and dashes (CONFLICT when taken)."
     )
@@ -113,8 +115,8 @@ class OnboardingQuery:
     async def organisations(
         self,
         info: Info[Context, Any],
-        kind: OrganisationKindEnum | None = None,  # type: ignore[valid-type]
-        vetting: VettingStatusEnum | None = None,  # type: ignore[valid-type]
+        kind: OrganisationKindEnum | None = None,
+        vetting: VettingStatusEnum | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Organisation]:

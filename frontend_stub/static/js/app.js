@@ -8,6 +8,7 @@ import { makerQuotesView } from "./offers.js";
 import { organisationView, organisationsView } from "./organisations.js";
 import { partnerProductView } from "./partner.js";
 import { quotesView } from "./quotes.js";
+import { revisionQueueView } from "./revisions.js";
 
 const ME = `query Me {
   me { subject scopes organisation { slug name kind country vetting } officer { name } }
@@ -33,6 +34,7 @@ const ROLES = {
     back: ["#/review", "Back to the review queue"],
     nav: [
       ["#/review", "Awaiting review"],
+      ["#/revisions", "Proposed changes"],
       ["#/listings", "All listings"],
       ["#/organisations", "Organisations"],
     ],
@@ -45,6 +47,7 @@ const ROLES = {
           intro: "Listings submitted by manufacturers.",
         }),
       listings: (ctx) => browseView(ctx, { title: "All listings", statusChoice: true, withStatus: true }),
+      revisions: revisionQueueView,
       product: curatorProductView,
       organisations: organisationsView,
       organisation: organisationView,
@@ -74,11 +77,13 @@ const ROLES = {
     back: ["#/catalogue", "Back to the catalogue"],
     nav: [
       ["#/cases", "Queues"],
+      ["#/revisions", "Proposed changes"],
       ["#/catalogue", "Catalogue"],
     ],
     routes: {
       cases: casesView,
       case: caseView,
+      revisions: revisionQueueView,
       catalogue: (ctx) => browseView(ctx, { title: "Catalogue", statusChoice: true, withStatus: true }),
       product: curatorProductView,
     },
