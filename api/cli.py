@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from api import cli_catalogue, cli_programme
+from api import cli_catalogue, cli_organisations, cli_programme
 from api.settings import Settings
 
 app = typer.Typer(help="Defence export marketplace: operate the service.", no_args_is_help=True)
@@ -20,6 +20,7 @@ DEMO_CREDENTIALS = Settings().demo_credentials_file
 T = TypeVar("T")
 cli_catalogue.register(app)
 cli_programme.register(app)
+cli_organisations.register(app)
 
 
 def _run(factory: Callable[[Any], Awaitable[T]]) -> T:
@@ -104,29 +105,6 @@ def seed_demo(
             await demo_credentials(db, DEMO_CREDENTIALS, just_seeded=result.created)
 
     _run(run)
-
-
-@app.command("create-client")
-def create_client(
-    org: Annotated[str, typer.Option(help="Organisation slug, e.g. demo-partner-PL")],
-    scope: Annotated[
-        list[str] | None, typer.Option(help="Scope to allow (repeatable); default: all of its kind")
-    ] = None,
-    name: Annotated[str | None, typer.Option(help="A name to recognise the client by")] = None,
-) -> None:
-    """Create an OAuth client for an organisation; prints its id and secret as JSON."""
-    from auth.clients import create_client as create
-    from catalog.core.errors import DomainError
-
-    async def run(db: Any) -> dict[str, str]:
-        created = await create(db, org_slug=org, scopes=scope, name=name or f"{org} client")
-        return {"client_id": created.client_id, "client_secret": created.client_secret}
-
-    try:
-        print(json.dumps(_run(run)))
-    except DomainError as error:
-        console.print(f"[red]refused:[/red] {error}")
-        raise typer.Exit(code=2) from error
 
 
 @app.command("verify-audit")

@@ -16,6 +16,7 @@ from sqlmodel import col
 from auth.clients import create_client
 from catalog.core.db import Database
 from catalog.demo.catalogue import demo_catalogue
+from catalog.demo.seed import DEMO_OFFICERS
 from catalog.models import OAuthClient, Organisation
 
 Credentials = dict[str, dict[str, str]]
@@ -66,7 +67,21 @@ async def demo_credentials(db: Database, path: Path, *, just_seeded: bool) -> Cr
         return kept
     credentials = {}
     for slug in slugs:
-        created = await create_client(db, org_slug=slug, scopes=None, name=f"{slug} demo client")
-        credentials[slug] = {"client_id": created.client_id, "client_secret": created.client_secret}
+        # A curator's or licensing office's client acts for a named officer: the first one
+        # under the organisation's slug, the others under `<slug>-officer-N`.
+        people = DEMO_OFFICERS.get(slug, [("", "")])
+        for index, (person, email) in enumerate(people):
+            key = slug if index == 0 else f"{slug}-officer-{index + 1}"
+            created = await create_client(
+                db,
+                org_slug=slug,
+                scopes=None,
+                name=f"{slug} demo client" + (f" ({person})" if person else ""),
+                officer_email=email or None,
+            )
+            credentials[key] = {
+                "client_id": created.client_id,
+                "client_secret": created.client_secret,
+            }
     _write(path, credentials)
     return credentials

@@ -1,6 +1,5 @@
 """OAuth clients: each belongs to one organisation and holds a subset of its kind's scopes."""
 
-import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,14 +9,17 @@ from sqlalchemy import Select, select
 from sqlmodel import col
 
 from auth import scopes as scope_set
-from auth.secrets import hash_secret, new_secret, verify_secret
+from auth.secrets import verify_secret
 from catalog.core.db import Database
-from catalog.core.enums import OrgKind, VettingStatus
+from catalog.core.enums import OFFICER_KINDS, OrgKind, VettingStatus
 from catalog.core.errors import Codes, DomainError, not_found
 from catalog.core.principal import SYSTEM
 from catalog.core.transactions import write
-from catalog.models import OAuthClient, Organisation
+from catalog.models import OAuthClient, Officer, Organisation
 from catalog.models.base import utcnow
+from catalog.organisations.clients import add_client
+from catalog.organisations.officers import add_officer, name_from_email, officer_by_email
+from catalog.organisations.onboarding import organisation_by_slug
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,9 @@ class ClientRecord:
     allowed_scopes: frozenset[str]
     revoked: bool
     org: ClientOrganisation
+    # The named officer a LICENSING or CURATOR client acts for.
+    officer_id: uuid.UUID | None = None
+    officer_name: str | None = None
 
     @property
     def effective_scopes(self) -> frozenset[str]:
@@ -59,49 +64,35 @@ class ClientRecord:
         return verify_secret(secret, self.secret_hash)
 
 
-def _disallowed(kind: OrgKind, requested: list[str]) -> list[str]:
-    allowed = scope_set.for_kind(kind)
-    return sorted({s for s in requested if s not in allowed})
-
-
 async def create_client(
-    db: Database, *, org_slug: str, scopes: list[str] | None, name: str
+    db: Database,
+    *,
+    org_slug: str,
+    scopes: list[str] | None,
+    name: str,
+    officer_email: str | None = None,
 ) -> CreatedClient:
-    """Create a client for an organisation; `scopes=None` grants every scope of its kind."""
-    async with db.read() as session:
-        org = await session.scalar(select(Organisation).where(col(Organisation.slug) == org_slug))
-    if org is None:
-        raise not_found("organisation", "org_slug")
-    if scopes is not None:
-        refused = _disallowed(org.kind, scopes)
-        if refused:
-            raise DomainError.one(
-                f"a {org.kind.value} organisation may not hold: {', '.join(refused)}",
-                Codes.INVALID,
-                "scopes",
-            )
-        if not scopes:
-            raise DomainError.one("a client needs at least one scope", Codes.INVALID, "scopes")
-    granted = scope_set.for_kind(org.kind) if scopes is None else frozenset(scopes)
-    client_id = f"mkt_{secrets.token_urlsafe(18)}"
-    secret = new_secret()
+    """Create a client for an organisation; `scopes=None` grants every scope of its kind. A
+    LICENSING or CURATOR client acts for the officer `officer_email`, created (named after the
+    address) when the organisation has no officer of that address yet."""
     async with write(db, SYSTEM) as tx:
-        tx.session.add(
-            OAuthClient(
-                client_id=client_id,
-                secret_hash=hash_secret(secret),
-                org_id=org.id,
-                name=name,
-                scopes=scope_set.render(granted),
-            )
-        )
-        tx.audit(
-            "oauth_client.created",
-            "OAuthClient",
-            client_id,
-            {"org": org.slug, "name": name, "scopes": sorted(granted)},
-        )
-    return CreatedClient(client_id=client_id, client_secret=secret)
+        org = await organisation_by_slug(tx.session, org_slug)
+        if org is None:
+            raise not_found("organisation", "org_slug")
+        officer = None
+        if officer_email is not None and org.kind in OFFICER_KINDS:
+            officer = await officer_by_email(tx.session, officer_email)
+            if officer is None:
+                name_of = name_from_email(officer_email)
+                officer = await add_officer(tx, org, name=name_of, email=officer_email)
+            elif officer.org_id != org.id:
+                raise DomainError.one(
+                    f"{officer_email} is an officer of another organisation",
+                    Codes.CONFLICT,
+                    "officer",
+                )
+        issued = await add_client(tx, org, name=name, scopes=scopes, officer=officer)
+    return CreatedClient(client_id=issued.client.client_id, client_secret=issued.secret)
 
 
 async def revoke_client(db: Database, client_id: str) -> None:
@@ -116,25 +107,32 @@ async def revoke_client(db: Database, client_id: str) -> None:
 
 def client_query() -> Select[*tuple[Any, ...]]:
     """The columns of a ClientRecord; callers add their own where clause."""
-    return select(
-        col(OAuthClient.client_id),
-        col(OAuthClient.secret_hash),
-        col(OAuthClient.name),
-        col(OAuthClient.scopes),
-        col(OAuthClient.revoked_at),
-        col(Organisation.id),
-        col(Organisation.slug),
-        col(Organisation.name),
-        col(Organisation.kind),
-        col(Organisation.country),
-        col(Organisation.vetting),
-    ).join(Organisation, col(Organisation.id) == col(OAuthClient.org_id))
+    return (
+        select(
+            col(OAuthClient.client_id),
+            col(OAuthClient.secret_hash),
+            col(OAuthClient.name),
+            col(OAuthClient.scopes),
+            col(OAuthClient.revoked_at),
+            col(Organisation.id),
+            col(Organisation.slug),
+            col(Organisation.name),
+            col(Organisation.kind),
+            col(Organisation.country),
+            col(Organisation.vetting),
+            col(OAuthClient.officer_id),
+            col(Officer.name),
+        )
+        .join(Organisation, col(Organisation.id) == col(OAuthClient.org_id))
+        .outerjoin(Officer, col(Officer.id) == col(OAuthClient.officer_id))
+    )
 
 
 def record_from_row(row: Sequence[Any]) -> ClientRecord:
     client_id, secret_hash, name, scopes, revoked_at, org_id, slug, org_name, kind, country, vet = (
         row[:11]
     )
+    officer_id, officer_name = row[11:13]
     return ClientRecord(
         client_id=client_id,
         secret_hash=secret_hash,
@@ -149,6 +147,8 @@ def record_from_row(row: Sequence[Any]) -> ClientRecord:
             country=country,
             vetting=VettingStatus(vet),
         ),
+        officer_id=officer_id,
+        officer_name=officer_name,
     )
 
 

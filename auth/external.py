@@ -24,6 +24,7 @@ from auth.verify import check_claims, decode
 from catalog.core.db import Database
 from catalog.core.principal import Principal
 from catalog.models import Organisation
+from catalog.organisations.officers import officer_for_subject
 
 ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"})
 JWKS_CACHE_SECONDS = 300.0
@@ -131,12 +132,17 @@ class ExternalIssuers:
         slug = provider.organisation_slug(claims)
         async with self.db.read() as session:
             org = await session.scalar(select(Organisation).where(col(Organisation.slug) == slug))
+            subject = f"{provider.config.issuer}#{claims['sub']}"
+            # The person behind the subject, for organisations whose people decide.
+            officer = await officer_for_subject(session, org.id, subject) if org else None
         if org is None:
             raise InvalidToken("the token's organisation is not known here")
         client_id = claims.get("client_id") or claims.get("azp")
         return Principal.for_organisation(
             org,
-            subject=f"{provider.config.issuer}#{claims['sub']}",
+            subject=subject,
             client_id=str(client_id) if client_id else None,
             scopes=_token_scopes(claims) & scope_set.for_kind(org.kind),
+            officer_id=officer.id if officer else None,
+            officer_name=officer.name if officer else None,
         )

@@ -13,4 +13,6 @@ def principal_for(token: VerifiedToken, client: ClientRecord) -> Principal:
         subject=str(token.claims["sub"]),
         client_id=client.client_id,
         scopes=token.scopes & client.effective_scopes,
+        officer_id=client.officer_id,
+        officer_name=client.officer_name,
     )

@@ -204,7 +204,13 @@ async def login(http: httpx.AsyncClient, url: str, slug: str) -> Client:
 
     db = Database(url, pool_size=1)
     try:
-        created = await create_client(db, org_slug=slug, scopes=None, name=f"soak {slug}")
+        created = await create_client(
+            db,
+            org_slug=slug,
+            scopes=None,
+            name=f"soak {slug}",
+            officer_email=f"soak.{slug.lower()}@officers.test",
+        )
     finally:
         await db.dispose()
     credentials = (created.client_id, created.client_secret)

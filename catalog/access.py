@@ -25,7 +25,10 @@ Products
   become revisions (the workflow is `catalog/products/revisions.py`).
 
 Organisations and countries
-- Curators vet and suspend partners (`require_vetting_curator`).
+- Curators vet and suspend partners (`require_vetting_curator`), and onboard organisations and
+  their named officers (`require_onboarding_curator`).
+- API clients are administered by curators for every organisation, and by a partner or
+  manufacturer for itself (`administers_clients_of`, `require_client_admin`).
 - Curators keep the programme's partner-country list (`require_partner_list_curator`);
   licensing officers impose and lift embargoes (`require_embargo_officer`).
 
@@ -42,9 +45,10 @@ Quotes
   licensing until it reaches the partner (`sees_pending_offers`).
 
 Licensing
-- Cases are seen and worked by licensing officers only (`sees_cases`, `require_officer`), and
-  assigned to officers only: active clients of a licensing organisation that may review
-  (`is_officer_client`).
+- Cases are seen and worked by licensing officers only (`sees_cases`, `require_officer`);
+  decisions are made by named people (`require_named_officer`: a client or external identity
+  bound to an officer), and cases are assigned to officers of a licensing organisation
+  (`is_case_officer`).
 - Routing rules are read and changed by licensing officers only (`sees_routing_rules`,
   `require_rules_officer`), who alone simulate routing (`require_simulation_officer`).
 
@@ -78,7 +82,7 @@ from sqlmodel import col
 from catalog.core.enums import SCOPES_BY_KIND, OrgKind, VettingStatus
 from catalog.core.errors import Codes, DomainError
 from catalog.core.principal import Principal
-from catalog.models import OAuthClient, Organisation, Product, QuoteRequest
+from catalog.models import Organisation, Product, QuoteRequest
 
 
 def _refuse_unless(allowed: bool, refusal: str) -> None:
@@ -148,6 +152,29 @@ def require_revision_curator(principal: Principal) -> None:
 
 def require_vetting_curator(principal: Principal) -> None:
     _refuse_unless(_is_curator(principal), "only curators vet partners")
+
+
+def require_onboarding_curator(principal: Principal) -> None:
+    allowed = _is_curator(principal) and principal.has_scope("organisations:manage")
+    _refuse_unless(allowed, "only curators onboard organisations and officers")
+
+
+def administers_clients_of(principal: Principal, org_id: uuid.UUID) -> bool:
+    """Curators administer every organisation's clients; a partner or manufacturer its own
+    (a partner only while vetted)."""
+    if _is_curator(principal):
+        return principal.has_scope("organisations:manage")
+    own = (
+        principal.org_id == org_id
+        and principal.kind in (OrgKind.PARTNER, OrgKind.MANUFACTURER)
+        and reads_beyond_me(principal)
+    )
+    return own and principal.has_scope("clients:manage")
+
+
+def require_client_admin(principal: Principal, org_id: uuid.UUID) -> None:
+    allowed = administers_clients_of(principal, org_id)
+    _refuse_unless(allowed, "only curators, or the organisation itself, manage its API clients")
 
 
 def require_partner_list_curator(principal: Principal) -> None:
@@ -223,18 +250,22 @@ def sees_cases(principal: Principal) -> bool:
     return _is_officer(principal)
 
 
-def is_officer_client(client: OAuthClient, org: Organisation) -> bool:
-    """An officer cases may be assigned to: an active OAuth client of a licensing organisation
-    that may review cases (officers as named people will replace clients here)."""
-    return (
-        client.revoked_at is None
-        and org.kind is OrgKind.LICENSING
-        and "licensing:review" in client.scopes.split()
-    )
+def is_case_officer(officer_org: Organisation) -> bool:
+    """A person cases may be assigned to: an officer of a licensing organisation."""
+    return officer_org.kind is OrgKind.LICENSING
 
 
 def require_officer(principal: Principal) -> None:
     _refuse_unless(_is_officer(principal), "only licensing officers work cases")
+
+
+def require_named_officer(principal: Principal) -> uuid.UUID:
+    """The person deciding: people, not clients, decide, and four-eyes counts people."""
+    require_officer(principal)
+    allowed = principal.officer_id is not None
+    _refuse_unless(allowed, "decisions are made by named officers: this client is bound to none")
+    assert principal.officer_id is not None
+    return principal.officer_id
 
 
 def sees_routing_rules(principal: Principal) -> bool:
@@ -264,6 +295,8 @@ AUDIT_PAYLOAD_SCOPES = {
     "ExportCentre": "catalog:read",
     "ProductionLine": "catalog:read",
     "CoProductionRequest": "licensing:review",
+    "Officer": "organisations:manage",
+    "OAuthClient": "organisations:manage",
 }
 
 

@@ -17,8 +17,11 @@ from schema.licensing.queries import LicensingQuery, RoutingRuleQuery
 from schema.licensing.types import LicensingCase, RoutingRule
 from schema.limits import LimitedValidation, Limits, LimitSettings
 from schema.node import NodeQuery
+from schema.organisations.api_clients import ApiClientMutation, ApiClientQuery
 from schema.organisations.me import MeQuery
 from schema.organisations.mutations import CountryMutation, OrganisationMutation
+from schema.organisations.officers import OfficerMutation, OfficerQuery
+from schema.organisations.onboarding import OnboardingMutation, OnboardingQuery, Organisation
 from schema.organisations.queries import OrganisationQuery
 from schema.organisations.types import Manufacturer, Partner
 from schema.products.mutations import ProductMutation
@@ -46,6 +49,9 @@ class Query(
     ProductQuery,
     RevisionQuery,
     OrganisationQuery,
+    OnboardingQuery,
+    OfficerQuery,
+    ApiClientQuery,
     SearchQueries,
     QuoteQuery,
     LicensingQuery,
@@ -64,6 +70,9 @@ class Mutation(
     ProductMutation,
     RevisionMutation,
     OrganisationMutation,
+    OnboardingMutation,
+    OfficerMutation,
+    ApiClientMutation,
     CountryMutation,
     QuoteMutation,
     LicensingMutation,
@@ -77,7 +86,7 @@ class Mutation(
 
 
 NODE_TYPES = [Product, Manufacturer, Partner, GroundDroneSpecs, NavalDroneSpecs, SoftwareSpecs]
-NODE_TYPES += [QuoteRequest, LicensingCase, RoutingRule]
+NODE_TYPES += [QuoteRequest, LicensingCase, RoutingRule, Organisation]
 
 
 class SchemaSettings(LimitSettings, Protocol):

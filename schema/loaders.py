@@ -16,6 +16,7 @@ from catalog.licensing import cases as licensing_cases
 from catalog.models import (
     CaseDecision,
     LicensingCase,
+    Officer,
     Organisation,
     Product,
     ProductRevision,
@@ -25,6 +26,7 @@ from catalog.models import (
     WebhookDelivery,
 )
 from catalog.organisations import directory as organisations
+from catalog.organisations import officers
 from catalog.products import listing as products
 from catalog.products import releases
 from catalog.products import revisions as product_revisions
@@ -168,3 +170,13 @@ def webhook_deliveries_loader(
     info: Info[Context, Any],
 ) -> DataLoader[tuple[uuid.UUID, int], list[WebhookDelivery]]:
     return _loader(info, "webhook_deliveries", _recent_deliveries)
+
+
+async def _officers(context: Context, ids: list[uuid.UUID]) -> list[Officer | None]:
+    async with context.db.read() as session:
+        found = await officers.officers_by_id(session, ids)
+    return [found.get(i) for i in ids]
+
+
+def officer_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, Officer | None]:
+    return _loader(info, "officer", _officers)

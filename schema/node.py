@@ -9,6 +9,7 @@ from catalog.core.enums import OrgKind
 from schema.context import Context
 from schema.licensing.types import load_case, load_rule
 from schema.loaders import organisation_loader
+from schema.organisations.onboarding import Organisation
 from schema.organisations.types import Manufacturer
 from schema.permissions import require
 from schema.products.types import load_visible_product
@@ -27,6 +28,9 @@ async def resolve_node(info: Info[Context, Any], global_id: str) -> Node | None:
         org = await organisation_loader(info).load(object_id)
         if org is not None and org.kind is OrgKind.MANUFACTURER:
             return Manufacturer.from_row(org)
+    if type_name == "Organisation" and info.context.principal.has_scope("organisations:manage"):
+        org = await organisation_loader(info).load(object_id)
+        return Organisation.from_row(org) if org is not None else None
     if type_name == "QuoteRequest" and info.context.principal.has_scope("quotes:read"):
         return await load_quote(info, object_id)
     if type_name == "LicensingCase" and info.context.principal.has_scope("licensing:review"):

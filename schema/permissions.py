@@ -13,3 +13,12 @@ def require(info: Info[Context, None], scope: str) -> None:
         raise coded_error("the organisation is not vetted", ErrorCode.FORBIDDEN)
     if not principal.has_scope(scope):
         raise forbidden(scope)
+
+
+def require_one_of(info: Info[Context, None], *scopes: str) -> None:
+    """One of `scopes` (e.g. a curator's or the organisation's own right to the same field)."""
+    principal = info.context.principal
+    if not reads_beyond_me(principal):
+        raise coded_error("the organisation is not vetted", ErrorCode.FORBIDDEN)
+    if not any(principal.has_scope(scope) for scope in scopes):
+        raise forbidden(" or ".join(scopes))

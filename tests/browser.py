@@ -16,7 +16,7 @@ from api.app import create_app
 from api.settings import Settings
 from auth.clients import create_client
 from catalog.core.db import Database
-from catalog.demo.seed import seed_demo
+from catalog.demo.seed import DEMO_OFFICERS, seed_demo
 from tests.live import serve
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -39,6 +39,14 @@ CLIENTS = {
 }
 
 
+# The named people those clients act for (the demo seed's officers).
+OFFICERS = {
+    "demo-curator": DEMO_OFFICERS["demo-curator"][0][1],
+    "demo-licensing": DEMO_OFFICERS["demo-licensing"][0][1],
+    "demo-licensing-second-officer": DEMO_OFFICERS["demo-licensing"][1][1],
+}
+
+
 @dataclass(frozen=True)
 class Market:
     url: str
@@ -52,7 +60,9 @@ async def _demo_credentials(database_url: str, path: Path) -> dict[str, dict[str
         await seed_demo(db)
         credentials = {}
         for label, slug in CLIENTS.items():
-            created = await create_client(db, org_slug=slug, scopes=None, name=label)
+            created = await create_client(
+                db, org_slug=slug, scopes=None, name=label, officer_email=OFFICERS.get(label)
+            )
             credentials[label] = {
                 "client_id": created.client_id,
                 "client_secret": created.client_secret,

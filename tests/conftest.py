@@ -118,8 +118,10 @@ def token_for(api: httpx.AsyncClient, seeded: Database) -> Callable[..., Awaitab
     organisation (the demo catalogue is seeded first)."""
     from tests.tokens import issue_token
 
-    async def issue(org_slug: str, scopes: list[str] | None = None) -> str:
-        return await issue_token(api, seeded, org_slug, scopes)
+    async def issue(
+        org_slug: str, scopes: list[str] | None = None, officer_email: str | None = None
+    ) -> str:
+        return await issue_token(api, seeded, org_slug, scopes, officer_email)
 
     return issue
 

@@ -3,10 +3,12 @@ transfer with co-production is reviewed as one, cases go only to officers, and a
 key stands for the whole request."""
 
 from datetime import date
+from uuid import uuid4
 
 import httpx
 
 from catalog.core.db import Database
+from catalog.core.ids import to_global_id
 from catalog.licensing.sla import add_working_days
 from catalog.models.base import utcnow
 from tests.graphql import gql
@@ -16,7 +18,7 @@ from tests.quote_helpers import counts
 
 ASSIGN = """mutation($input: AssignCaseInput!) { assignCase(input: $input) {
   licensingCase { assignedTo } errors { field code message } } }"""
-ME = "{ me { subject } }"
+ME = "{ me { subject officer { id name } } }"
 
 
 async def test_tech_transfer_with_co_production_is_reviewed_as_technology_transfer(
@@ -47,22 +49,24 @@ async def test_cases_are_assigned_to_licensing_officers_only(
     quote = await desk.request(kremin.id)
     case_id = quote["licensingCase"]["id"]
     colleague = await token_for("demo-licensing")
-    colleague_id = (await gql(api, colleague, ME))["data"]["me"]["subject"]
-    partner_id = (await gql(api, desk.partner, ME))["data"]["me"]["subject"]
-    reader = await token_for("demo-licensing", scopes=["quotes:read"])
-    reader_id = (await gql(api, reader, ME))["data"]["me"]["subject"]
+    colleague_officer = (await gql(api, colleague, ME))["data"]["me"]["officer"]
+    curator = await token_for("demo-curator")
+    curator_officer = (await gql(api, curator, ME))["data"]["me"]["officer"]["id"]
+    partner_org = (await gql(api, desk.partner, ME))["data"]["me"]["officer"]
+    assert partner_org is None  # a partner's client acts for its organisation, not a person
 
     before = await counts(db)
-    for nobody in ("officer-who-does-not-exist", partner_id, reader_id):
-        variables = {"input": {"caseId": case_id, "assignee": nobody}}
+    for nobody in ("officer-who-does-not-exist", to_global_id("Officer", uuid4()), curator_officer):
+        variables = {"input": {"caseId": case_id, "officerId": nobody}}
         refused = (await desk.run(desk.officer, ASSIGN, variables))["assignCase"]
-        assert [(e["field"], e["code"]) for e in refused["errors"]] == [("assignee", "NOT_FOUND")]
+        assert [(e["field"], e["code"]) for e in refused["errors"]] == [("officerId", "NOT_FOUND")]
     assert await counts(db) == before
-    variables = {"input": {"caseId": case_id, "assignee": colleague_id}}
+    variables = {"input": {"caseId": case_id, "officerId": colleague_officer["id"]}}
     assigned = (await desk.run(desk.officer, ASSIGN, variables))["assignCase"]
-    assert assigned == {"licensingCase": {"assignedTo": colleague_id}, "errors": []}
+    assert assigned == {"licensingCase": {"assignedTo": colleague_officer["name"]}, "errors": []}
     mine = (await desk.run(desk.officer, ASSIGN, {"input": {"caseId": case_id}}))["assignCase"]
     assert mine["errors"] == [] and mine["licensingCase"]["assignedTo"]
+    assert mine["licensingCase"]["assignedTo"] != colleague_officer["name"]
 
 
 async def test_the_same_idempotency_key_for_another_request_is_a_conflict(

@@ -26,7 +26,13 @@ def live_url(settings: Settings, seeded: Database) -> Iterator[str]:
 async def test_authlib_client_gets_a_token_and_calls_me(
     live_url: str, seeded: Database, method: str
 ) -> None:
-    created = await create_client(seeded, org_slug="demo-licensing", scopes=None, name="lib")
+    created = await create_client(
+        seeded,
+        org_slug="demo-licensing",
+        scopes=None,
+        name="lib",
+        officer_email="olena.kovalenko@demo-licensing.example",
+    )
     async with AsyncOAuth2Client(
         created.client_id,
         created.client_secret,

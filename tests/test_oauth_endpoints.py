@@ -16,14 +16,16 @@ from catalog.core.principal import SYSTEM
 from catalog.core.transactions import write
 from catalog.models import OAuthClient
 from tests.forge import claims_of, header_of
-from tests.tokens import bearer
+from tests.tokens import bearer, new_officer_email
 
 GRANT = {"grant_type": "client_credentials"}
 ME = {"query": "{ me { scopes organisation { slug vetting } } }"}
 
 
 async def client_for(db: Database, slug: str, scopes: list[str] | None = None) -> CreatedClient:
-    return await create_client(db, org_slug=slug, scopes=scopes, name=f"test {slug}")
+    return await create_client(
+        db, org_slug=slug, scopes=scopes, name=f"test {slug}", officer_email=new_officer_email()
+    )
 
 
 def basic(client: CreatedClient) -> tuple[str, str]:
@@ -48,7 +50,7 @@ async def test_token_response_and_claims(
     assert header["typ"] == "at+jwt" and header["alg"] == "ES256" and header["kid"]
     assert claims["iss"] == settings.issuer and claims["aud"] == settings.audience
     assert claims["sub"] == claims["client_id"] == client.client_id
-    assert claims["scope"] == "catalog:read quotes:read quotes:request"
+    assert claims["scope"] == "catalog:read clients:manage quotes:read quotes:request"
     assert claims["exp"] - claims["iat"] == 600 and len(claims["jti"]) >= 16
     assert abs(claims["iat"] - time.time()) < 60
     jwks = (await api.get("/.well-known/jwks.json")).json()

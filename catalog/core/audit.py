@@ -139,6 +139,8 @@ ENTITY_TYPES = {
     "Product": "Product",
     "Manufacturer": "Organisation",
     "Partner": "Organisation",
+    "Organisation": "Organisation",
+    "Officer": "Officer",
     "QuoteRequest": "QuoteRequest",
     "LicensingCase": "LicensingCase",
     "RoutingRule": "RoutingRule",

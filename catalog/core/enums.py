@@ -66,15 +66,20 @@ class CaseDecisionKind(StrEnum):
 
 # The scopes each kind of organisation may ever hold; a client of that kind is refused any other.
 SCOPES_BY_KIND: dict[OrgKind, frozenset[str]] = {
-    OrgKind.PARTNER: frozenset({"catalog:read", "quotes:request", "quotes:read"}),
+    OrgKind.PARTNER: frozenset({"catalog:read", "quotes:request", "quotes:read", "clients:manage"}),
     OrgKind.MANUFACTURER: frozenset(
-        {"catalog:read", "products:write", "quotes:read", "quotes:respond"}
+        {"catalog:read", "products:write", "quotes:read", "quotes:respond", "clients:manage"}
     ),
-    OrgKind.CURATOR: frozenset({"catalog:read", "catalog:curate", "partners:vet", "audit:read"}),
+    OrgKind.CURATOR: frozenset(
+        {"catalog:read", "catalog:curate", "partners:vet", "organisations:manage", "audit:read"}
+    ),
     OrgKind.LICENSING: frozenset(
         {"catalog:read", "quotes:read", "licensing:review", "licensing:rules", "audit:read"}
     ),
 }
+
+# Kinds whose clients act for one named officer (people, not clients, decide).
+OFFICER_KINDS: frozenset[OrgKind] = frozenset({OrgKind.LICENSING, OrgKind.CURATOR})
 
 
 class RevisionStatus(StrEnum):

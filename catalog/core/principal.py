@@ -36,6 +36,9 @@ class Principal:
     country: str | None
     vetting: VettingStatus | None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    # The named person acting, for clients of LICENSING and CURATOR organisations.
+    officer_id: uuid.UUID | None = None
+    officer_name: str | None = None
 
     @classmethod
     def for_organisation(
@@ -45,6 +48,8 @@ class Principal:
         subject: str,
         client_id: str | None = None,
         scopes: frozenset[str],
+        officer_id: uuid.UUID | None = None,
+        officer_name: str | None = None,
     ) -> Self:
         """Acting for `org`: kind, country and vetting come from the organisation record as it
         was read, never from a token."""
@@ -58,6 +63,8 @@ class Principal:
             country=org.country,
             vetting=org.vetting,
             scopes=scopes,
+            officer_id=officer_id,
+            officer_name=officer_name,
         )
 
     def has_scope(self, scope: str) -> bool:

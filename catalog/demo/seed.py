@@ -21,6 +21,17 @@ from catalog.demo.catalogue import DemoCatalogue, DemoOrganisation, DemoProduct,
 from catalog.demo.programme import seed_programme
 from catalog.licensing.rules import rule_snapshot
 from catalog.models import Organisation, Product, Release, RoutingRule, RuleSetVersion
+from catalog.organisations.officers import add_officer
+
+# The named people of the demo curator and licensing office: (name, e-mail). Four-eyes cases
+# need two licensing officers.
+DEMO_OFFICERS: dict[str, list[tuple[str, str]]] = {
+    "demo-licensing": [
+        ("Olena Kovalenko", "olena.kovalenko@demo-licensing.example"),
+        ("Taras Melnyk", "taras.melnyk@demo-licensing.example"),
+    ],
+    "demo-curator": [("Iryna Bondarenko", "iryna.bondarenko@demo-curator.example")],
+}
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,9 @@ async def seed_demo(db: Database) -> SeedResult:
             )
         await tx.session.flush()
         by_slug = {org.slug: org for org in orgs}
+        for slug, people in DEMO_OFFICERS.items():
+            for name, email in people:
+                await add_officer(tx, by_slug[slug], name=name, email=email)
         curator = by_slug[catalogue.curator.slug]
         products, releases = await _add_catalogue(tx, catalogue, curator, by_slug)
 

@@ -1,7 +1,8 @@
 """Licensing officers' work on cases: list the queues, assign, decide.
 
 Four-eyes: a case that needs N approvals is approved by the N-th approval from a distinct
-officer (the token subject). Approvals given before an information request do not count
+officer: the named person the client (or external identity) acts for, so one person using two
+clients counts once. Approvals given before an information request do not count
 afterwards: the answer may change the picture, so the approvals start again; so do they when
 an offer above the licensed value sends the case back for review (a new review round).
 A refusal's reason is shown to the partner; an approval's reason and every internal note are
@@ -12,7 +13,7 @@ Every approval, partial or final, re-checks the export-control invariants in its
 see, answers NOT_ALLOWED; a quantity beyond the surplus still available, INSUFFICIENT_UNITS.
 The final approval of an offer review releases the pending offer to the partner and the
 licence then covers that offer's total. A held case may still be refused, or assigned.
-Cases are assigned to officers: OAuth clients of a licensing organisation that may review.
+Cases are assigned to officers: the named people of a licensing organisation.
 """
 
 import uuid
@@ -22,7 +23,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from catalog.access import is_officer_client, require_officer, sees_cases
+from catalog.access import is_case_officer, require_named_officer, require_officer, sees_cases
 from catalog.core.db import Database
 from catalog.core.enums import CaseDecisionKind, CaseStatus, QuoteStatus
 from catalog.core.errors import Codes, DomainError, not_found
@@ -39,7 +40,7 @@ from catalog.licensing.transitions import (
 from catalog.models import (
     CaseDecision,
     LicensingCase,
-    OAuthClient,
+    Officer,
     Organisation,
     Product,
     QuoteOffer,
@@ -158,44 +159,37 @@ async def _case_and_quote(
     return case, quote
 
 
-async def _require_assignable(tx: WriteTransaction, principal: Principal, officer: str) -> None:
-    """The assignee is the caller, or an active OAuth client of a licensing organisation that
-    may review cases."""
-    if officer == principal.subject:
-        return
+async def _require_assignable(tx: WriteTransaction, officer_id: uuid.UUID) -> None:
+    """The assignee is an officer of a licensing organisation."""
     found = (
         await tx.session.execute(
-            select(OAuthClient, Organisation)
-            .join(Organisation, col(Organisation.id) == col(OAuthClient.org_id))
-            .where(col(OAuthClient.client_id) == officer)
+            select(Officer, Organisation)
+            .join(Organisation, col(Organisation.id) == col(Officer.org_id))
+            .where(col(Officer.id) == officer_id)
         )
     ).first()
-    if found is None or not is_officer_client(*found):
-        raise DomainError.one(
-            f"{officer!r} is not a licensing officer", Codes.NOT_FOUND, "assignee"
-        )
+    if found is None or not is_case_officer(found[1]):
+        raise DomainError.one("no such licensing officer", Codes.NOT_FOUND, "officerId")
 
 
 async def assign_case(
-    db: Database, principal: Principal, case_id: uuid.UUID, assignee: str | None
+    db: Database, principal: Principal, case_id: uuid.UUID, officer_id: uuid.UUID | None
 ) -> LicensingCase:
+    """Assign to the officer `officer_id`, by default the officer the caller acts for."""
     require_officer(principal)
-    officer = (assignee or principal.subject).strip()
-    problems = collect(check_length("assignee", officer, 1, 200))
-    if problems:
-        raise DomainError(problems)
+    assignee = officer_id or require_named_officer(principal)
     async with write(db, principal) as tx:
         case, _ = await _case_and_quote(tx, case_id)
         case.status = next_case_status(case.status, CaseAction.ASSIGN)
-        await _require_assignable(tx, principal, officer)
+        await _require_assignable(tx, assignee)
         previous = case.assigned_to
-        case.assigned_to = officer
+        case.assigned_to = str(assignee)
         case.updated_at = utcnow()
         tx.audit(
             "licensing_case.assigned",
             "LicensingCase",
             case.id,
-            {"from": previous, "to": officer},
+            {"from": previous, "to": str(assignee)},
         )
         tx.emit("licensing_case.changed", "LicensingCase", case.id)
     return case
@@ -216,7 +210,8 @@ async def _approvers_since_info_request(tx: WriteTransaction, case: LicensingCas
         if row.decision is CaseDecisionKind.REQUEST_INFO:
             approvers.clear()
         elif row.decision is CaseDecisionKind.APPROVE:
-            approvers.add(row.officer)
+            # Decisions recorded before officers were people name only the client.
+            approvers.add(str(row.officer_id) if row.officer_id else row.officer)
     return approvers
 
 
@@ -230,7 +225,7 @@ async def _actions(
         return CaseAction.REQUEST_INFO, QuoteAction.REQUEST_INFO, 0
     next_case_status(case.status, CaseAction.APPROVE)  # a closed case is not a four-eyes issue
     approvers = await _approvers_since_info_request(tx, case)
-    if principal.subject in approvers:
+    if str(principal.officer_id) in approvers:
         raise DomainError.one(
             "you already approved this case; another officer must give the next approval",
             FOUR_EYES,
@@ -313,7 +308,7 @@ async def decide_case(
     reason: str,
     internal_note: str | None = None,
 ) -> LicensingCase:
-    require_officer(principal)
+    officer_id = require_named_officer(principal)
     reason = reason.strip()
     problems = collect(
         check_length("reason", reason, 1, 5000),
@@ -339,7 +334,8 @@ async def decide_case(
         tx.session.add(
             CaseDecision(
                 case_id=case.id,
-                officer=principal.subject,
+                officer=principal.officer_name or principal.subject,
+                officer_id=officer_id,
                 # require_officer admitted only a licensing organisation's principal
                 officer_org_id=cast(uuid.UUID, principal.org_id),
                 decision=decision,

@@ -2,7 +2,7 @@
 
 from catalog.models.licensing import CaseDecision, LicensingCase, RoutingRule, RuleSetVersion
 from catalog.models.oauth import OAuthClient, RevokedToken, SigningKey
-from catalog.models.organisations import Country, Organisation
+from catalog.models.organisations import Country, Officer, Organisation
 from catalog.models.products import Product, Release
 from catalog.models.programme import (
     CoProductionRequest,
@@ -26,6 +26,7 @@ __all__ = [
     "ExportFreeze",
     "LicensingCase",
     "OAuthClient",
+    "Officer",
     "Organisation",
     "OutboxCursor",
     "OutboxEvent",

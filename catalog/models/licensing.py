@@ -92,6 +92,8 @@ class CaseDecision(SQLModel, table=True):
     case_id: uuid.UUID = fk("licensing_case.id")
     officer: str = Field(sa_type=sa.String(200))
     officer_org_id: uuid.UUID = fk("organisation.id", index=False)
+    # The person who decided (`officer` keeps their name as it was); four-eyes counts these.
+    officer_id: uuid.UUID | None = fk("officer.id", nullable=True, index=False)
     decision: CaseDecisionKind = Field(sa_type=enum_type(CaseDecisionKind, "case_decision_kind"))
     reason: str = Field(sa_type=sa.Text)
     # Seen by licensing officers only, never by the partner or the manufacturer.

@@ -20,6 +20,10 @@ class OAuthClient(SQLModel, table=True):
     scopes: str = Field(sa_type=sa.String(500))
     created_at: datetime = created_field()
     revoked_at: datetime | None = timestamp_field()
+    # LICENSING and CURATOR clients act for one named officer; others for their organisation.
+    officer_id: uuid.UUID | None = fk("officer.id", nullable=True)
+    # When the client last obtained a token.
+    last_used_at: datetime | None = timestamp_field()
 
 
 class SigningKey(SQLModel, table=True):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from catalog.core.enums import OrgKind, VettingStatus
-from catalog.models.base import created_field, enum_type, id_field
+from catalog.models.base import created_field, enum_type, fk, id_field
 
 
 class Country(SQLModel, table=True):
@@ -36,3 +36,19 @@ class Organisation(SQLModel, table=True):
     )
     created_at: datetime = created_field()
     updated_at: datetime = created_field()
+
+
+class Officer(SQLModel, table=True):
+    """A named person of a LICENSING or CURATOR organisation: the one who decides, whichever
+    OAuth client (or external identity) they act through."""
+
+    __tablename__ = "officer"
+
+    id: uuid.UUID = id_field()
+    org_id: uuid.UUID = fk("organisation.id")
+    name: str = Field(sa_type=sa.String(200))
+    # Unique across the service: an address names one person.
+    email: str = Field(sa_type=sa.String(254), unique=True)
+    # The `sub` of this person's tokens from an external identity provider, when they have one.
+    external_subject: str | None = Field(default=None, sa_type=sa.String(300), unique=True)
+    created_at: datetime = created_field()

@@ -25,7 +25,7 @@ from sqlmodel import col
 
 from catalog.access import (
     require_active_partner,
-    require_officer,
+    require_named_officer,
     require_vetted_partner,
     sees_programme_internals,
 )
@@ -231,8 +231,9 @@ async def decide_co_production(
     decision: CaseDecisionKind,
     reason: str,
 ) -> CoProductionRequest:
-    """APPROVE (four-eyes: distinct officers) or REFUSE (the reason goes to the partner)."""
-    require_officer(principal)
+    """APPROVE (four-eyes: distinct officers, people rather than clients) or REFUSE (the reason
+    goes to the partner)."""
+    require_named_officer(principal)
     reason = reason.strip()
     if not 1 <= len(reason) <= 5000:
         raise DomainError.one("reason must be 1 to 5000 characters", Codes.INVALID, "reason")
@@ -270,13 +271,14 @@ async def _approve(
     sensitive = sensitivity(product, request.technology_scope)
     if sensitive is not None:
         raise DomainError.one(f"not allowed: {sensitive}", Codes.NOT_ALLOWED)
-    if principal.subject in request.approvals:
+    officer = str(require_named_officer(principal))
+    if officer in request.approvals:
         raise DomainError.one(
             "you already approved this request; another officer must give the next approval",
             FOUR_EYES_CODE,
             "coProductionRequestId",
         )
-    request.approvals = [*request.approvals, principal.subject]
+    request.approvals = [*request.approvals, officer]
     if len(request.approvals) < request.approvals_required:
         return
     request.status = CoProductionStatus.LICENSED

@@ -22,6 +22,7 @@ from schema.licensing.types import (
     RoutingConditionsInput,
     RoutingRule,
 )
+from schema.organisations.officers import officer_id_of
 from schema.permissions import require
 from schema.relay import id_of_type
 
@@ -40,10 +41,10 @@ class DecideCaseInput:
 @strawberry.input
 class AssignCaseInput:
     case_id: strawberry.ID
-    assignee: str | None = strawberry.field(
+    officer_id: strawberry.ID | None = strawberry.field(
         default=None,
-        description="An officer: the client id of an active client of a licensing organisation "
-        "that may review cases (NOT_FOUND otherwise). Default: the caller.",
+        description="An officer of a licensing organisation (NOT_FOUND otherwise). Default: "
+        "the officer the caller acts for.",
     )
 
 
@@ -99,7 +100,7 @@ class LicensingMutation:
         ctx = info.context
         return await _case_payload(
             lambda: cases_domain.assign_case(
-                ctx.db, ctx.principal, _case_id(input.case_id), input.assignee
+                ctx.db, ctx.principal, _case_id(input.case_id), officer_id_of(input.officer_id)
             )
         )
 

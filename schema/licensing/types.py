@@ -20,7 +20,8 @@ from catalog.models import RoutingRule as RuleRow
 from catalog.models.base import utcnow
 from schema.context import Context
 from schema.errors import forbidden
-from schema.loaders import case_decisions_loader, quote_loader
+from schema.loaders import case_decisions_loader, officer_loader, quote_loader
+from schema.organisations.officers import Officer, officer_global_id
 from schema.products.types import ProductCategoryEnum, TechTransferEnum
 from schema.relay import Node, lazy_type, to_global_id
 
@@ -106,7 +107,10 @@ class RoutingDecision:
 @strawberry.type
 class CaseDecisionRecord:
     decision: CaseDecisionEnum
-    officer: str
+    officer: str = strawberry.field(description="The name of the officer who decided.")
+    officer_id: strawberry.ID | None = strawberry.field(
+        description="The officer's id (null for decisions recorded before officers were named)."
+    )
     reason: str
     internal_note: str | None
     created_at: datetime
@@ -116,6 +120,7 @@ class CaseDecisionRecord:
         return cls(
             decision=row.decision,
             officer=row.officer,
+            officer_id=officer_global_id(row.officer_id) if row.officer_id else None,
             reason=row.reason,
             internal_note=row.internal_note,
             created_at=row.created_at,
@@ -152,10 +157,21 @@ class LicensingCase(Node):
         _officer_only(info)
         return list(self.row.flags)
 
-    @strawberry.field(description="Licensing officers only.")
-    def assigned_to(self, info: Info[Context, Any]) -> str | None:
+    @strawberry.field(description="The assigned officer's name. Licensing officers only.")
+    async def assigned_to(self, info: Info[Context, Any]) -> str | None:
+        officer = await self.assigned_officer(info)
+        return officer.name if officer is not None else self.row.assigned_to
+
+    @strawberry.field(description="The officer the case is assigned to. Licensing officers only.")
+    async def assigned_officer(self, info: Info[Context, Any]) -> Officer | None:
         _officer_only(info)
-        return self.row.assigned_to
+        try:
+            # Assignments made before officers were people name a client, not an officer.
+            officer_id = uuid.UUID(self.row.assigned_to or "")
+        except ValueError:
+            return None
+        row = await officer_loader(info).load(officer_id)
+        return Officer.from_row(row) if row is not None else None
 
     @strawberry.field(description="Why the case is in its queue. Licensing officers only.")
     def routing(self, info: Info[Context, Any]) -> RoutingDecision:

@@ -1,9 +1,13 @@
 """`me`: who the caller is, as the service sees it."""
 
+import uuid
+
 import strawberry
 from strawberry.types import Info
 
 from schema.context import Context
+from schema.loaders import officer_loader
+from schema.organisations.officers import Officer
 
 
 @strawberry.type
@@ -21,6 +25,17 @@ class Me:
     client_id: str | None
     scopes: list[str]
     organisation: MeOrganisation | None
+    officer_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(
+        description="The named officer a LICENSING or CURATOR client (or external identity) "
+        "acts for."
+    )
+    async def officer(self, info: Info[Context, None]) -> Officer | None:
+        if self.officer_id is None:
+            return None
+        row = await officer_loader(info).load(self.officer_id)
+        return Officer.from_row(row) if row is not None else None
 
 
 @strawberry.type
@@ -42,4 +57,5 @@ class MeQuery:
             client_id=principal.client_id,
             scopes=sorted(principal.scopes),
             organisation=organisation,
+            officer_id=principal.officer_id,
         )

@@ -40,7 +40,8 @@ async def _vetting(
 ) -> PartnerPayload:
     ctx = info.context
     try:
-        org_id = id_of_type(global_id, "Partner")
+        # The partner's id as `partners` or `organisations` gives it.
+        org_id = id_of_type(global_id, "Partner") or id_of_type(global_id, "Organisation")
         if org_id is None:
             raise not_found("partner organisation", "organisationId")
         row = await domain.set_partner_vetting(ctx.db, ctx.principal, org_id, vetting, reason)

@@ -5,12 +5,15 @@ import { curatorProductView } from "./curator.js";
 import { h, humanise, notice, titled, fill } from "./dom.js";
 import { caseView, casesView } from "./licensing.js";
 import { makerQuotesView } from "./offers.js";
+import { organisationView, organisationsView } from "./organisations.js";
 import { partnerProductView } from "./partner.js";
 import { quotesView } from "./quotes.js";
 import { reportView } from "./report.js";
 import { revisionQueueView } from "./revisions.js";
 
-const ME = `query Me { me { subject scopes organisation { slug name kind country vetting } } }`;
+const ME = `query Me {
+  me { subject scopes organisation { slug name kind country vetting } officer { name } }
+}`;
 
 const ROLES = {
   PARTNER: {
@@ -35,6 +38,7 @@ const ROLES = {
       ["#/revisions", "Proposed changes"],
       ["#/listings", "All listings"],
       ["#/report", "Programme report"],
+      ["#/organisations", "Organisations"],
     ],
     routes: {
       review: (ctx) =>
@@ -48,6 +52,8 @@ const ROLES = {
       revisions: revisionQueueView,
       product: curatorProductView,
       report: reportView,
+      organisations: organisationsView,
+      organisation: organisationView,
     },
   },
   MANUFACTURER: {
@@ -118,7 +124,10 @@ async function enter() {
     );
   }
   Object.assign(ctx, { me, role, features: {} });
-  $("identity-name").textContent = me.organisation.name;
+  // People decide: an officer's client shows whose it is.
+  $("identity-name").textContent = me.officer
+    ? `${me.officer.name} · ${me.organisation.name}`
+    : me.organisation.name;
   $("identity-kind").textContent =
     humanise(kind) + (me.organisation.country ? ` · ${me.organisation.country}` : "");
   $("identity").hidden = false;

@@ -1,0 +1,69 @@
+"""Migration 0009 on a deployed database (SQLite and PostgreSQL): the clients of licensing and
+curator organisations get an officer each, so they keep deciding; other clients get none."""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import MetaData, insert, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from api.migrate import downgrade, migrate
+from catalog.core.db import normalise_url
+from tests.databases import PostgresTemplates, SqliteTemplates
+from tests.test_migrations import _empty_database, _hex
+
+
+def _rows() -> dict[str, list[dict[str, object]]]:
+    now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    org = {"vetting": "VETTED", "created_at": now, "updated_at": now, "country": "UA"}
+    ids = {name: uuid.uuid4() for name in ("licensing", "partner")}
+    client = {"secret_hash": "scrypt$x", "scopes": "catalog:read", "created_at": now}
+    return {
+        "organisation": [
+            {"id": ids["licensing"], "slug": "lic", "name": "L", "kind": "LICENSING", **org},
+            {"id": ids["partner"], "slug": "par", "name": "P", "kind": "PARTNER", **org},
+        ],
+        "oauth_client": [
+            {"client_id": "mkt_Officer1", "org_id": ids["licensing"], "name": "desk 1", **client},
+            {"client_id": "mkt_Partner1", "org_id": ids["partner"], "name": "buyer", **client},
+        ],
+    }
+
+
+async def test_0009_gives_each_licensing_client_an_officer(
+    backend: str, sqlite_templates: SqliteTemplates, postgres_templates: PostgresTemplates | None
+) -> None:
+    url = await _empty_database(backend, sqlite_templates, postgres_templates)
+    await asyncio.to_thread(migrate, url, "0008")
+    rows = _rows()
+    metadata = MetaData()
+    engine = create_async_engine(normalise_url(url))
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.reflect, only=list(rows))
+        for table, values in rows.items():
+            if backend == "sqlite":  # reflected as CHAR(32): SQLAlchemy's Uuid stores hex
+                values = [{k: _hex(v) for k, v in row.items()} for row in values]
+            await conn.execute(insert(metadata.tables[table]), values)
+    await asyncio.to_thread(migrate, url, "0009")
+    async with engine.connect() as conn:
+        bound = (
+            await conn.execute(
+                text(
+                    "SELECT c.client_id, o.name, o.email FROM oauth_client c "
+                    "LEFT JOIN officer o ON o.id = c.officer_id ORDER BY c.client_id"
+                )
+            )
+        ).all()
+    assert [tuple(row) for row in bound] == [
+        ("mkt_Officer1", "desk 1", "mkt_officer1@clients.invalid"),
+        ("mkt_Partner1", None, None),
+    ]
+    await asyncio.to_thread(downgrade, url, "0008")
+    async with engine.connect() as conn:
+        clients = (await conn.execute(text("SELECT count(*) FROM oauth_client"))).scalar_one()
+    await engine.dispose()
+    assert clients == 2
+    if backend == "postgres":
+        assert postgres_templates
+        await postgres_templates.drop(url.rsplit("/", 1)[1])
