@@ -16,6 +16,7 @@ from schema.licensing.mutations import LicensingMutation, RoutingRuleMutation
 from schema.licensing.queries import LicensingQuery, RoutingRuleQuery
 from schema.licensing.types import LicensingCase, RoutingRule
 from schema.limits import LimitedValidation, Limits, LimitSettings
+from schema.live.subscriptions import Subscription
 from schema.node import NodeQuery
 from schema.organisations.me import MeQuery
 from schema.organisations.mutations import CountryMutation, OrganisationMutation
@@ -89,6 +90,7 @@ def build_schema(
     return MarketSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=NODE_TYPES,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=env != "dev"),

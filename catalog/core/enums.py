@@ -75,3 +75,12 @@ SCOPES_BY_KIND: dict[OrgKind, frozenset[str]] = {
         {"catalog:read", "quotes:read", "licensing:review", "licensing:rules", "audit:read"}
     ),
 }
+
+
+class CatalogueChangeKind(StrEnum):
+    """How a product changed for one partner: it became visible, changed while visible, or
+    stopped being visible."""
+
+    ADDED = "ADDED"
+    UPDATED = "UPDATED"
+    REMOVED = "REMOVED"
