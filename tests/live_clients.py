@@ -92,3 +92,10 @@ async def wait_for_subscribers(app: Starlette, count: int) -> None:
     while len(app.state.live_hub.subscribers) < count:
         assert time.monotonic() < deadline, "the subscriptions did not start"
         await asyncio.sleep(0.02)
+
+
+async def subscribers_gone(app: Starlette) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while app.state.live_hub.subscribers:
+        assert time.monotonic() < deadline, "the server kept subscriptions of closed connections"
+        await asyncio.sleep(0.02)

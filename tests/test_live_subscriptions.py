@@ -23,7 +23,13 @@ from catalog.core.ids import to_global_id
 from catalog.models import Product, Release
 from tests.graphql import gql
 from tests.live import serve
-from tests.live_clients import close_code, subscribed, wait_for_subscribers, ws_url
+from tests.live_clients import (
+    close_code,
+    subscribed,
+    subscribers_gone,
+    wait_for_subscribers,
+    ws_url,
+)
 from tests.quote_graphql import DECIDE, request_vars, requested
 from tests.quote_helpers import principal_of, product_for
 
@@ -109,6 +115,7 @@ async def test_partner_follows_its_quote_through_four_eyes(
         )
         heard = (await theirs.next())["quoteRequestUpdated"]
         assert heard["id"] == own["id"]
+    await subscribers_gone(app)  # the server lets go of the clients' subscriptions
 
 
 async def test_one_quote_by_id_and_query_limits(
