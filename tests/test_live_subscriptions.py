@@ -257,3 +257,30 @@ async def client_token(api: httpx.AsyncClient, client: CreatedClient) -> str:
     )
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
+
+
+CASES = """subscription($queue: String) { licensingCaseUpdated(queue: $queue) {
+  id queue status quoteRequest { id } } }"""
+
+
+async def test_officers_follow_their_queue_and_partners_may_not(
+    live: tuple[str, Starlette], api: httpx.AsyncClient, db: Database, token_for: TokenFor
+) -> None:
+    url, app = live
+    partner, officer = await token_for("demo-partner-PL"), await token_for("demo-licensing")
+    product = await product_for(db, await principal_of(db, "demo-partner-PL"))
+    first = await requested(api, partner, request_vars(product.id))
+    queue = first["licensingCase"]["queue"]
+    async with (
+        subscribed(url, officer, CASES, {"queue": queue}) as queued,
+        subscribed(url, officer, CASES, {"queue": "NO-SUCH-QUEUE"}) as elsewhere,
+        subscribed(url, partner, CASES) as refused,
+    ):
+        error = await refused.until()
+        assert error is not None and "licensing:review" in str(error)
+        await wait_for_subscribers(app, 2)
+        second = await requested(api, partner, request_vars(product.id))
+        case = (await queued.next())["licensingCaseUpdated"]
+        assert case["quoteRequest"]["id"] == second["id"] and case["queue"] == queue
+        assert case["status"] == "OPEN"
+        assert elsewhere.results.empty() and not elsewhere.ended.is_set()
