@@ -16,7 +16,9 @@ import {
   titled,
   fill,
 } from "./dom.js";
+import { gentleReload, liveUpdates } from "./live.js";
 
+const CASE_UPDATES = "subscription { licensingCaseUpdated { id status } }";
 const STATUSES = ["OPEN", "INFO_REQUESTED", "ON_HOLD", "APPROVED", "REFUSED", "CLOSED"];
 const CASE_FIELDS = `id queue flags status slaDueAt approvalsRequired holdCauses heldFrom
   quoteRequest { quantity deliveryCountry product { name } partner { name country } }`;
@@ -155,6 +157,9 @@ export async function casesView(ctx) {
   const restart = () => (pager.reset(), load());
   queue.addEventListener("change", restart);
   status.addEventListener("change", restart);
+  // New and changed cases show without a reload of the page.
+  const refresh = gentleReload(results, load);
+  liveUpdates(ctx.api, ctx.view, CASE_UPDATES, {}, { onEvent: refresh });
   fill(
     ctx.view,
     titled("Licensing queues"),

@@ -15,6 +15,7 @@ import {
   showErrors,
   titled,
 } from "./dom.js";
+import { gentleReload, liveUpdates } from "./live.js";
 
 const QUOTES = `query Quotes($first: Int, $after: String) {
   quoteRequests(first: $first, after: $after) {
@@ -31,6 +32,7 @@ const QUOTES = `query Quotes($first: Int, $after: String) {
 const RESULT = "quoteRequest { id status } errors { field message code }";
 const ANSWER = `mutation Answer($input: AnswerInfoRequestInput!) { answerInfoRequest(input: $input) { ${RESULT} } }`;
 const WITHDRAW = `mutation Withdraw($input: WithdrawQuoteInput!) { withdrawQuote(input: $input) { ${RESULT} } }`;
+const UPDATES = "subscription { quoteRequestUpdated { id status } }";
 const WITHDRAWABLE = new Set(["LICENSING_REVIEW", "INFO_REQUESTED", "LICENSED", "OFFERED"]);
 const PAGE = 20;
 
@@ -158,4 +160,10 @@ export async function quotesView(ctx) {
   }
   fill(ctx.view, titled("My quotes"), results);
   await load();
+  // A change of status, offer or hold shows without a reload of the page.
+  const refresh = gentleReload(results, () => {
+    announce("Your quotes were updated.");
+    load();
+  });
+  liveUpdates(ctx.api, ctx.view, UPDATES, {}, { onEvent: refresh });
 }
