@@ -70,18 +70,27 @@ export function liveUpdates(api, view, query, variables, { onEvent, onReconnect 
   return stop;
 }
 
-// Runs `reload` once for a burst of events, and not while someone types in `container`: then
-// after they leave the field.
+// Whether `container` shows the object `id` in another state than `key` (or not at all): the
+// cards carry `data-live-id` and `data-live-key`, so that an event about what is already shown
+// (the echo of the user's own action, say) changes nothing on the page.
+export function showsOtherwise(container, id, key) {
+  const card = [...container.querySelectorAll("[data-live-id]")].find((el) => el.dataset.liveId === id);
+  return !card || card.dataset.liveKey !== key;
+}
+
+// Runs `reload` once for a burst of events, and not while someone is in the middle of something
+// in `container` (typing in a field, an opened form): then a little later.
 export function gentleReload(container, reload, delayMs = 300) {
   let timer = null;
-  function typing() {
+  function busy() {
     const active = document.activeElement;
-    return active && container.contains(active) && active.matches("input, textarea, select");
+    const typing = active && container.contains(active) && active.matches("input, textarea, select");
+    return typing || container.querySelector("details[open]") !== null;
   }
   function run() {
     timer = null;
-    if (typing()) {
-      document.activeElement.addEventListener("blur", schedule, { once: true });
+    if (busy()) {
+      timer = setTimeout(run, 1000);
       return;
     }
     reload();
