@@ -106,6 +106,7 @@ def create_app(
         gc.collect()
         gc.freeze()
         yield
+        await live.close()
         await hub.close()
         await limits.close()
         if owns_db:

@@ -4,7 +4,8 @@ the subscriptions of this process.
 Every process runs its own hub and reads the outbox itself, so an event reaches every process
 whichever one wrote it: on PostgreSQL the hub LISTENs on the outbox channel (writers NOTIFY at
 commit, catalog/core/live.py) and reads the rows after its position when woken; a slow poll
-stays on as a safety net for a lost connection. On SQLite (one process) it polls.
+stays on as a safety net for a lost connection. On SQLite (one process) it polls, and is woken
+early by its own process's commits (the rows are still read from the outbox).
 
 Each subscriber has a bounded queue: one that falls behind by more than its limit is dropped
 (its feed raises `SlowConsumer`), never buffered without bound.
@@ -17,6 +18,8 @@ from collections.abc import AsyncIterator, Sequence
 
 import asyncpg
 import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
 from catalog.core.db import Database
 from catalog.core.live import OUTBOX_CHANNEL, LiveEvent, SlowConsumer
@@ -26,41 +29,36 @@ from catalog.models import OutboxEvent
 log = logging.getLogger("market.live")
 
 BATCH = 500
+DROPPED = None  # what a dropped subscriber's queue ends with
 
 
 class Subscriber:
-    """One subscription's bounded queue of events."""
+    """One subscription's bounded queue of events. On overflow the queue is emptied and ends
+    with `DROPPED`, so that the reader learns it was dropped without waiting on anything else."""
 
     def __init__(self, topics: frozenset[str], limit: int) -> None:
         self.topics = topics
-        self.queue: asyncio.Queue[LiveEvent] = asyncio.Queue(maxsize=limit)
-        self.dropped = asyncio.Event()
+        self.limit = limit
+        self.queue: asyncio.Queue[LiveEvent | None] = asyncio.Queue()
+        self.dropped = False
 
     def offer(self, event: LiveEvent) -> None:
-        if event.topic not in self.topics or self.dropped.is_set():
+        if event.topic not in self.topics or self.dropped:
             return
-        try:
-            self.queue.put_nowait(event)
-        except asyncio.QueueFull:
-            self.dropped.set()
+        if self.queue.qsize() >= self.limit:
+            self.dropped = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(DROPPED)
+            return
+        self.queue.put_nowait(event)
 
     async def next(self) -> LiveEvent:
         """The next event; `SlowConsumer` once the queue has overflowed."""
-        if self.dropped.is_set():
+        event = await self.queue.get()
+        if event is None:  # DROPPED
             raise SlowConsumer
-        if not self.queue.empty():
-            return self.queue.get_nowait()
-        get = asyncio.ensure_future(self.queue.get())
-        dropped = asyncio.ensure_future(self.dropped.wait())
-        try:
-            await asyncio.wait({get, dropped}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            dropped.cancel()
-            if not get.done():
-                get.cancel()
-        if get.done() and not get.cancelled():
-            return get.result()
-        raise SlowConsumer
+        return event
 
 
 class LiveHub:
@@ -90,6 +88,8 @@ class LiveHub:
                 return
             self.position = await last_event_id(self.db)
             await self._listen()
+            if self.db.is_sqlite:
+                sa_event.listen(Session, "after_commit", self._committed)
             self._task = asyncio.create_task(self._run(), name="live-hub")
 
     @contextlib.asynccontextmanager
@@ -109,6 +109,12 @@ class LiveHub:
                 await self._task
             self._task = None
         await self._unlisten()
+        if sa_event.contains(Session, "after_commit", self._committed):
+            sa_event.remove(Session, "after_commit", self._committed)
+
+    def _committed(self, session: Session) -> None:
+        if session.get_bind() is self.db.write_engine.sync_engine:
+            self._wake.set()
 
     async def _listen(self) -> None:
         if self.db.dialect != "postgresql":

@@ -45,7 +45,6 @@ OPERATIONS = (OperationType.QUERY, OperationType.MUTATION, OperationType.SUBSCRI
 # Close codes: those of graphql-transport-ws, and 1008 (policy) for the limits of this service.
 BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, INIT_TIMEOUT = 4400, 4401, 4403, 4408
 DUPLICATE_ID, TOO_MANY_INITS, POLICY = 4409, 4429, 1008
-TOKEN_CHECK_CACHE = 10_000
 
 
 class AccessEnded(Exception):
@@ -54,27 +53,82 @@ class AccessEnded(Exception):
 
 class TokenChecks:
     """Token checks shared by the connections of this process: an event re-checks each token
-    once, however many subscriptions hold it."""
+    once, however many subscriptions hold it (they ask at the same moment, so the check in
+    flight is what they share)."""
 
     def __init__(self, authenticator: Authenticator) -> None:
         self.authenticator = authenticator
-        self.last: dict[str, tuple[int, Principal | InvalidToken]] = {}
+        self.event_id = -1
+        self.checks: dict[str, asyncio.Future[Principal]] = {}
 
     async def check(self, token: str, event_id: int | None) -> Principal:
-        if event_id is not None and (found := self.last.get(token)) and found[0] == event_id:
-            outcome = found[1]
-        else:
-            try:
-                outcome = await self.authenticator.authenticate_token(token)
-            except InvalidToken as error:
-                outcome = error
-            if event_id is not None:
-                if len(self.last) >= TOKEN_CHECK_CACHE:
-                    self.last.clear()
-                self.last[token] = (event_id, outcome)
-        if isinstance(outcome, InvalidToken):
-            raise outcome
-        return outcome
+        """The token's caller as it is now; `InvalidToken` when it no longer may."""
+        if event_id is None:
+            return await self.authenticator.authenticate_token(token)
+        if event_id != self.event_id:
+            self.event_id, self.checks = event_id, {}
+        check = self.checks.get(token)
+        if check is None:
+            check = asyncio.ensure_future(self.authenticator.authenticate_token(token))
+            self.checks[token] = check
+        return await asyncio.shield(check)
+
+
+class SharedLoaders:
+    """The DataLoaders of one event, shared by the subscriptions of equal callers: a thousand
+    subscriptions of one client then read a changed quote once, not a thousand times."""
+
+    def __init__(self) -> None:
+        self.event_id = -1
+        self.by_caller: dict[Principal, dict[str, Any]] = {}
+
+    def of(self, event_id: int, principal: Principal) -> dict[str, Any]:
+        if event_id != self.event_id:
+            self.event_id, self.by_caller = event_id, {}
+        return self.by_caller.setdefault(principal, {})
+
+
+class Sweeper:
+    """Between events, the access of every open connection of this process is checked again at
+    least every `every` seconds and when its token expires: one task for all connections (not
+    one each), one token check per token and round."""
+
+    TICK_SECONDS = 1.0
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self.connections: set[Connection] = set()
+        self.task: asyncio.Task[None] | None = None
+        self.round = 0
+
+    def watch(self, connection: "Connection") -> None:
+        self.connections.add(connection)
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._run(), name="live-sweeper")
+
+    def forget(self, connection: "Connection") -> None:
+        self.connections.discard(connection)
+
+    async def close(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+    async def _run(self) -> None:
+        while self.connections:
+            await asyncio.sleep(self.TICK_SECONDS)
+            now = time.time()
+            due = [c for c in self.connections if not c.closed and c.due(now, self.every)]
+            if due:
+                # A round is shared like an event (negative numbers: never an event's id).
+                self.round -= 1
+                await asyncio.gather(*(self._check(c, self.round) for c in due))
+
+    @staticmethod
+    async def _check(connection: "Connection", round_id: int) -> None:
+        with contextlib.suppress(AccessEnded):
+            await connection.recheck(round_id)
 
 
 class GraphQLWebSocket:
@@ -98,7 +152,12 @@ class GraphQLWebSocket:
         self.hub = hub
         self.search = search
         self.checks = TokenChecks(authenticator)
+        self.sweeper = Sweeper(settings.graphql_ws_recheck_seconds)
+        self.loaders = SharedLoaders()
         self.connections: Counter[str] = Counter()
+
+    async def close(self) -> None:
+        await self.sweeper.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
@@ -117,25 +176,24 @@ class Connection:
         self.principal: Principal | None = None
         self.token = ""
         self.expires_at = 0.0
+        self.checked_at = time.time()
         self.client_key: str | None = None
         self.operations: dict[str, asyncio.Task[None]] = {}
         self.closed = False
         self.send_lock = asyncio.Lock()
 
     async def run(self) -> None:
-        watchdog: asyncio.Task[None] | None = None
         try:
             if not await self._initialise():
                 return
-            watchdog = asyncio.create_task(self._watch())
+            self.endpoint.sweeper.watch(self)
             while not self.closed:
                 await self._handle(await self._receive())
         except WebSocketDisconnect:
             pass
         finally:
             self.closed = True
-            if watchdog is not None:
-                watchdog.cancel()
+            self.endpoint.sweeper.forget(self)
             for task in list(self.operations.values()):
                 task.cancel()
             if self.client_key is not None:
@@ -291,16 +349,9 @@ class Connection:
             await stream.aclose()
         await self.send({"type": "complete", "id": op_id})
 
-    async def _watch(self) -> None:
-        """Between events, access is checked at least every `graphql_ws_recheck_seconds` and
-        when the token expires."""
-        while not self.closed:
-            until_expiry = self.expires_at - time.time()
-            await asyncio.sleep(
-                max(0.0, min(self.settings.graphql_ws_recheck_seconds, until_expiry))
-            )
-            with contextlib.suppress(AccessEnded):
-                await self.recheck(None)
+    def due(self, now: float, every: float) -> bool:
+        """Whether access must be checked again although no event came."""
+        return now >= self.expires_at or now - self.checked_at >= every
 
     async def recheck(self, event_id: int | None) -> Principal:
         """The caller as it is now; closes the connection (4403) and raises `AccessEnded` when
@@ -319,6 +370,7 @@ class Connection:
             await self.end(FORBIDDEN, "the organisation may no longer read")
             raise AccessEnded
         self.principal = principal
+        self.checked_at = time.time()
         return principal
 
     async def send(self, message: dict[str, Any]) -> None:
@@ -363,8 +415,10 @@ class ConnectionFeed:
                 except SlowConsumer:
                     await connection.end(POLICY, "slow consumer: too many events queued")
                     raise
-                self.context.principal = await connection.recheck(event.id)
-                self.context.loaders.clear()  # each event reads the rows as they are now
+                principal = await connection.recheck(event.id)
+                self.context.principal = principal
+                # Each event reads the rows as they are now, once for equal callers.
+                self.context.loaders = connection.endpoint.loaders.of(event.id, principal)
                 yield event
 
 

@@ -12,11 +12,12 @@ from strawberry.types import Info
 from catalog.access import catalogue_change, hears_catalogue
 from catalog.core.ids import to_global_id
 from catalog.core.live import LiveFeed
-from catalog.products.changes import visible_product, visible_product_ids
+from catalog.products.changes import visible_product_ids
 from schema.context import Context
 from schema.errors import ErrorCode, coded_error
 from schema.licensing.types import REVIEW, LicensingCase, load_case
 from schema.live.types import CatalogueChange, ChangedProduct
+from schema.loaders import product_loader
 from schema.permissions import require
 from schema.products.types import Product
 from schema.quotes.types import QuoteRequest, load_quote
@@ -92,8 +93,7 @@ class Subscription:
             product_id = _entity(event.entity_id)
             if product_id is None:
                 continue
-            async with info.context.db.read() as session:
-                row = await visible_product(session, info.context.principal, product_id)
+            row = await product_loader(info).load(product_id)
             change = catalogue_change(product_id in known, row is not None)
             if change is None:
                 continue
