@@ -173,10 +173,11 @@ async def measure(
                 subscriber.received.get_nowait()
         await asyncio.sleep(2)
         idle = rss_mib(pid)
-        latencies = []
+        latencies, writes = [], []
         for _ in range(rounds):
             start = time.perf_counter()
             await request_quote(http, token, product_id)
+            writes.append(time.perf_counter() - start)
             arrivals = await all_received(subscribers)
             latencies.append(max(arrivals) - start)
             await asyncio.sleep(0.5)
@@ -191,6 +192,8 @@ async def measure(
         "added_mib": round(idle - before, 1),
         "event_to_all_ms_median": round(statistics.median(latencies) * 1000, 1),
         "event_to_all_ms_max": round(max(latencies) * 1000, 1),
+        # Of which the write itself (the mutation's HTTP round trip, commit included).
+        "write_ms_median": round(statistics.median(writes) * 1000, 1),
     }
 
 
@@ -210,6 +213,10 @@ def main(
             server.wait(timeout=30)
     backend = "postgres" if url.startswith("postgresql") else "sqlite"
     result["backend"] = backend
+    # The machine's load while measuring: on a shared machine the delivery time is mostly
+    # waiting for a core.
+    result["load_average_1min"] = float(Path("/proc/loadavg").read_text().split()[0])
+    result["cpus"] = os.cpu_count()
     print(json.dumps(result))
     limits_met = result["added_mib"] < 100 and result["event_to_all_ms_max"] < 1000
     print("within the limits (< 100 MB, < 1 s)" if limits_met else "OVER THE LIMITS")
