@@ -5,6 +5,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 import websockets
@@ -93,3 +94,36 @@ async def test_a_subscriber_within_its_limit_gets_its_topics_in_order() -> None:
     for event in events:
         subscriber.offer(event)
     assert [await subscriber.next() for _ in events] == events
+
+
+async def test_protocol_errors_close_the_connection(
+    live: tuple[str, Starlette], token_for: TokenFor
+) -> None:
+    """Subscribing before `connection_init` is unauthorised (4401); a binary frame or a second
+    `connection_init` is a protocol error (4400, 4429); a reused operation id is refused (4409)."""
+    url, _ = live
+    # A client of its own for each connection: this module allows one connection per client.
+    async with websockets.connect(ws_url(url), subprotocols=[PROTOCOL]) as early:
+        await early.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "{ me { name } }"}})
+        )
+        assert await _closed_with(early) == 4401
+    cases: list[tuple[Any, int]] = [
+        (b"\x00\x01", 4400),
+        (json.dumps({"type": "connection_init", "payload": {}}), 4429),
+    ]
+    for frame, code in cases:
+        socket = await _connect(url, await token_for("demo-partner-PL"))
+        assert json.loads(await socket.recv()) == {"type": "connection_ack"}
+        await socket.send(frame)
+        assert await _closed_with(socket) == code
+    socket = await _connect(url, token)
+    assert json.loads(await socket.recv()) == {"type": "connection_ack"}
+    subscribe = {
+        "id": "a",
+        "type": "subscribe",
+        "payload": {"query": "subscription { catalogueChanged { change } }"},
+    }
+    await socket.send(json.dumps(subscribe))
+    await socket.send(json.dumps(subscribe))
+    assert await _closed_with(socket) == 4409

@@ -45,7 +45,7 @@ PROTOCOL = "graphql-transport-ws"
 OPERATIONS = (OperationType.QUERY, OperationType.MUTATION, OperationType.SUBSCRIPTION)
 # Close codes: those of graphql-transport-ws, and 1008 (policy) for the limits of this service.
 BAD_REQUEST, UNAUTHORIZED, FORBIDDEN, INIT_TIMEOUT = 4400, 4401, 4403, 4408
-DUPLICATE_ID, TOO_MANY_INITS, POLICY = 4409, 4429, 1008
+DUPLICATE_ID, TOO_MANY_INITS, POLICY, TOO_BIG = 4409, 4429, 1008, 1009
 
 
 class GraphQLWebSocket:
@@ -119,8 +119,17 @@ class Connection:
                     del self.endpoint.connections[self.client_key]
 
     async def _receive(self) -> dict[str, Any] | None:
-        """The next message as an object; None for one that is not a JSON object."""
-        text = await self.websocket.receive_text()
+        """The next message as an object; None for one that is not a JSON object (a binary
+        frame, say). A message over the GraphQL body limit closes the connection (1009)."""
+        received = await self.websocket.receive()
+        if received["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(received.get("code", 1000))
+        text = received.get("text")
+        if not isinstance(text, str):
+            return None
+        if len(text) > self.settings.graphql_max_body_bytes:
+            await self.end(TOO_BIG, "message too big")
+            raise WebSocketDisconnect(TOO_BIG)
         try:
             message = json.loads(text)
         except ValueError:
