@@ -117,7 +117,7 @@ async def test_protocol_errors_close_the_connection(
         assert json.loads(await socket.recv()) == {"type": "connection_ack"}
         await socket.send(frame)
         assert await _closed_with(socket) == code
-    socket = await _connect(url, token)
+    socket = await _connect(url, await token_for("demo-partner-PL"))
     assert json.loads(await socket.recv()) == {"type": "connection_ack"}
     subscribe = {
         "id": "a",
