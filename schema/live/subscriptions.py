@@ -16,6 +16,7 @@ from catalog.products.changes import visible_product_ids
 from schema.context import Context
 from schema.errors import ErrorCode, coded_error
 from schema.licensing.types import REVIEW, LicensingCase, load_case
+from schema.live.execution import shared_payload
 from schema.live.types import CatalogueChange, ChangedProduct
 from schema.loaders import product_loader
 from schema.permissions import require
@@ -61,7 +62,7 @@ class Subscription:
                 continue
             quote = await load_quote(info, quote_id)
             if quote is not None:
-                yield quote
+                yield shared_payload(info, ("QuoteRequest", quote_id), quote)
 
     @strawberry.subscription(
         description="New and changed licensing cases (officers; one queue with `queue`)."
@@ -74,7 +75,7 @@ class Subscription:
             case_id = _entity(event.entity_id)
             case = await load_case(info, case_id) if case_id is not None else None
             if case is not None and (queue is None or case.queue == queue):
-                yield case
+                yield shared_payload(info, ("LicensingCase", case_id), case)
 
     @strawberry.subscription(
         description="Partners: products that become visible (ADDED), change while visible "
@@ -105,4 +106,5 @@ class Subscription:
                 known.add(product_id)
                 listing = Product.from_row(row)
                 product = ChangedProduct(id=listing.id, name=row.name, listing=listing)
-            yield CatalogueChange(change=change, product=product)
+            told = CatalogueChange(change=change, product=product)
+            yield shared_payload(info, ("CatalogueChange", product_id, change), told)
