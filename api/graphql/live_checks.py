@@ -1,10 +1,13 @@
-"""What keeps live connections honest, shared by all connections of one API process: token
-checks and DataLoaders shared per event, and the sweeper that checks idle connections again."""
+"""What the live connections of one API process share: token checks, DataLoaders and
+serialised results per event, and the sweeper that checks idle connections again."""
 
 import asyncio
 import contextlib
+import json
 import time
 from typing import Any, Protocol
+
+from strawberry.types.execution import ExecutionResult
 
 from auth.service import Authenticator
 from catalog.core.principal import Principal
@@ -103,3 +106,34 @@ class Sweeper:
     async def _check(connection: Watched, round_id: int) -> None:
         with contextlib.suppress(AccessEnded):
             await connection.recheck(round_id)
+
+
+class Payloads:
+    """`next` payloads as JSON, serialised once for the subscriptions that share a result (they
+    share its `data`, schema/live/execution.py)."""
+
+    KEPT = 64
+
+    def __init__(self) -> None:
+        self.recent: dict[int, tuple[Any, str]] = {}
+
+    def text(self, result: ExecutionResult) -> str:
+        if result.errors or result.data is None:
+            return json.dumps(formatted(result), default=str)
+        found = self.recent.get(id(result.data))
+        if found is None:
+            if len(self.recent) >= self.KEPT:
+                self.recent.clear()
+            # The data is kept with its text, so that its id stays its own meanwhile.
+            found = self.recent[id(result.data)] = (
+                result.data,
+                json.dumps(formatted(result), default=str),
+            )
+        return found[1]
+
+
+def formatted(result: ExecutionResult) -> dict[str, Any]:
+    payload: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        payload["errors"] = [error.formatted for error in result.errors]
+    return payload

@@ -26,7 +26,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from api.graphql.admission import Admission
-from api.graphql.live_checks import AccessEnded, SharedLoaders, Sweeper, TokenChecks
+from api.graphql.live_checks import AccessEnded, Payloads, SharedLoaders, Sweeper, TokenChecks
 from api.graphql.transport import GraphQLParams
 from api.ratelimit import RateLimits
 from api.settings import Settings
@@ -70,6 +70,7 @@ class GraphQLWebSocket:
         self.search = search
         self.checks = TokenChecks(authenticator)
         self.sweeper = Sweeper(settings.graphql_ws_recheck_seconds)
+        self.payloads = Payloads()
         self.loaders = SharedLoaders()
         self.connections: Counter[str] = Counter()
 
@@ -268,7 +269,10 @@ class Connection:
                     await self.send_error(op_id, *[e.formatted for e in result.errors or []])
                     return
                 first = False
-                await self.send({"type": "next", "id": op_id, "payload": formatted(result)})
+                payload = self.endpoint.payloads.text(result)
+                await self.send_text(
+                    f'{{"type":"next","id":{json.dumps(op_id)},"payload":{payload}}}'
+                )
         except (AccessEnded, SlowConsumer):
             return
         finally:
@@ -300,11 +304,14 @@ class Connection:
         return principal
 
     async def send(self, message: dict[str, Any]) -> None:
+        await self.send_text(json.dumps(message, default=str))
+
+    async def send_text(self, text: str) -> None:
         if self.closed:
             return
         async with self.send_lock:
             with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-                await self.websocket.send_text(json.dumps(message, default=str))
+                await self.websocket.send_text(text)
 
     async def send_error(self, op_id: str, *errors: Any) -> None:
         payload = [e if isinstance(e, dict) else {"message": str(e)} for e in errors]
@@ -363,10 +370,3 @@ def bearer(payload: Any) -> str:
     if scheme.lower() != "bearer" or not token.strip() or " " in token.strip():
         raise InvalidToken("the Authorization value must be 'Bearer <token>'")
     return token.strip()
-
-
-def formatted(result: ExecutionResult) -> dict[str, Any]:
-    payload: dict[str, Any] = {"data": result.data}
-    if result.errors:
-        payload["errors"] = [error.formatted for error in result.errors]
-    return payload
