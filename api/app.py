@@ -113,7 +113,7 @@ def create_app(
             await database.dispose()
 
     metrics = Metrics()
-    search = TimedSearch(search, metrics)  # type: ignore[assignment]
+    search = TimedSearch(search, metrics)
     schema = build_schema(settings, [GraphQLObservability])
     authenticator = build_authenticator(database, settings)
     graphql = GraphQLEndpoint(schema, database, settings, authenticator, limits, search)
@@ -123,7 +123,7 @@ def create_app(
         queue_limit=settings.graphql_ws_queue_limit,
     )
     live = GraphQLWebSocket(schema, database, settings, authenticator, limits, hub, search)
-    routes = [
+    routes: list[Route | Mount | WebSocketRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -84,3 +84,10 @@ class CatalogueChangeKind(StrEnum):
     ADDED = "ADDED"
     UPDATED = "UPDATED"
     REMOVED = "REMOVED"
+
+
+class RevisionStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    SUPERSEDED = "SUPERSEDED"  # replaced by a newer edit, or dropped when the listing left review
