@@ -20,6 +20,7 @@ import asyncpg
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from catalog.core.db import Database
 from catalog.core.live import OUTBOX_CHANNEL, LiveEvent, SlowConsumer
@@ -172,13 +173,13 @@ class LiveHub:
         async with self.db.read() as session:
             rows = await session.execute(
                 sa.select(
-                    OutboxEvent.id,  # type: ignore[call-overload]
-                    OutboxEvent.topic,
-                    OutboxEvent.entity_type,
-                    OutboxEvent.entity_id,
+                    col(OutboxEvent.id),
+                    col(OutboxEvent.topic),
+                    col(OutboxEvent.entity_type),
+                    col(OutboxEvent.entity_id),
                 )
-                .where(OutboxEvent.id > position)  # type: ignore[operator]
-                .order_by(OutboxEvent.id)  # type: ignore[arg-type]
+                .where(col(OutboxEvent.id) > position)
+                .order_by(col(OutboxEvent.id))
                 .limit(BATCH)
             )
-            return [LiveEvent(int(i), topic, kind, entity) for i, topic, kind, entity in rows]
+            return [LiveEvent(int(i or 0), topic, kind, entity) for i, topic, kind, entity in rows]

@@ -3,8 +3,8 @@ catalogue subscription remembers so that it can tell ADDED from UPDATED and REMO
 
 import uuid
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from catalog.core.principal import Principal
 from catalog.models import Product
@@ -12,7 +12,7 @@ from catalog.visibility import visible_products
 
 
 async def visible_product_ids(session: AsyncSession, principal: Principal) -> set[uuid.UUID]:
-    rows = await session.scalars(select(Product.id).where(visible_products(principal)))
+    rows = await session.scalars(select(col(Product.id)).where(visible_products(principal)))
     return set(rows)
 
 
@@ -20,5 +20,5 @@ async def visible_product(
     session: AsyncSession, principal: Principal, product_id: uuid.UUID
 ) -> Product | None:
     return await session.scalar(
-        select(Product).where(Product.id == product_id, visible_products(principal))
+        select(Product).where(col(Product.id) == product_id, visible_products(principal))
     )

@@ -14,8 +14,9 @@ release is younger than the endpoint.
 import uuid
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from catalog.access import catalogue_change, receiver
 from catalog.core.enums import CatalogueChangeKind
@@ -31,14 +32,14 @@ async def _last_told(
 ) -> bool | None:
     """Whether the endpoint's latest word on the product left it visible; None: never told."""
     payload = await session.scalar(
-        select(WebhookDelivery.payload)
-        .join(OutboxEvent, OutboxEvent.id == WebhookDelivery.event_id)  # type: ignore[arg-type]
+        select(col(WebhookDelivery.payload))
+        .join(OutboxEvent, col(OutboxEvent.id) == col(WebhookDelivery.event_id))
         .where(
-            WebhookDelivery.endpoint_id == endpoint.id,
-            WebhookDelivery.event == EVENT,
-            OutboxEvent.entity_id == str(product_id),
+            col(WebhookDelivery.endpoint_id) == endpoint.id,
+            col(WebhookDelivery.event) == EVENT,
+            col(OutboxEvent.entity_id) == str(product_id),
         )
-        .order_by(WebhookDelivery.event_id.desc())  # type: ignore[attr-defined]
+        .order_by(col(WebhookDelivery.event_id).desc())
         .limit(1)
     )
     if payload is None:
@@ -53,13 +54,13 @@ async def _released_since(
     """A release of the product to the partner's country was live at some time since the
     endpoint was registered."""
     found = await session.scalar(
-        select(Release.id)
+        select(col(Release.id))
         .where(
-            Release.product_id == product_id,
-            Release.country == org.country,
+            col(Release.product_id) == product_id,
+            col(Release.country) == org.country,
             or_(
-                Release.revoked_at.is_(None),  # type: ignore[union-attr]
-                Release.revoked_at >= endpoint.created_at,  # type: ignore[operator]
+                col(Release.revoked_at).is_(None),
+                col(Release.revoked_at) >= endpoint.created_at,
             ),
         )
         .limit(1)
@@ -71,12 +72,12 @@ async def _live_release_is_older(
     session: AsyncSession, endpoint: WebhookEndpoint, org: Organisation, product_id: uuid.UUID
 ) -> bool:
     found = await session.scalar(
-        select(Release.id)
+        select(col(Release.id))
         .where(
-            Release.product_id == product_id,
-            Release.country == org.country,
-            Release.revoked_at.is_(None),  # type: ignore[union-attr]
-            Release.released_at < endpoint.created_at,  # type: ignore[operator]
+            col(Release.product_id) == product_id,
+            col(Release.country) == org.country,
+            col(Release.revoked_at).is_(None),
+            col(Release.released_at) < endpoint.created_at,
         )
         .limit(1)
     )

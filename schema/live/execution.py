@@ -17,12 +17,13 @@ from strawberry.types import Info
 from schema.context import Context
 from schema.execution import PlainLeafExecutionContext
 
-RESULTS = ("live", "results")
+RESULTS = "live:results"
 
 
 def shared_payload(info: Info[Context, Any], key: tuple[Any, ...], payload: Any) -> Any:
     """The first payload yielded under `key` for this event by an equal caller (else this one)."""
-    return info.context.loaders.setdefault(("live", "payload", *key), payload)
+    name = "live:payload:" + ":".join(str(part) for part in key)
+    return info.context.loaders.setdefault(name, payload)
 
 
 class SharedEventExecutionContext(PlainLeafExecutionContext):
@@ -30,7 +31,7 @@ class SharedEventExecutionContext(PlainLeafExecutionContext):
 
     def build_per_event_executor(self, payload: Any) -> Any:
         executor = super().build_per_event_executor(payload)
-        executor.shares_event = True
+        setattr(executor, "shares_event", True)  # noqa: B010 (graphql-core types it as its base)
         return executor
 
     def execute_operation(self, serially: bool | None = None) -> Any:
