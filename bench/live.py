@@ -25,15 +25,18 @@ from typing import Annotated, Any
 import httpx
 import typer
 import websockets
+from sqlmodel import col, select
 from websockets.typing import Subprotocol
 
 from api.migrate import migrate
 from auth.clients import create_client
+from bench.server import free_port
 from catalog.core.db import Database
 from catalog.core.enums import TechTransfer
+from catalog.core.principal import Principal
 from catalog.demo.seed import seed_demo
-from tests.live import free_port
-from tests.quote_helpers import principal_of, product_for
+from catalog.models import Organisation, Product
+from catalog.visibility import visible_products
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL = Subprotocol("graphql-transport-ws")
@@ -84,6 +87,26 @@ def start_server(
     raise RuntimeError(f"the server did not start:\n{log.read_text()[-3000:]}")
 
 
+async def _product(db: Database, slug: str) -> Product:
+    """A product the partner sees that needs no technology transfer (a plain, fast route)."""
+    async with db.read() as session:
+        org = await session.scalar(select(Organisation).where(col(Organisation.slug) == slug))
+        assert org is not None
+        partner = Principal.for_organisation(org, subject="bench", scopes=frozenset())
+        product = await session.scalar(
+            select(Product)
+            .where(
+                visible_products(partner),
+                col(Product.tech_transfer) == TechTransfer.NONE,
+                col(Product.units_available) >= 20,
+            )
+            .order_by(col(Product.name))
+            .limit(1)
+        )
+    assert product is not None
+    return product
+
+
 async def prepare(database_url: str) -> tuple[str, str, str]:
     """Migrated, seeded; a partner client and a product it may ask about."""
     await asyncio.to_thread(migrate, database_url)
@@ -91,9 +114,7 @@ async def prepare(database_url: str) -> tuple[str, str, str]:
     try:
         await seed_demo(db)
         created = await create_client(db, org_slug="demo-partner-PL", scopes=None, name="bench")
-        product = await product_for(
-            db, await principal_of(db, "demo-partner-PL"), tech_transfer=TechTransfer.NONE
-        )
+        product = await _product(db, "demo-partner-PL")
     finally:
         await db.dispose()
     from catalog.core.ids import to_global_id
