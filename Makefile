@@ -10,7 +10,7 @@ UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint schema clean chromium meili run-meili bench bench-quick wrk run-prod soak \
+.PHONY: setup run test lint schema clean chromium meili run-meili bench bench-quick bench-live wrk run-prod soak \
 	lock lock-upgrade check-lock
 
 NODE_DEPS := tests/conformance/node_modules/.installed-stamp
@@ -112,6 +112,10 @@ wrk:
 bench: setup wrk
 	$(BIN)/python -m bench.run --backend sqlite --backend postgres \
 		--sizes 1000,10000,100000 --runs 5 --seconds 3 --meili postgres
+	$(BIN)/python -m bench.live --subscriptions 1000
+
+bench-live: setup
+	$(BIN)/python -m bench.live --subscriptions 1000
 
 bench-quick: setup wrk
 	$(BIN)/python -m bench.run --backend sqlite --sizes 1000 --runs 3 --seconds 1 --warmup 0 \

@@ -9,11 +9,12 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from api.dev import dev_routes
 from api.graphql import GraphQLEndpoint
+from api.graphql.websocket import GraphQLWebSocket
 from api.keepalive import ConnectionLifetime
 from api.memory import return_large_blocks_to_the_system
 from api.metrics import Metrics, TimedSearch, metrics_endpoint
@@ -25,6 +26,7 @@ from api.token_attempts import TokenAttemptLimit
 from api.unavailable import UnavailableDatabase
 from auth.service import auth_routes, build_authenticator
 from catalog.core.db import Database
+from notify.live import LiveHub
 from schema import build_schema
 from search.backend import SearchBackend
 from search.factory import build_backend
@@ -104,24 +106,28 @@ def create_app(
         gc.collect()
         gc.freeze()
         yield
+        await live.close()
+        await hub.close()
         await limits.close()
         if owns_db:
             await database.dispose()
 
     metrics = Metrics()
     search = TimedSearch(search, metrics)
-    graphql = GraphQLEndpoint(
-        build_schema(settings, [GraphQLObservability]),
+    schema = build_schema(settings, [GraphQLObservability])
+    authenticator = build_authenticator(database, settings)
+    graphql = GraphQLEndpoint(schema, database, settings, authenticator, limits, search)
+    hub = LiveHub(
         database,
-        settings,
-        build_authenticator(database, settings),
-        limits,
-        search,
+        poll_seconds=settings.live_poll_seconds,
+        queue_limit=settings.graphql_ws_queue_limit,
     )
-    routes: list[Route | Mount] = [
+    live = GraphQLWebSocket(schema, database, settings, authenticator, limits, hub, search)
+    routes: list[Route | Mount | WebSocketRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", live),
         *auth_routes(database, settings),
         Route("/", index),
         Route("/metrics", metrics_endpoint),
@@ -148,4 +154,5 @@ def create_app(
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.search = search
+    app.state.live_hub = hub
     return app

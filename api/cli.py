@@ -68,6 +68,10 @@ def serve(
         timeout_graceful_shutdown=int(settings.graceful_shutdown_seconds),
         timeout_worker_healthcheck=settings.worker_healthcheck_seconds,
         timeout_keep_alive=int(IDLE_SECONDS),
+        # No compression of WebSocket frames: its per-connection zlib state would be most of
+        # what an idle subscription costs, and compressing secrets beside attacker-chosen
+        # text is what CRIME and BREACH exploit.
+        ws_per_message_deflate=False,
     )
 
 

@@ -75,6 +75,16 @@ class Settings(BaseSettings):
     # Networks (JSON list) where webhook receivers may be although they are not public, e.g.
     # an internal receiver or a test's on loopback. Empty: public receivers only, everywhere.
     webhook_allow_networks: list[str] = Field(default_factory=list)
+    # GraphQL subscriptions over WebSocket (api/graphql/websocket.py, notify/live.py).
+    # Per process: connections one OAuth client may hold, operations per connection, events a
+    # subscription may fall behind before it is dropped, the wait for `connection_init`, how
+    # often an idle connection's access is checked again, and the outbox poll on SQLite.
+    graphql_ws_max_connections_per_client: int = Field(default=50, gt=0)
+    graphql_ws_max_operations: int = Field(default=100, gt=0)
+    graphql_ws_queue_limit: int = Field(default=100, gt=0)
+    graphql_ws_init_seconds: float = Field(default=10.0, gt=0)
+    graphql_ws_recheck_seconds: float = Field(default=30.0, gt=0, le=60)
+    live_poll_seconds: float = Field(default=0.5, gt=0)
     # Where `market worker` keeps its state for `market worker --health`.
     worker_status_file: Path = Path("var/worker-status.json")
 

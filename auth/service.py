@@ -20,6 +20,10 @@ from catalog.core.principal import Principal
 class Authenticator(Protocol):
     async def authenticate(self, request: Request) -> Principal: ...
 
+    async def authenticate_token(self, token: str) -> Principal:
+        """The same checks for a token that came another way (a WebSocket's init message)."""
+        ...
+
 
 def bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "").strip()
@@ -43,7 +47,9 @@ class TokenAuthenticator:
         self.external = external
 
     async def authenticate(self, request: Request) -> Principal:
-        token = bearer_token(request)
+        return await self.authenticate_token(bearer_token(request))
+
+    async def authenticate_token(self, token: str) -> Principal:
         header, unverified = unverified_parts(token)
         if self.external.handles(unverified.get("iss")):
             return await self.external.authenticate(token, header, unverified)

@@ -68,9 +68,21 @@ Webhooks
   `product.changed`: curators (every product) and manufacturers (their own products);
   `quote.changed`: the partner that asked, the product's manufacturer, licensing;
   `licensing_case.changed`: licensing officers.
+  `catalogue.changed`: partners, about products that become visible or invisible to them or
+  change while visible (`catalogue_change`).
 - An event is delivered only to an organisation of such a kind (`hears`) that may still read
   (`may_receive`) and that could read the object through GraphQL with every scope its kind may
   hold (`receiver`).
+
+Live updates (GraphQL subscriptions)
+- A subscription delivers an event only while its caller may still read beyond itself
+  (`keeps_live_access`): the token, its client and the organisation are checked again for every
+  event. Each subscription then shows only what the same query would: quotes by
+  `visible_quotes`, cases to officers, products by `visible_products`.
+- `catalogueChanged` is for partners (`hears_catalogue`): a product is ADDED when it becomes
+  visible to the partner, UPDATED when it changes while visible, REMOVED when it stops being
+  visible, and nothing is said about products the partner neither saw nor sees
+  (`catalogue_change`).
 """
 
 import uuid
@@ -79,7 +91,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, false, select, true
 from sqlmodel import col
 
-from catalog.core.enums import SCOPES_BY_KIND, OrgKind, VettingStatus
+from catalog.core.enums import SCOPES_BY_KIND, CatalogueChangeKind, OrgKind, VettingStatus
 from catalog.core.errors import Codes, DomainError
 from catalog.core.principal import Principal
 from catalog.models import Organisation, Product, QuoteRequest
@@ -335,6 +347,7 @@ WEBHOOK_EVENTS: dict[str, EventRule] = {
         "quotes:read", frozenset({OrgKind.PARTNER, OrgKind.MANUFACTURER, OrgKind.LICENSING})
     ),
     "licensing_case.changed": EventRule("licensing:review", frozenset({OrgKind.LICENSING})),
+    "catalogue.changed": EventRule("catalog:read", frozenset({OrgKind.PARTNER})),
 }
 
 
@@ -397,3 +410,23 @@ def sees_programme_internals(principal: Principal) -> bool:
     """Domestic reserves, sensitivity marks and every co-production request: curators,
     licensing and the owning manufacturer (a partner sees its own requests only)."""
     return sees_release_lists(principal)
+
+
+# ---------------------------------------------------------------- live updates
+
+
+def keeps_live_access(principal: Principal) -> bool:
+    """Whether a subscription may go on delivering to this (freshly re-checked) caller."""
+    return principal.org_id is not None and reads_beyond_me(principal)
+
+
+def hears_catalogue(principal: Principal) -> bool:
+    return principal.kind is OrgKind.PARTNER and principal.has_scope("catalog:read")
+
+
+def catalogue_change(was_visible: bool, now_visible: bool) -> CatalogueChangeKind | None:
+    """What a partner is told about a changed product, from whether it saw the product before
+    the change and sees it now; nothing about a product it neither saw nor sees."""
+    if now_visible:
+        return CatalogueChangeKind.UPDATED if was_visible else CatalogueChangeKind.ADDED
+    return CatalogueChangeKind.REMOVED if was_visible else None

@@ -11,11 +11,12 @@ from strawberry.schema.config import StrawberryConfig
 from schema.audit.queries import AuditQuery
 from schema.document import PreparedParsing
 from schema.error_handling import MarketSchema
-from schema.execution import PlainLeafExecutionContext
 from schema.licensing.mutations import LicensingMutation, RoutingRuleMutation
 from schema.licensing.queries import LicensingQuery, RoutingRuleQuery
 from schema.licensing.types import LicensingCase, RoutingRule
 from schema.limits import LimitedValidation, Limits, LimitSettings
+from schema.live.execution import SharedEventExecutionContext
+from schema.live.subscriptions import Subscription
 from schema.node import NodeQuery
 from schema.organisations.api_clients import ApiClientMutation, ApiClientQuery
 from schema.organisations.me import MeQuery
@@ -113,10 +114,11 @@ def build_schema(
     return MarketSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=NODE_TYPES,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=env != "dev"),
-        execution_context_class=PlainLeafExecutionContext,
+        execution_context_class=SharedEventExecutionContext,
         scalar_overrides=SCALAR_OVERRIDES,
         dev=env == "dev",
     )

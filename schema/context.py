@@ -6,6 +6,7 @@ from typing import Any
 from starlette.requests import Request
 
 from catalog.core.db import Database
+from catalog.core.live import LiveFeed
 from catalog.core.principal import Principal
 from schema.document import PreparedDocument
 from search.backend import SearchBackend
@@ -25,6 +26,8 @@ class Context:
     prepared: PreparedDocument | None = None
     # Entries for the response's top-level `extensions`, which the HTTP pipeline writes.
     reported: dict[str, Any] = field(default_factory=dict)
+    # Committed events for subscriptions (only over WebSocket; None over HTTP).
+    live: LiveFeed | None = None
 
     def report(self, key: str, value: Any) -> None:
         """Add `key` to the response's top-level `extensions`."""

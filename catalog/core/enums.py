@@ -82,6 +82,15 @@ SCOPES_BY_KIND: dict[OrgKind, frozenset[str]] = {
 OFFICER_KINDS: frozenset[OrgKind] = frozenset({OrgKind.LICENSING, OrgKind.CURATOR})
 
 
+class CatalogueChangeKind(StrEnum):
+    """How a product changed for one partner: it became visible, changed while visible, or
+    stopped being visible."""
+
+    ADDED = "ADDED"
+    UPDATED = "UPDATED"
+    REMOVED = "REMOVED"
+
+
 class RevisionStatus(StrEnum):
     PENDING = "PENDING"
     APPROVED = "APPROVED"

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.core.audit import canonical_json, event_hash, last_hash, lock_chain
 from catalog.core.db import Database
+from catalog.core.live import announce
 from catalog.core.principal import Principal
 from catalog.models import AuditEvent, OutboxEvent
 from catalog.models.base import utcnow
@@ -109,6 +110,8 @@ async def _append_records(tx: WriteTransaction) -> None:
             )
         )
     await session.flush()
+    if tx.outbox:
+        await announce(session)
 
 
 @asynccontextmanager

@@ -6,7 +6,8 @@ status.
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -28,6 +29,7 @@ from catalog.models import (
 )
 from catalog.models.base import utcnow
 from catalog.visibility import visible_products
+from catalog.webhooks import catalogue
 
 CONSUMER = "webhooks"
 log = logging.getLogger("market.webhooks")
@@ -73,7 +75,8 @@ async def _case_data(
     }
 
 
-DATA_BUILDERS = {
+DataBuilder = Callable[[AsyncSession, Organisation, uuid.UUID], Awaitable[dict[str, Any] | None]]
+DATA_BUILDERS: dict[str, DataBuilder] = {
     "product.changed": _product_data,
     "quote.changed": _quote_data,
     "licensing_case.changed": _case_data,
@@ -112,20 +115,21 @@ async def fan_out(
         ).all()
     )
     for event in events:
-        build = DATA_BUILDERS.get(event.topic)
         try:
             entity_id = uuid.UUID(event.entity_id)
         except ValueError:
             continue
         for endpoint, org in subscribers:
-            if build is None or event.topic not in endpoint.events or not hears(org, event.topic):
+            route = _route(event.topic, endpoint, org)
+            if route is None:
                 continue
+            topic, build = route
             if (endpoint.id, event.id) in done or event.created_at < endpoint.created_at:
                 continue  # already fanned out, or older than the endpoint
             if not isolate:
                 data = await build(session, org, entity_id)
                 if data is not None:
-                    session.add(_delivery(endpoint, event, data))
+                    session.add(_delivery(endpoint, event, data, topic))
                 continue
             try:
                 async with session.begin_nested():
@@ -134,20 +138,35 @@ async def fan_out(
                 if is_transient(error):
                     raise
                 log.exception("fan-out of event %s to webhook %s failed", event.id, endpoint.id)
-                session.add(_failed_delivery(endpoint, event))
+                session.add(_failed_delivery(endpoint, event, topic))
                 continue
             if data is not None:
-                session.add(_delivery(endpoint, event, data))
+                session.add(_delivery(endpoint, event, data, topic))
+
+
+def _route(
+    topic: str, endpoint: WebhookEndpoint, org: Organisation
+) -> tuple[str, DataBuilder] | None:
+    """The event the endpoint hears for an outbox topic, and how its data is built: a partner's
+    `catalogue.changed` is told from `product.changed`."""
+    if topic == "product.changed" and catalogue.EVENT in endpoint.events:
+        if not hears(org, catalogue.EVENT):
+            return None
+        return catalogue.EVENT, partial(catalogue.catalogue_data, endpoint=endpoint)
+    build = DATA_BUILDERS.get(topic)
+    if build is None or topic not in endpoint.events or not hears(org, topic):
+        return None
+    return topic, build
 
 
 async def fan_out_isolated(session: AsyncSession, events: Sequence[OutboxEvent]) -> None:
     await fan_out(session, events, isolate=True)
 
 
-def _failed_delivery(endpoint: WebhookEndpoint, event: OutboxEvent) -> WebhookDelivery:
+def _failed_delivery(endpoint: WebhookEndpoint, event: OutboxEvent, topic: str) -> WebhookDelivery:
     """The record of an event that could not be prepared for this endpoint: nothing is sent
     (its data may be what failed), the registrant sees the failure among its deliveries."""
-    delivery = _delivery(endpoint, event, {})
+    delivery = _delivery(endpoint, event, {}, topic)
     delivery.status = DeliveryStatus.FAILED
     delivery.attempts = 1
     delivery.last_attempt_at = utcnow()
@@ -156,13 +175,13 @@ def _failed_delivery(endpoint: WebhookEndpoint, event: OutboxEvent) -> WebhookDe
 
 
 def _delivery(
-    endpoint: WebhookEndpoint, event: OutboxEvent, data: dict[str, Any]
+    endpoint: WebhookEndpoint, event: OutboxEvent, data: dict[str, Any], topic: str
 ) -> WebhookDelivery:
     delivery_id = uuid.uuid4()
     assert event.id is not None
     payload = {
         "deliveryId": str(delivery_id),
-        "event": event.topic,
+        "event": topic,
         "occurredAt": event.created_at.isoformat(),
         "data": {key: str(value) for key, value in data.items()},
     }
@@ -170,7 +189,7 @@ def _delivery(
         id=delivery_id,
         endpoint_id=endpoint.id,
         event_id=event.id,
-        event=event.topic,
+        event=topic,
         payload=payload,
         next_attempt_at=utcnow(),
     )

@@ -19,7 +19,8 @@ from schema.webhooks.types import Webhook
 class CreateWebhookInput:
     url: str
     events: list[str] = strawberry.field(
-        description="product.changed, quote.changed or licensing_case.changed"
+        description="product.changed, quote.changed, licensing_case.changed or "
+        "catalogue.changed (partners)"
     )
 
 

@@ -16,7 +16,9 @@ import {
   titled,
   fill,
 } from "./dom.js";
+import { gentleReload, liveUpdates, showsOtherwise } from "./live.js";
 
+const CASE_UPDATES = "subscription { licensingCaseUpdated { id status } }";
 const STATUSES = ["OPEN", "INFO_REQUESTED", "ON_HOLD", "APPROVED", "REFUSED", "CLOSED"];
 const CASE_FIELDS = `id queue flags status slaDueAt approvalsRequired holdCauses heldFrom
   quoteRequest { quantity deliveryCountry product { name } partner { name country } }`;
@@ -85,7 +87,7 @@ function caseCard(c) {
   const quote = c.quoteRequest;
   return h(
     "li",
-    { class: "card" },
+    { class: "card", "data-live-id": c.id, "data-live-key": c.status },
     h("h2", { class: "card-title" }, h("a", { href: `#/case/${encodeURIComponent(c.id)}` }, caseTitle(c))),
     h(
       "p",
@@ -159,6 +161,15 @@ export async function casesView(ctx) {
   const restart = () => (pager.reset(), load());
   queue.addEventListener("change", restart);
   status.addEventListener("change", restart);
+  // New and changed cases show without a reload of the page.
+  const refresh = gentleReload(results, load);
+  liveUpdates(ctx.api, ctx.view, CASE_UPDATES, {}, {
+    onEvent: (data) => {
+      const c = data.licensingCaseUpdated;
+      if (showsOtherwise(results, c.id, c.status)) refresh();
+    },
+    onReconnect: refresh,
+  });
   fill(
     ctx.view,
     titled("Licensing queues"),

@@ -15,6 +15,7 @@ import {
   showErrors,
   titled,
 } from "./dom.js";
+import { gentleReload, liveUpdates, showsOtherwise } from "./live.js";
 
 const QUOTES = `query Quotes($first: Int, $after: String) {
   quoteRequests(first: $first, after: $after) {
@@ -31,6 +32,8 @@ const QUOTES = `query Quotes($first: Int, $after: String) {
 const RESULT = "quoteRequest { id status } errors { field message code }";
 const ANSWER = `mutation Answer($input: AnswerInfoRequestInput!) { answerInfoRequest(input: $input) { ${RESULT} } }`;
 const WITHDRAW = `mutation Withdraw($input: WithdrawQuoteInput!) { withdrawQuote(input: $input) { ${RESULT} } }`;
+const UPDATES = "subscription { quoteRequestUpdated { id status onHold offer { revision } } }";
+const liveKey = (q) => `${q.status}|${q.onHold}|${q.offer ? q.offer.revision : ""}`;
 const WITHDRAWABLE = new Set(["LICENSING_REVIEW", "INFO_REQUESTED", "LICENSED", "OFFERED"]);
 const PAGE = 20;
 
@@ -99,7 +102,7 @@ function quoteCard(ctx, q, reload) {
   const offer = q.offer;
   return h(
     "li",
-    { class: "card quote", "data-status": q.status },
+    { class: "card quote", "data-status": q.status, "data-live-id": q.id, "data-live-key": liveKey(q) },
     h("h2", { class: "card-title" }, q.product ? q.product.name : "Listing no longer available"),
     h(
       "p",
@@ -158,4 +161,16 @@ export async function quotesView(ctx) {
   }
   fill(ctx.view, titled("My quotes"), results);
   await load();
+  // A change of status, offer or hold shows without a reload of the page.
+  const refresh = gentleReload(results, () => {
+    announce("Your quotes were updated.");
+    load();
+  });
+  liveUpdates(ctx.api, ctx.view, UPDATES, {}, {
+    onEvent: (data) => {
+      const q = data.quoteRequestUpdated;
+      if (showsOtherwise(results, q.id, liveKey(q))) refresh();
+    },
+    onReconnect: refresh,
+  });
 }
