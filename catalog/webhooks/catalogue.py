@@ -1,5 +1,5 @@
 """`catalogue.changed` for partners' webhooks: a `product.changed` outbox event told as what
-it means to the partner (`catalogue_change` in catalog/access.py): ADDED, UPDATED or REMOVED,
+it means to the partner (`catalogue_change` in catalog/access/): ADDED, UPDATED or REMOVED,
 and nothing about products the partner neither saw nor sees. Like every webhook, it tells the
 product as it is when the event is fanned out (an event fanned out after a later change says
 what that change left).

@@ -3,7 +3,7 @@
 organisation may read the object.
 
 Which organisation may subscribe to and hears what (and nothing it could not read through
-GraphQL) is stated in `catalog/access.py` (`WEBHOOK_EVENTS`); `licensing_case.changed` covers
+GraphQL) is stated in `catalog/access/` (`WEBHOOK_EVENTS`); `licensing_case.changed` covers
 new cases and every later change. Payloads are minimal: the event, the object's global ID, its
 type and status.
 """

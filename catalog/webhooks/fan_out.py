@@ -1,5 +1,5 @@
 """The outbox consumer `fan_out`: each outbox event becomes one delivery per registered
-endpoint whose organisation may read the object (see `catalog/access.py` for who may subscribe
+endpoint whose organisation may read the object (see `catalog/access/` for who may subscribe
 to and hear what). Payloads are minimal: the event, the object's global ID, its type and
 status.
 """
