@@ -43,6 +43,17 @@ Licensing
 - Routing rules are read and changed by licensing officers only (`sees_routing_rules`,
   `require_rules_officer`), who alone simulate routing (`require_simulation_officer`).
 
+Documents
+- A document is seen by whoever sees the entity it is attached to, narrowed by kind
+  (`visible_documents`, in catalog/visibility.py): a datasheet by whoever sees its product;
+  an end-user certificate by the partner that asked, licensing officers and, once the case
+  is licensed, the product's manufacturer; a licence by everyone who sees the quote; an offer
+  document by the manufacturer and licensing, and by the partner once the offer reached it.
+- Who attaches which kind (`require_document_uploader`, `DOCUMENT_UPLOADS`): manufacturers
+  datasheets on their own products and offer documents on licensed quotes of their products;
+  the requesting partner end-user certificates on its open quotes; licensing officers licences
+  on quotes whose case is approved. The entity itself must be visible to the uploader.
+
 Audit log
 - Read by curators and licensing officers (`require_audit_reader`). An event's payload is shown
   only to a reader who could read the entity it describes (`reads_audit_payload`): quotes need
@@ -68,7 +79,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, select, true
 
-from catalog.core.enums import SCOPES_BY_KIND, OrgKind, VettingStatus
+from catalog.core.enums import SCOPES_BY_KIND, DocumentKind, OrgKind, QuoteStatus, VettingStatus
 from catalog.core.errors import Codes, DomainError
 from catalog.core.principal import Principal
 from catalog.models import OAuthClient, Organisation, Product, QuoteRequest
@@ -199,6 +210,49 @@ def sees_partner_notes(principal: Principal) -> bool:
     return principal.kind in (OrgKind.PARTNER, OrgKind.LICENSING)
 
 
+# ---------------------------------------------------------------- documents
+
+# Statuses in which the partner may still attach an end-user certificate.
+EUC_OPEN_QUOTE_STATUSES = frozenset({QuoteStatus.LICENSING_REVIEW, QuoteStatus.INFO_REQUESTED})
+
+
+@dataclass(frozen=True)
+class UploadRule:
+    kind: OrgKind  # the organisation that attaches this kind
+    scope: str  # the scope its caller must hold
+    on_product: bool  # attached to a product (else to a quote)
+
+
+DOCUMENT_UPLOADS: dict[DocumentKind, UploadRule] = {
+    DocumentKind.DATASHEET: UploadRule(OrgKind.MANUFACTURER, "products:write", True),
+    DocumentKind.END_USER_CERTIFICATE: UploadRule(OrgKind.PARTNER, "quotes:request", False),
+    DocumentKind.LICENCE: UploadRule(OrgKind.LICENSING, "licensing:review", False),
+    DocumentKind.OFFER: UploadRule(OrgKind.MANUFACTURER, "quotes:respond", False),
+}
+
+
+def require_document_uploader(principal: Principal, kind: DocumentKind) -> UploadRule:
+    """The organisation kind that attaches documents of this kind (the entity is checked by
+    `document_target_allows`)."""
+    rule = DOCUMENT_UPLOADS[kind]
+    allowed = principal.kind is rule.kind and principal.org_id is not None
+    if rule.kind is OrgKind.PARTNER:
+        allowed = allowed and is_active_partner(principal)
+    _refuse_unless(allowed, f"{kind} documents are attached by {rule.kind.lower()} organisations")
+    return rule
+
+
+def document_target_allows(kind: DocumentKind, quote: QuoteRequest, case_approved: bool) -> bool:
+    """Whether a quote, as it is now, takes a document of this kind."""
+    if kind is DocumentKind.END_USER_CERTIFICATE:
+        return quote.status in EUC_OPEN_QUOTE_STATUSES
+    if kind is DocumentKind.LICENCE:
+        return case_approved
+    if kind is DocumentKind.OFFER:
+        return quote.status in (QuoteStatus.LICENSED, QuoteStatus.OFFERED)
+    return False
+
+
 # ---------------------------------------------------------------- licensing and audit
 
 
@@ -243,6 +297,7 @@ AUDIT_PAYLOAD_SCOPES = {
     "QuoteRequest": "quotes:read",
     "LicensingCase": "licensing:review",
     "RoutingRule": "licensing:rules",
+    "Document": "catalog:read",
 }
 
 

@@ -10,15 +10,19 @@ may not see is "not found", never "forbidden".
 - manufacturer: its own products, any status;
 - curator, licensing: all products;
 - anyone else: nothing.
+
+Documents (`visible_documents`) follow the entity they are attached to, narrowed by kind as
+catalog/access.py describes.
 """
 
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
-from catalog.core.enums import OrgKind, ProductStatus, VettingStatus
+from catalog.access import is_active_partner, reads_beyond_me, visible_quotes
+from catalog.core.enums import DocumentKind, OrgKind, ProductStatus, QuoteStatus, VettingStatus
 from catalog.core.principal import Principal
-from catalog.models import Country, Product, Release
+from catalog.models import Country, Document, Product, QuoteRequest, Release
 from catalog.models.base import utcnow
 
 
@@ -64,3 +68,48 @@ def visible_products(principal: Principal, *, now: datetime | None = None) -> Co
             exporting_to(principal.country),
         )
     return false()
+
+
+# Quote statuses after licensing approved the case (the manufacturer may see the EUC then).
+LICENSED_QUOTE_STATUSES = frozenset(
+    {QuoteStatus.LICENSED, QuoteStatus.OFFERED, QuoteStatus.ACCEPTED, QuoteStatus.DECLINED}
+)
+
+
+def _quote_documents_of(principal: Principal) -> ColumnElement[bool]:
+    """Which documents on quotes the caller sees, given that it sees the quote."""
+    kind = Document.kind
+    if principal.kind is OrgKind.LICENSING:
+        return true()
+    released_offer = and_(
+        QuoteRequest.offer_pending.is_(False),  # type: ignore[attr-defined]
+        QuoteRequest.status.in_(LICENSED_QUOTE_STATUSES - {QuoteStatus.LICENSED}),  # type: ignore[attr-defined]
+    )
+    if is_active_partner(principal):
+        return or_(
+            kind.in_([DocumentKind.END_USER_CERTIFICATE, DocumentKind.LICENCE]),  # type: ignore[attr-defined]
+            and_(kind == DocumentKind.OFFER, released_offer),
+        )
+    if principal.kind is OrgKind.MANUFACTURER:
+        return or_(
+            kind.in_([DocumentKind.LICENCE, DocumentKind.OFFER]),  # type: ignore[attr-defined]
+            and_(
+                kind == DocumentKind.END_USER_CERTIFICATE,
+                QuoteRequest.status.in_(LICENSED_QUOTE_STATUSES),  # type: ignore[attr-defined]
+            ),
+        )
+    return false()
+
+
+def visible_documents(principal: Principal) -> ColumnElement[bool]:
+    """The documents the caller may see: the same rule as the entity they are attached to."""
+    if not reads_beyond_me(principal):
+        return false()
+    products = select(Product.id).where(visible_products(principal))
+    quotes = select(QuoteRequest.id).where(
+        visible_quotes(principal), _quote_documents_of(principal)
+    )
+    return or_(
+        and_(Document.kind == DocumentKind.DATASHEET, Document.product_id.in_(products)),  # type: ignore[union-attr]
+        and_(Document.kind != DocumentKind.DATASHEET, Document.quote_request_id.in_(quotes)),  # type: ignore[union-attr]
+    )

@@ -1,5 +1,6 @@
 """All tables of the service. Importing this package registers them on SQLModel.metadata."""
 
+from catalog.models.documents import Document, DocumentBlob
 from catalog.models.licensing import CaseDecision, LicensingCase, RoutingRule, RuleSetVersion
 from catalog.models.oauth import OAuthClient, RevokedToken, SigningKey
 from catalog.models.organisations import Country, Organisation
@@ -13,6 +14,8 @@ __all__ = [
     "CaseDecision",
     "Country",
     "DeliveryStatus",
+    "Document",
+    "DocumentBlob",
     "LicensingCase",
     "OAuthClient",
     "Organisation",
