@@ -13,6 +13,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api.dev import dev_routes
+from api.documents import document_routes
 from api.graphql import GraphQLEndpoint
 from api.keepalive import ConnectionLifetime
 from api.memory import return_large_blocks_to_the_system
@@ -110,11 +111,12 @@ def create_app(
 
     metrics = Metrics()
     search = TimedSearch(search, metrics)  # type: ignore[assignment]
+    authenticator = build_authenticator(database, settings)
     graphql = GraphQLEndpoint(
         build_schema(settings, [GraphQLObservability]),
         database,
         settings,
-        build_authenticator(database, settings),
+        authenticator,
         limits,
         search,
     )
@@ -123,6 +125,7 @@ def create_app(
         Route("/readyz", readyz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         *auth_routes(database, settings),
+        *document_routes(database, authenticator),
         Route("/", index),
         Route("/metrics", metrics_endpoint),
         Mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static"),

@@ -10,6 +10,8 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.audit.queries import AuditQuery
 from schema.document import PreparedParsing
+from schema.documents.mutations import DocumentMutation
+from schema.documents.types import Document
 from schema.error_handling import MarketSchema
 from schema.execution import PlainLeafExecutionContext
 from schema.licensing.mutations import LicensingMutation, RoutingRuleMutation
@@ -58,12 +60,13 @@ class Mutation(
     LicensingMutation,
     RoutingRuleMutation,
     WebhookMutation,
+    DocumentMutation,
 ):
     pass
 
 
 NODE_TYPES = [Product, Manufacturer, Partner, GroundDroneSpecs, NavalDroneSpecs, SoftwareSpecs]
-NODE_TYPES += [QuoteRequest, LicensingCase, RoutingRule]
+NODE_TYPES += [QuoteRequest, LicensingCase, RoutingRule, Document]
 
 
 class SchemaSettings(LimitSettings):

@@ -12,9 +12,11 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from catalog.documents import service as documents
 from catalog.licensing import cases as licensing_cases
 from catalog.models import (
     CaseDecision,
+    Document,
     LicensingCase,
     Organisation,
     Product,
@@ -155,3 +157,36 @@ def webhook_deliveries_loader(
     info: Info[Context, Any],
 ) -> DataLoader[tuple[uuid.UUID, int], list[WebhookDelivery]]:
     return _loader(info, "webhook_deliveries", _recent_deliveries)
+
+
+async def _visible_documents(context: Context, ids: list[uuid.UUID]) -> list[Document | None]:
+    async with context.db.read() as session:
+        found = await documents.documents_by_ids(session, context.principal, ids)
+    return [found.get(i) for i in ids]
+
+
+async def _product_documents(context: Context, ids: list[uuid.UUID]) -> list[list[Document]]:
+    async with context.db.read() as session:
+        grouped = await documents.documents_of(session, context.principal, product_ids=ids)
+    return [grouped.get(i, []) for i in ids]
+
+
+async def _quote_documents(context: Context, ids: list[uuid.UUID]) -> list[list[Document]]:
+    async with context.db.read() as session:
+        grouped = await documents.documents_of(session, context.principal, quote_ids=ids)
+    return [grouped.get(i, []) for i in ids]
+
+
+def document_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, Document | None]:
+    """Documents the caller may see, by id."""
+    return _loader(info, "document", _visible_documents)
+
+
+def product_documents_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, list[Document]]:
+    """The documents of a product the caller may see, oldest first."""
+    return _loader(info, "product_documents", _product_documents)
+
+
+def quote_documents_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, list[Document]]:
+    """The documents of a quote the caller may see, oldest first."""
+    return _loader(info, "quote_documents", _quote_documents)

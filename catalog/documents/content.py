@@ -70,4 +70,3 @@ def check_file(filename: str | None, content: bytes) -> CheckedFile:
         sha256=hashlib.sha256(content).hexdigest(),
         content=content,
     )
-

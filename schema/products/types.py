@@ -14,8 +14,14 @@ from catalog.models import Organisation
 from catalog.models import Product as ProductRow
 from catalog.products import listing as domain
 from schema.context import Context
+from schema.documents.types import Document
 from schema.errors import forbidden
-from schema.loaders import organisation_loader, product_loader, releases_loader
+from schema.loaders import (
+    organisation_loader,
+    product_documents_loader,
+    product_loader,
+    releases_loader,
+)
 from schema.organisations.types import Manufacturer
 from schema.relay import Node, to_global_id
 
@@ -180,6 +186,11 @@ class Product(Node):
             Release(country=r.country, released_at=r.released_at, expires_at=r.expires_at)
             for r in rows
         ]
+
+    @strawberry.field(description="Datasheets, for whoever sees the product; oldest first.")
+    async def documents(self, info: Info[Context, Any]) -> list[Document]:
+        rows = await product_documents_loader(info).load(self.row.id)
+        return [Document.from_row(r) for r in rows]
 
     @classmethod
     def from_row(cls, row: ProductRow, maker: Organisation | None = None) -> "Product":
