@@ -51,8 +51,9 @@ Documents
   document by the manufacturer and licensing, and by the partner once the offer reached it.
 - Who attaches which kind (`require_document_uploader`, `DOCUMENT_UPLOADS`): manufacturers
   datasheets on their own products and offer documents on licensed quotes of their products;
-  the requesting partner end-user certificates on its open quotes; licensing officers licences
-  on quotes whose case is approved. The entity itself must be visible to the uploader.
+  the requesting partner end-user certificates on its quotes until the case is decided;
+  licensing officers licences on quotes whose case is approved. The entity itself must be
+  visible to the uploader (`document_target_allows`: what a quote takes in which state).
 
 Audit log
 - Read by curators and licensing officers (`require_audit_reader`). An event's payload is shown
@@ -79,7 +80,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, select, true
 
-from catalog.core.enums import SCOPES_BY_KIND, DocumentKind, OrgKind, QuoteStatus, VettingStatus
+from catalog.core.enums import (
+    SCOPES_BY_KIND,
+    CaseStatus,
+    DocumentKind,
+    OrgKind,
+    QuoteStatus,
+    VettingStatus,
+)
 from catalog.core.errors import Codes, DomainError
 from catalog.core.principal import Principal
 from catalog.models import OAuthClient, Organisation, Product, QuoteRequest
@@ -212,8 +220,8 @@ def sees_partner_notes(principal: Principal) -> bool:
 
 # ---------------------------------------------------------------- documents
 
-# Statuses in which the partner may still attach an end-user certificate.
-EUC_OPEN_QUOTE_STATUSES = frozenset({QuoteStatus.LICENSING_REVIEW, QuoteStatus.INFO_REQUESTED})
+# Case statuses in which the partner may still attach an end-user certificate (undecided).
+EUC_OPEN_CASE_STATUSES = frozenset({CaseStatus.OPEN, CaseStatus.INFO_REQUESTED, CaseStatus.ON_HOLD})
 
 
 @dataclass(frozen=True)
@@ -242,12 +250,14 @@ def require_document_uploader(principal: Principal, kind: DocumentKind) -> Uploa
     return rule
 
 
-def document_target_allows(kind: DocumentKind, quote: QuoteRequest, case_approved: bool) -> bool:
-    """Whether a quote, as it is now, takes a document of this kind."""
+def document_target_allows(kind: DocumentKind, quote: QuoteRequest, case: CaseStatus) -> bool:
+    """Whether a quote and its case, as they are now, take a document of this kind: an
+    end-user certificate until the case is decided, a licence once it is approved, an offer
+    document while the quote is licensed or offered."""
     if kind is DocumentKind.END_USER_CERTIFICATE:
-        return quote.status in EUC_OPEN_QUOTE_STATUSES
+        return case in EUC_OPEN_CASE_STATUSES
     if kind is DocumentKind.LICENCE:
-        return case_approved
+        return case is CaseStatus.APPROVED
     if kind is DocumentKind.OFFER:
         return quote.status in (QuoteStatus.LICENSED, QuoteStatus.OFFERED)
     return False

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from catalog.core.db import Database
 from catalog.models import Product
 from schema.relay import to_global_id
+from tests.document_support import attach_euc
 from tests.graphql import gql
 from tests.quote_graphql import request_vars, requested
 
@@ -109,7 +110,16 @@ class Desk:
         return (await gql(self.api, token, query, variables))["data"]
 
     async def request(self, product_id: uuid.UUID, **changes: Any) -> dict[str, Any]:
-        return await requested(self.api, self.partner, request_vars(product_id, **changes))
+        """A quote requested by the partner, with the end-user certificate its routing requires
+        attached (the demo rules ask for one outside the EU/NATO fast track)."""
+        quote = await requested(self.api, self.partner, request_vars(product_id, **changes))
+        case = quote["licensingCase"]
+        if (
+            case["status"] == "OPEN"
+            and "DOCUMENT_MISSING" in (await self.case(case["id"]))["flags"]
+        ):
+            await attach_euc(self.api, self.partner, quote["id"])
+        return quote
 
     async def quote(self, quote_id: str, token: str | None = None) -> dict[str, Any]:
         found = await self.run(token or self.partner, PARTNER_QUOTE, {"id": quote_id})

@@ -21,7 +21,7 @@ from catalog.access import (
     visible_quotes,
 )
 from catalog.core.db import Database
-from catalog.core.enums import CaseStatus, DocumentKind
+from catalog.core.enums import DocumentKind
 from catalog.core.errors import Codes, DomainError, not_found
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
@@ -76,9 +76,9 @@ async def _check_quote(
         select(LicensingCase).where(LicensingCase.quote_request_id == quote.id).with_for_update()
     )
     assert case is not None  # a quote never exists without its case
-    if not document_target_allows(kind, quote, case.status is CaseStatus.APPROVED):
+    if not document_target_allows(kind, quote, case.status):
         raise DomainError.one(
-            f"the quote takes no {kind} document while {quote.status}",
+            f"the quote takes no {kind} document while it is {quote.status} (case {case.status})",
             Codes.INVALID_TRANSITION,
             "quoteRequestId",
         )
