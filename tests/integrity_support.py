@@ -30,6 +30,7 @@ OFFICER_CASE = """query($id: ID!) { licensingCase(id: $id) {
   id status queue flags holdCauses heldFrom approvalsRequired slaDueAt slaPaused reviewRound
   routing { queue queueReason valueEur slaWorkingDays approvalsRequired refused }
   routingHistory { queue valueEur slaWorkingDays }
+  quoteRequest { id }
 } }"""
 DECIDE = """mutation($input: DecideCaseInput!) { decideCase(input: $input) {
   licensingCase { id status } errors { field code message } } }"""
@@ -133,7 +134,12 @@ class Desk:
         return (await self.run(token or self.officer, DECIDE, variables))["decideCase"]
 
     async def approve(self, case_id: str) -> dict[str, Any]:
-        """As many approvals as the case needs, each by another officer."""
+        """As many approvals as the case needs, each by another officer; an open case routed
+        again (an offer review) to a queue that requires an end-user certificate gets it from
+        the partner first."""
+        case = await self.case(case_id)
+        if case["status"] == "OPEN" and "DOCUMENT_MISSING" in case["flags"]:
+            await attach_euc(self.api, self.partner, case["quoteRequest"]["id"])
         payload: dict[str, Any] = {}
         for _ in range(8):
             payload = await self.decide(case_id, "APPROVE", await self.token_for("demo-licensing"))
