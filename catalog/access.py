@@ -57,8 +57,8 @@ Documents
 
 Audit log
 - Read by curators and licensing officers (`require_audit_reader`). An event's payload is shown
-  only to a reader who could read the entity it describes (`reads_audit_payload`): quotes need
-  `quotes:read`, cases `licensing:review`, routing rules `licensing:rules`, partner
+  only to a reader who could read the entity it describes (`reads_audit_payload`): quotes and
+  documents need `quotes:read`, cases `licensing:review`, routing rules `licensing:rules`, partner
   organisations `partners:vet`, webhooks their own organisation; others see that the event
   happened, when and by whom.
 
@@ -307,7 +307,8 @@ AUDIT_PAYLOAD_SCOPES = {
     "QuoteRequest": "quotes:read",
     "LicensingCase": "licensing:review",
     "RoutingRule": "licensing:rules",
-    "Document": "catalog:read",
+    # Uploads and downloads name quotes' certificates: for readers of quotes only.
+    "Document": "quotes:read",
 }
 
 
