@@ -302,3 +302,54 @@ async def test_answering_an_information_request_brings_the_certificate(
             )
         )
     assert sorted(actions) == ["document.downloaded"] + ["document.uploaded"] * 2
+
+
+CREATE_RULE = """mutation($input: CreateRoutingRuleInput!) { createRoutingRule(input: $input) {
+  routingRule { id requiresDocuments } ruleSetVersion errors { field code } } }"""
+UPDATE_RULE = """mutation($input: UpdateRoutingRuleInput!) { updateRoutingRule(input: $input) {
+  routingRule { requiresDocuments } ruleSetVersion errors { field code } } }"""
+
+
+async def test_a_rule_requiring_documents_is_data_versioned_with_the_rules(
+    api: httpx.AsyncClient, db: Database, token_for: TokenFor
+) -> None:
+    officer = await token_for("demo-licensing")
+    rule = {
+        "name": "Licence on file first",
+        "tier": 0,
+        "conditions": {"categories": ["GROUND_DRONE"]},
+        "queue": "DOCUMENT_CHECK",
+        "slaWorkingDays": 5,
+        "requiresDocuments": ["END_USER_CERTIFICATE", "OFFER"],
+    }
+    created = (await gql(api, officer, CREATE_RULE, {"input": rule}))["data"]["createRoutingRule"]
+    assert created["errors"] == []
+    assert created["routingRule"]["requiresDocuments"] == ["END_USER_CERTIFICATE", "OFFER"]
+
+    partner = await token_for("demo-partner-PL")
+    pl = await principal_of(db, "demo-partner-PL")
+    quote = await requested(api, partner, request_vars((await product_for(db, pl)).id))
+    case = (await _case(api, officer, quote["id"]))["licensingCase"]
+    assert case["routing"] == {
+        "queue": "DOCUMENT_CHECK",
+        "requiresDocuments": ["END_USER_CERTIFICATE", "OFFER"],
+    }
+    assert "DOCUMENT_MISSING" in case["flags"]
+    await attach_euc(api, partner, quote["id"])
+    still = await _case(api, officer, quote["id"])
+    assert "DOCUMENT_MISSING" in still["licensingCase"]["flags"]  # the offer is missing yet
+    refused = await _decide(api, officer, case["id"], "APPROVE")
+    assert [e["code"] for e in refused["errors"]] == ["NOT_ALLOWED"]
+    assert "OFFER" in refused["errors"][0]["message"]
+
+    # A later version without the requirement routes new quotes without it; the case keeps
+    # the decision of the version that routed it.
+    change = {"ruleId": created["routingRule"]["id"], "requiresDocuments": []}
+    updated = (await gql(api, officer, UPDATE_RULE, {"input": change}))["data"]
+    assert updated["updateRoutingRule"]["routingRule"]["requiresDocuments"] == []
+    assert updated["updateRoutingRule"]["ruleSetVersion"] == created["ruleSetVersion"] + 1
+    later = await requested(api, partner, request_vars((await product_for(db, pl)).id))
+    later_case = (await _case(api, officer, later["id"]))["licensingCase"]
+    assert later_case["routing"] == {"queue": "DOCUMENT_CHECK", "requiresDocuments": []}
+    assert "DOCUMENT_MISSING" not in later_case["flags"]
+    assert "DOCUMENT_MISSING" in (await _case(api, officer, quote["id"]))["licensingCase"]["flags"]
