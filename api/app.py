@@ -110,7 +110,7 @@ def create_app(
             await database.dispose()
 
     metrics = Metrics()
-    search = TimedSearch(search, metrics)  # type: ignore[assignment]
+    search = TimedSearch(search, metrics)
     authenticator = build_authenticator(database, settings)
     graphql = GraphQLEndpoint(
         build_schema(settings, [GraphQLObservability]),
@@ -120,7 +120,7 @@ def create_app(
         limits,
         search,
     )
-    routes = [
+    routes: list[Route | Mount] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/graphql", graphql, methods=["GET", "POST"]),

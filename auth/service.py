@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from starlette.requests import Request
-from starlette.routing import BaseRoute, Route
+from starlette.routing import Route
 
 from auth.config import MAX_TOKEN_LIFETIME_SECONDS, AuthSettings
 from auth.endpoints import OAuthEndpoints
@@ -71,7 +71,7 @@ def build_authenticator(db: Database, settings: AuthSettings) -> Authenticator:
     return TokenAuthenticator(_verifier(db, settings), external)
 
 
-def auth_routes(db: Database, settings: AuthSettings) -> list[BaseRoute]:
+def auth_routes(db: Database, settings: AuthSettings) -> list[Route]:
     endpoints = OAuthEndpoints(db, settings)
     return [
         Route("/oauth/token", endpoints.token, methods=["POST"]),

@@ -9,6 +9,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 from sqlalchemy import exists
+from sqlmodel import col
 
 from auth import scopes as scope_set
 from auth.clients import ClientRecord, client_query, record_from_row
@@ -117,8 +118,10 @@ class TokenVerifier:
     async def client_of(self, token: VerifiedToken) -> ClientRecord:
         """The token's client and organisation as they are now, and whether the token's jti was
         revoked: one query."""
-        revoked = exists().where(RevokedToken.jti == token.jti)
-        query = client_query().add_columns(revoked).where(OAuthClient.client_id == token.client_id)
+        revoked = exists().where(col(RevokedToken.jti) == token.jti)
+        query = (
+            client_query().add_columns(revoked).where(col(OAuthClient.client_id) == token.client_id)
+        )
         async with self.db.read() as session:
             row = (await session.execute(query)).first()
         if row is None:

@@ -18,6 +18,11 @@ Products
 - Release lists, status and review notes are for curators, licensing and the owning
   manufacturer (`sees_release_lists`), and so are the units reserved by accepted quotes
   (`sees_reserved_units`).
+- Revisions proposed for a published listing (`Product.pendingRevision`, `Product.revisions`)
+  are for the owning manufacturer, curators and licensing (`sees_revisions`); curators alone
+  approve or reject them (`require_revision_curator`). A manufacturer edits a listing's content
+  directly while it is a draft, submitted or sent back for changes; once published, edits
+  become revisions (the workflow is `catalog/products/revisions.py`).
 
 Organisations and countries
 - Curators vet and suspend partners (`require_vetting_curator`).
@@ -44,16 +49,9 @@ Licensing
   `require_rules_officer`), who alone simulate routing (`require_simulation_officer`).
 
 Documents
-- A document is seen by whoever sees the entity it is attached to, narrowed by kind
-  (`visible_documents`, in catalog/visibility.py): a datasheet by whoever sees its product;
-  an end-user certificate by the partner that asked, licensing officers and, once the case
-  is licensed, the product's manufacturer; a licence by everyone who sees the quote; an offer
-  document by the manufacturer and licensing, and by the partner once the offer reached it.
-- Who attaches which kind (`require_document_uploader`, `DOCUMENT_UPLOADS`): manufacturers
-  datasheets on their own products and offer documents on licensed quotes of their products;
-  the requesting partner end-user certificates on its quotes until the case is decided;
-  licensing officers licences on quotes whose case is approved. The entity itself must be
-  visible to the uploader (`document_target_allows`: what a quote takes in which state).
+- A document is seen by whoever sees its entity, narrowed by kind (`visible_documents`, in
+  catalog/visibility.py). Who attaches which kind, to what and when: `DOCUMENT_UPLOADS`,
+  `require_document_uploader`, `document_target_allows` (README, "Documents").
 
 Audit log
 - Read by curators and licensing officers (`require_audit_reader`). An event's payload is shown
@@ -79,6 +77,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, select, true
+from sqlmodel import col
 
 from catalog.core.enums import (
     SCOPES_BY_KIND,
@@ -148,6 +147,16 @@ def sees_reserved_units(principal: Principal) -> bool:
     return sees_release_lists(principal)
 
 
+def sees_revisions(principal: Principal) -> bool:
+    """Proposed changes and their review notes: the owner (a manufacturer sees only its own
+    products), curators and licensing, never partners."""
+    return sees_release_lists(principal)
+
+
+def require_revision_curator(principal: Principal) -> None:
+    _refuse_unless(_is_curator(principal), "only curators approve or reject listing revisions")
+
+
 def require_vetting_curator(principal: Principal) -> None:
     _refuse_unless(_is_curator(principal), "only curators vet partners")
 
@@ -169,10 +178,10 @@ def visible_quotes(principal: Principal) -> ColumnElement[bool]:
     if principal.org_id is None:
         return false()
     if is_active_partner(principal):
-        return QuoteRequest.partner_org_id == principal.org_id  # type: ignore[return-value]
+        return col(QuoteRequest.partner_org_id) == principal.org_id
     if principal.kind is OrgKind.MANUFACTURER:
-        own = select(Product.id).where(Product.manufacturer_id == principal.org_id)
-        return QuoteRequest.product_id.in_(own)  # type: ignore[attr-defined,no-any-return]
+        own = select(col(Product.id)).where(col(Product.manufacturer_id) == principal.org_id)
+        return col(QuoteRequest.product_id).in_(own)
     return false()
 
 

@@ -18,6 +18,8 @@ catalog/access.py describes.
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import Mapped
+from sqlmodel import col
 
 from catalog.access import is_active_partner, reads_beyond_me, visible_quotes
 from catalog.core.enums import DocumentKind, OrgKind, ProductStatus, QuoteStatus, VettingStatus
@@ -26,15 +28,17 @@ from catalog.models import Country, Document, Product, QuoteRequest, Release
 from catalog.models.base import utcnow
 
 
-def live_release_to(country: str | ColumnElement[str], now: datetime) -> ColumnElement[bool]:
+def live_release_to(
+    country: str | ColumnElement[str] | Mapped[str], now: datetime
+) -> ColumnElement[bool]:
     """A release of the outer Product to `country` (a code, or a column of the outer query)
     that is neither revoked nor expired."""
     return exists(
-        select(Release.id).where(
-            Release.product_id == Product.id,
-            Release.country == country,
-            Release.revoked_at.is_(None),  # type: ignore[union-attr]
-            or_(Release.expires_at.is_(None), Release.expires_at > now),  # type: ignore[union-attr,operator]
+        select(col(Release.id)).where(
+            col(Release.product_id) == col(Product.id),
+            col(Release.country) == country,
+            col(Release.revoked_at).is_(None),
+            or_(col(Release.expires_at).is_(None), col(Release.expires_at) > now),
         )
     )
 
@@ -43,10 +47,10 @@ def exporting_to(country: str) -> ColumnElement[bool]:
     """`country` is on the partner-country list and not embargoed (the list never holds an
     embargoed country; both are checked so that neither mistake alone opens the catalogue)."""
     return exists(
-        select(Country.code).where(
-            Country.code == country,
-            Country.partner.is_(True),  # type: ignore[attr-defined]
-            Country.embargoed.is_(False),  # type: ignore[attr-defined]
+        select(col(Country.code)).where(
+            col(Country.code) == country,
+            col(Country.partner).is_(True),
+            col(Country.embargoed).is_(False),
         )
     )
 
@@ -56,14 +60,14 @@ def visible_products(principal: Principal, *, now: datetime | None = None) -> Co
     if kind in (OrgKind.CURATOR, OrgKind.LICENSING):
         return true()
     if kind is OrgKind.MANUFACTURER and principal.org_id is not None:
-        return Product.manufacturer_id == principal.org_id  # type: ignore[return-value]
+        return col(Product.manufacturer_id) == principal.org_id
     if (
         kind is OrgKind.PARTNER
         and principal.vetting is VettingStatus.VETTED
         and principal.country is not None
     ):
         return and_(
-            Product.status == ProductStatus.PUBLISHED,
+            col(Product.status) == ProductStatus.PUBLISHED,
             live_release_to(principal.country, now or utcnow()),
             exporting_to(principal.country),
         )
@@ -78,24 +82,24 @@ LICENSED_QUOTE_STATUSES = frozenset(
 
 def _quote_documents_of(principal: Principal) -> ColumnElement[bool]:
     """Which documents on quotes the caller sees, given that it sees the quote."""
-    kind = Document.kind
+    kind = col(Document.kind)
     if principal.kind is OrgKind.LICENSING:
         return true()
     released_offer = and_(
-        QuoteRequest.offer_pending.is_(False),  # type: ignore[attr-defined]
-        QuoteRequest.status.in_(LICENSED_QUOTE_STATUSES - {QuoteStatus.LICENSED}),  # type: ignore[attr-defined]
+        col(QuoteRequest.offer_pending).is_(False),
+        col(QuoteRequest.status).in_(LICENSED_QUOTE_STATUSES - {QuoteStatus.LICENSED}),
     )
     if is_active_partner(principal):
         return or_(
-            kind.in_([DocumentKind.END_USER_CERTIFICATE, DocumentKind.LICENCE]),  # type: ignore[attr-defined]
+            kind.in_([DocumentKind.END_USER_CERTIFICATE, DocumentKind.LICENCE]),
             and_(kind == DocumentKind.OFFER, released_offer),
         )
     if principal.kind is OrgKind.MANUFACTURER:
         return or_(
-            kind.in_([DocumentKind.LICENCE, DocumentKind.OFFER]),  # type: ignore[attr-defined]
+            kind.in_([DocumentKind.LICENCE, DocumentKind.OFFER]),
             and_(
                 kind == DocumentKind.END_USER_CERTIFICATE,
-                QuoteRequest.status.in_(LICENSED_QUOTE_STATUSES),  # type: ignore[attr-defined]
+                col(QuoteRequest.status).in_(LICENSED_QUOTE_STATUSES),
             ),
         )
     return false()
@@ -105,11 +109,12 @@ def visible_documents(principal: Principal) -> ColumnElement[bool]:
     """The documents the caller may see: the same rule as the entity they are attached to."""
     if not reads_beyond_me(principal):
         return false()
-    products = select(Product.id).where(visible_products(principal))
-    quotes = select(QuoteRequest.id).where(
+    products = select(col(Product.id)).where(visible_products(principal))
+    quotes = select(col(QuoteRequest.id)).where(
         visible_quotes(principal), _quote_documents_of(principal)
     )
+    kind = col(Document.kind)
     return or_(
-        and_(Document.kind == DocumentKind.DATASHEET, Document.product_id.in_(products)),  # type: ignore[union-attr]
-        and_(Document.kind != DocumentKind.DATASHEET, Document.quote_request_id.in_(quotes)),  # type: ignore[union-attr]
+        and_(kind == DocumentKind.DATASHEET, col(Document.product_id).in_(products)),
+        and_(kind != DocumentKind.DATASHEET, col(Document.quote_request_id).in_(quotes)),
     )

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import strawberry
 from strawberry.extensions import DisableIntrospection
@@ -25,6 +25,7 @@ from schema.organisations.queries import OrganisationQuery
 from schema.organisations.types import Manufacturer, Partner
 from schema.products.mutations import ProductMutation
 from schema.products.queries import ProductQuery
+from schema.products.revision_mutations import RevisionMutation, RevisionQuery
 from schema.products.types import GroundDroneSpecs, NavalDroneSpecs, Product, SoftwareSpecs
 from schema.quotes.mutations import QuoteMutation
 from schema.quotes.queries import QuoteQuery
@@ -40,6 +41,7 @@ class Query(
     MeQuery,
     NodeQuery,
     ProductQuery,
+    RevisionQuery,
     OrganisationQuery,
     SearchQueries,
     QuoteQuery,
@@ -54,6 +56,7 @@ class Query(
 @strawberry.type
 class Mutation(
     ProductMutation,
+    RevisionMutation,
     OrganisationMutation,
     CountryMutation,
     QuoteMutation,
@@ -69,8 +72,9 @@ NODE_TYPES = [Product, Manufacturer, Partner, GroundDroneSpecs, NavalDroneSpecs,
 NODE_TYPES += [QuoteRequest, LicensingCase, RoutingRule, Document]
 
 
-class SchemaSettings(LimitSettings):
-    market_env: str
+class SchemaSettings(LimitSettings, Protocol):
+    @property  # read-only, so that a settings class may narrow it to a Literal
+    def market_env(self) -> str: ...
 
 
 def build_schema(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import (
     document_target_allows,
@@ -55,7 +56,7 @@ def _target_problems(upload: Upload, on_product: bool) -> None:
 
 async def _check_product(tx: WriteTransaction, principal: Principal, product_id: uuid.UUID) -> None:
     found = await tx.session.scalar(
-        select(Product.id).where(Product.id == product_id, visible_products(principal))
+        select(col(Product.id)).where(col(Product.id) == product_id, visible_products(principal))
     )
     if found is None:
         raise not_found("product", "productId")
@@ -66,14 +67,16 @@ async def _check_quote(
 ) -> LicensingCase:
     quote = await tx.session.scalar(
         select(QuoteRequest)
-        .where(QuoteRequest.id == quote_id, visible_quotes(principal))
+        .where(col(QuoteRequest.id) == quote_id, visible_quotes(principal))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
     if quote is None:
         raise not_found("quote request", "quoteRequestId")
     case = await tx.session.scalar(
-        select(LicensingCase).where(LicensingCase.quote_request_id == quote.id).with_for_update()
+        select(LicensingCase)
+        .where(col(LicensingCase.quote_request_id) == quote.id)
+        .with_for_update()
     )
     assert case is not None  # a quote never exists without its case
     if not document_target_allows(kind, quote, case.status):
@@ -151,7 +154,7 @@ async def documents_by_ids(
     session: AsyncSession, principal: Principal, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, Document]:
     rows = await session.scalars(
-        select(Document).where(Document.id.in_(ids), visible_documents(principal))  # type: ignore[attr-defined]
+        select(Document).where(col(Document.id).in_(ids), visible_documents(principal))
     )
     return {row.id: row for row in rows}
 
@@ -164,12 +167,12 @@ async def documents_of(
     quote_ids: list[uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, list[Document]]:
     """The visible documents of each product or quote, oldest first."""
-    column = Document.product_id if product_ids is not None else Document.quote_request_id
+    column = col(Document.product_id if product_ids is not None else Document.quote_request_id)
     ids = product_ids if product_ids is not None else quote_ids or []
     rows = await session.scalars(
         select(Document)
-        .where(column.in_(ids), visible_documents(principal))  # type: ignore[union-attr]
-        .order_by(Document.created_at, Document.id)
+        .where(column.in_(ids), visible_documents(principal))
+        .order_by(col(Document.created_at), col(Document.id))
     )
     grouped: dict[uuid.UUID, list[Document]] = {}
     for row in rows:
@@ -188,7 +191,7 @@ async def download(
     """The document and its content, audited; NOT_FOUND when the caller may not see it."""
     async with write(db, principal) as tx:
         document = await tx.session.scalar(
-            select(Document).where(Document.id == document_id, visible_documents(principal))
+            select(Document).where(col(Document.id) == document_id, visible_documents(principal))
         )
         if document is None:
             raise not_found("document")

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.models import DocumentBlob
 
@@ -24,14 +25,14 @@ class DatabaseStorage:
 
     async def put(self, session: AsyncSession, sha256: str, content: bytes) -> None:
         exists = await session.scalar(
-            select(DocumentBlob.sha256).where(DocumentBlob.sha256 == sha256)
+            select(col(DocumentBlob.sha256)).where(col(DocumentBlob.sha256) == sha256)
         )
         if exists is None:
             session.add(DocumentBlob(sha256=sha256, size=len(content), content=content))
 
     async def get(self, session: AsyncSession, sha256: str) -> bytes | None:
         return await session.scalar(
-            select(DocumentBlob.content).where(DocumentBlob.sha256 == sha256)
+            select(col(DocumentBlob.content)).where(col(DocumentBlob.sha256) == sha256)
         )
 
 

@@ -5,6 +5,7 @@ approved (NOT_ALLOWED); attaching it lifts the flag in the same transaction."""
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.core.errors import Codes, DomainError
 from catalog.core.transactions import WriteTransaction
@@ -25,7 +26,9 @@ async def missing_documents(session: AsyncSession, case: LicensingCase) -> list[
         return []
     attached = set(
         await session.scalars(
-            select(Document.kind).where(Document.quote_request_id == case.quote_request_id)
+            select(col(Document.kind)).where(
+                col(Document.quote_request_id) == case.quote_request_id
+            )
         )
     )
     return [kind for kind in required if kind not in attached]

@@ -7,6 +7,7 @@ from catalog.models.organisations import Country, Organisation
 from catalog.models.products import Product, Release
 from catalog.models.quotes import QuoteOffer, QuoteRequest
 from catalog.models.records import AuditEvent, OutboxCursor, OutboxEvent
+from catalog.models.revisions import ProductRevision
 from catalog.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "OutboxCursor",
     "OutboxEvent",
     "Product",
+    "ProductRevision",
     "QuoteOffer",
     "QuoteRequest",
     "Release",

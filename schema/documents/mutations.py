@@ -31,7 +31,7 @@ class UploadedFile(Protocol):
 
 @strawberry.input
 class UploadDocumentInput:
-    kind: DocumentKindEnum  # type: ignore[valid-type]
+    kind: DocumentKindEnum
     file: Upload = strawberry.field(
         description="The file part of a multipart request (PDF, PNG or JPEG; 10 MB at most)."
     )

@@ -3,7 +3,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 from strawberry.types import Info
@@ -14,18 +14,21 @@ from schema.context import Context
 from schema.loaders import document_loader
 from schema.relay import Node, to_global_id
 
-DocumentKindEnum = strawberry.enum(
+# strawberry.enum registers the class in place; the alias is the same class under a name mypy
+# accepts as a type (as for the product enums).
+strawberry.enum(
     DocumentKind,
     name="DocumentKind",
     description="DATASHEET (manufacturer, on its product), END_USER_CERTIFICATE (partner, on "
     "its quote), LICENCE (licensing, on an approved case's quote), OFFER (manufacturer, with "
     "its offer on a quote).",
 )
+DocumentKindEnum: TypeAlias = DocumentKind
 
 
 @strawberry.type(description="A file attached to a product or a quote.")
 class Document(Node):
-    kind: DocumentKindEnum  # type: ignore[valid-type]
+    kind: DocumentKindEnum
     filename: str
     content_type: str = strawberry.field(description="Decided from the content, not the name.")
     size: int = strawberry.field(description="In bytes.")

@@ -30,7 +30,7 @@ from schema.relay import id_of_type
 @strawberry.input
 class DecideCaseInput:
     case_id: strawberry.ID
-    decision: CaseDecisionEnum  # type: ignore[valid-type]
+    decision: CaseDecisionEnum
     reason: str = strawberry.field(
         description="Shown to the partner for REFUSE (the refusal reason) and REQUEST_INFO (the "
         "question); officers only for APPROVE."
@@ -114,7 +114,7 @@ class CreateRoutingRuleInput:
     sla_working_days: int
     flags: list[str] | None = None
     approvals_required: int = 1
-    requires_documents: list[DocumentKindEnum] | None = strawberry.field(  # type: ignore[valid-type]
+    requires_documents: list[DocumentKindEnum] | None = strawberry.field(
         default=None, description="Document kinds a case routed by this rule must carry."
     )
 
@@ -129,7 +129,7 @@ class UpdateRoutingRuleInput:
     flags: list[str] | None = strawberry.UNSET
     sla_working_days: int | None = strawberry.UNSET
     approvals_required: int | None = strawberry.UNSET
-    requires_documents: list[DocumentKindEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
+    requires_documents: list[DocumentKindEnum] | None = strawberry.UNSET
     active: bool | None = strawberry.field(
         default=strawberry.UNSET, description="true re-enables a disabled rule"
     )
