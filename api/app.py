@@ -13,6 +13,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from api.dev import dev_routes
+from api.documents import document_routes
 from api.graphql import GraphQLEndpoint
 from api.graphql.websocket import GraphQLWebSocket
 from api.keepalive import ConnectionLifetime
@@ -129,6 +130,7 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", live),
         *auth_routes(database, settings),
+        *document_routes(database, authenticator),
         Route("/", index),
         Route("/metrics", metrics_endpoint),
         Mount("/static", StaticFiles(directory=FRONTEND / "static"), name="static"),

@@ -10,6 +10,9 @@ may not see is "not found", never "forbidden".
 - manufacturer: its own products, any status;
 - curator, licensing: all products;
 - anyone else: nothing.
+
+Documents (`visible_documents`) follow the entity they are attached to, narrowed by kind as
+catalog/access/ describes.
 """
 
 from datetime import datetime
@@ -18,9 +21,10 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Mapped
 from sqlmodel import col
 
-from catalog.core.enums import OrgKind, ProductStatus, VettingStatus
+from catalog.access import is_active_partner, reads_beyond_me, visible_quotes
+from catalog.core.enums import DocumentKind, OrgKind, ProductStatus, QuoteStatus, VettingStatus
 from catalog.core.principal import Principal
-from catalog.models import Country, Product, Release
+from catalog.models import Country, Document, Product, QuoteRequest, Release
 from catalog.models.base import utcnow
 
 
@@ -68,3 +72,49 @@ def visible_products(principal: Principal, *, now: datetime | None = None) -> Co
             exporting_to(principal.country),
         )
     return false()
+
+
+# Quote statuses after licensing approved the case (the manufacturer may see the EUC then).
+LICENSED_QUOTE_STATUSES = frozenset(
+    {QuoteStatus.LICENSED, QuoteStatus.OFFERED, QuoteStatus.ACCEPTED, QuoteStatus.DECLINED}
+)
+
+
+def _quote_documents_of(principal: Principal) -> ColumnElement[bool]:
+    """Which documents on quotes the caller sees, given that it sees the quote."""
+    kind = col(Document.kind)
+    if principal.kind is OrgKind.LICENSING:
+        return true()
+    released_offer = and_(
+        col(QuoteRequest.offer_pending).is_(False),
+        col(QuoteRequest.status).in_(LICENSED_QUOTE_STATUSES - {QuoteStatus.LICENSED}),
+    )
+    if is_active_partner(principal):
+        return or_(
+            kind.in_([DocumentKind.END_USER_CERTIFICATE, DocumentKind.LICENCE]),
+            and_(kind == DocumentKind.OFFER, released_offer),
+        )
+    if principal.kind is OrgKind.MANUFACTURER:
+        return or_(
+            kind.in_([DocumentKind.LICENCE, DocumentKind.OFFER]),
+            and_(
+                kind == DocumentKind.END_USER_CERTIFICATE,
+                col(QuoteRequest.status).in_(LICENSED_QUOTE_STATUSES),
+            ),
+        )
+    return false()
+
+
+def visible_documents(principal: Principal) -> ColumnElement[bool]:
+    """The documents the caller may see: the same rule as the entity they are attached to."""
+    if not reads_beyond_me(principal):
+        return false()
+    products = select(col(Product.id)).where(visible_products(principal))
+    quotes = select(col(QuoteRequest.id)).where(
+        visible_quotes(principal), _quote_documents_of(principal)
+    )
+    kind = col(Document.kind)
+    return or_(
+        and_(kind == DocumentKind.DATASHEET, col(Document.product_id).in_(products)),
+        and_(kind != DocumentKind.DATASHEET, col(Document.quote_request_id).in_(quotes)),
+    )

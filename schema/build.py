@@ -10,6 +10,8 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.audit.queries import AuditQuery
 from schema.document import PreparedParsing
+from schema.documents.mutations import DocumentMutation
+from schema.documents.types import Document
 from schema.error_handling import MarketSchema
 from schema.licensing.mutations import LicensingMutation, RoutingRuleMutation
 from schema.licensing.queries import LicensingQuery, RoutingRuleQuery
@@ -82,12 +84,13 @@ class Mutation(
     ReserveMutation,
     ExportCentreMutation,
     CoProductionMutation,
+    DocumentMutation,
 ):
     pass
 
 
 NODE_TYPES = [Product, Manufacturer, Partner, GroundDroneSpecs, NavalDroneSpecs, SoftwareSpecs]
-NODE_TYPES += [QuoteRequest, LicensingCase, RoutingRule, Organisation]
+NODE_TYPES += [QuoteRequest, LicensingCase, RoutingRule, Organisation, Document]
 
 
 class SchemaSettings(LimitSettings, Protocol):

@@ -12,9 +12,11 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from catalog.documents import service as documents
 from catalog.licensing import cases as licensing_cases
 from catalog.models import (
     CaseDecision,
+    Document,
     LicensingCase,
     Officer,
     Organisation,
@@ -180,3 +182,36 @@ async def _officers(context: Context, ids: list[uuid.UUID]) -> list[Officer | No
 
 def officer_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, Officer | None]:
     return _loader(info, "officer", _officers)
+
+
+async def _visible_documents(context: Context, ids: list[uuid.UUID]) -> list[Document | None]:
+    async with context.db.read() as session:
+        found = await documents.documents_by_ids(session, context.principal, ids)
+    return [found.get(i) for i in ids]
+
+
+async def _product_documents(context: Context, ids: list[uuid.UUID]) -> list[list[Document]]:
+    async with context.db.read() as session:
+        grouped = await documents.documents_of(session, context.principal, product_ids=ids)
+    return [grouped.get(i, []) for i in ids]
+
+
+async def _quote_documents(context: Context, ids: list[uuid.UUID]) -> list[list[Document]]:
+    async with context.db.read() as session:
+        grouped = await documents.documents_of(session, context.principal, quote_ids=ids)
+    return [grouped.get(i, []) for i in ids]
+
+
+def document_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, Document | None]:
+    """Documents the caller may see, by id."""
+    return _loader(info, "document", _visible_documents)
+
+
+def product_documents_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, list[Document]]:
+    """The documents of a product the caller may see, oldest first."""
+    return _loader(info, "product_documents", _product_documents)
+
+
+def quote_documents_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, list[Document]]:
+    """The documents of a quote the caller may see, oldest first."""
+    return _loader(info, "quote_documents", _quote_documents)

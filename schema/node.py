@@ -7,6 +7,7 @@ from strawberry.types import Info
 
 from catalog.core.enums import OrgKind
 from schema.context import Context
+from schema.documents.types import load_document
 from schema.licensing.types import load_case, load_rule
 from schema.loaders import organisation_loader
 from schema.organisations.onboarding import Organisation
@@ -35,6 +36,8 @@ async def resolve_node(info: Info[Context, Any], global_id: str) -> Node | None:
         return await load_quote(info, object_id)
     if type_name == "LicensingCase" and info.context.principal.has_scope("licensing:review"):
         return await load_case(info, object_id)
+    if type_name == "Document":
+        return await load_document(info, object_id)
     if type_name == "RoutingRule" and info.context.principal.has_scope("licensing:rules"):
         return await load_rule(info, object_id)
     return None

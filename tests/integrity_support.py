@@ -14,6 +14,7 @@ from sqlalchemy import select
 from catalog.core.db import Database
 from catalog.models import Product
 from schema.relay import to_global_id
+from tests.document_support import attach_euc
 from tests.graphql import gql
 from tests.quote_graphql import request_vars, requested
 
@@ -29,6 +30,7 @@ OFFICER_CASE = """query($id: ID!) { licensingCase(id: $id) {
   id status queue flags holdCauses heldFrom approvalsRequired slaDueAt slaPaused reviewRound
   routing { queue queueReason valueEur slaWorkingDays approvalsRequired refused }
   routingHistory { queue valueEur slaWorkingDays }
+  quoteRequest { id }
 } }"""
 DECIDE = """mutation($input: DecideCaseInput!) { decideCase(input: $input) {
   licensingCase { id status } errors { field code message } } }"""
@@ -109,7 +111,16 @@ class Desk:
         return (await gql(self.api, token, query, variables))["data"]
 
     async def request(self, product_id: uuid.UUID, **changes: Any) -> dict[str, Any]:
-        return await requested(self.api, self.partner, request_vars(product_id, **changes))
+        """A quote requested by the partner, with the end-user certificate its routing requires
+        attached (the demo rules ask for one outside the EU/NATO fast track)."""
+        quote = await requested(self.api, self.partner, request_vars(product_id, **changes))
+        case = quote["licensingCase"]
+        if (
+            case["status"] == "OPEN"
+            and "DOCUMENT_MISSING" in (await self.case(case["id"]))["flags"]
+        ):
+            await attach_euc(self.api, self.partner, quote["id"])
+        return quote
 
     async def quote(self, quote_id: str, token: str | None = None) -> dict[str, Any]:
         found = await self.run(token or self.partner, PARTNER_QUOTE, {"id": quote_id})
@@ -123,7 +134,12 @@ class Desk:
         return (await self.run(token or self.officer, DECIDE, variables))["decideCase"]
 
     async def approve(self, case_id: str) -> dict[str, Any]:
-        """As many approvals as the case needs, each by another officer."""
+        """As many approvals as the case needs, each by another officer; an open case routed
+        again (an offer review) to a queue that requires an end-user certificate gets it from
+        the partner first."""
+        case = await self.case(case_id)
+        if case["status"] == "OPEN" and "DOCUMENT_MISSING" in case["flags"]:
+            await attach_euc(self.api, self.partner, case["quoteRequest"]["id"])
         payload: dict[str, Any] = {}
         for _ in range(8):
             payload = await self.decide(case_id, "APPROVE", await self.token_for("demo-licensing"))

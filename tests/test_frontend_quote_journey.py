@@ -1,5 +1,7 @@
-"""Quote journeys in a real browser: a partner finds a listing and requests a quote, two
-licensing officers approve the four-eyes case, and the partner sees the quote licensed; an
+"""Quote journeys in a real browser: a partner finds a listing and requests a quote, attaches
+the end-user certificate the routing requires (a file that is not one is refused), two
+licensing officers open it from the case page and approve the four-eyes case, and the partner
+sees the quote licensed; an
 officer asks for information, the partner answers, then withdraws the request; a curator
 revokes a release, the officers see the case held and why, the partner sees it on hold, the
 manufacturer too, and releasing again resumes it."""
@@ -9,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from tests.browser import Market, Shots, browser, market, screenshots
 
@@ -73,6 +75,39 @@ async def request_quote(page: Page, shots: Shots) -> None:
     await shots.take(page, "quote-requested")
 
 
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+async def attach_certificate(quote: Locator, shots: Shots, page: Page) -> None:
+    """The partner attaches the end-user certificate to its quote; a text file named .pdf is
+    refused by the server, which checks the content."""
+    chooser = quote.get_by_label("End-user certificate")
+    fake = {"name": "certificate.pdf", "mimeType": "application/pdf", "buffer": b"not a pdf"}
+    await chooser.set_input_files(files=[fake])  # type: ignore[list-item]
+    await quote.get_by_role("button", name="Attach certificate").click()
+    await expect(quote.locator(".form-errors")).to_contain_text("PDF, PNG and JPEG")
+    real = {"name": "certificate.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    await chooser.set_input_files(files=[real])  # type: ignore[list-item]
+    await quote.get_by_role("button", name="Attach certificate").click()
+    documents = quote.get_by_role("group", name="Quote documents")
+    await expect(documents).to_contain_text("certificate.pdf")
+    await expect(quote.get_by_role("button", name="Attach certificate")).to_have_count(0)
+    await shots.take(page, "certificate-attached")
+
+
+async def open_certificate(page: Page) -> None:
+    """The officer opens the partner's certificate from the case page."""
+    documents = page.get_by_role("region", name="Documents")
+    await expect(documents).to_contain_text("End user certificate")
+    await expect(documents).not_to_contain_text("missing")
+    async with page.expect_download() as info:
+        await documents.get_by_role("button", name="Open certificate.pdf").click()
+    download = await info.value
+    assert download.suggested_filename == "certificate.pdf"
+    saved = await download.path()
+    assert saved is not None and saved.read_bytes() == PDF
+
+
 async def approve(page: Page, reason: str) -> None:
     await expect(page.get_by_role("heading", name="Licensing queues", level=1)).to_be_visible()
     cases = page.get_by_role("list", name="Cases").get_by_role("listitem")
@@ -81,6 +116,7 @@ async def approve(page: Page, reason: str) -> None:
     await expect(page.get_by_role("region", name="Routing explanation")).to_contain_text(
         "High quantity (50 units or more)"
     )
+    await open_certificate(page)
     await page.get_by_role("button", name="Record decision").click()
     await expect(page.get_by_label("Decision", exact=True)).to_have_attribute(
         "aria-invalid", "true"
@@ -101,6 +137,7 @@ async def test_partner_requests_officers_approve_partner_sees_licensed(
     await expect(quote).to_contain_text("Licensing review")
     await expect(quote).to_contain_text("Senior review")
     await shots.take(partner, "my-quotes-in-review")
+    await attach_certificate(quote, shots, partner)
 
     first = await open_page("demo-licensing")
     await approve(first, "End user vetted; quantity within the partner's allocation")

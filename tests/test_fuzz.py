@@ -80,6 +80,8 @@ def register_scalars() -> None:
         "DateTime", _string(st.datetimes().map(lambda d: d.isoformat()) | st.text(max_size=12))
     )
     schemathesis.graphql.scalar("Decimal", _decimals())
+    # A file only comes as a multipart part; inline values must be refused as bad input.
+    schemathesis.graphql.scalar("Upload", _string(st.text(max_size=12)))
 
 
 def examples(operation: Any) -> list[str]:

@@ -9,6 +9,7 @@ import httpx
 
 from catalog.core.db import Database
 from schema.relay import to_global_id
+from tests.document_support import attach_euc
 from tests.integrity_support import UPDATE_PRODUCT, Desk, TokenFor, codes, product_named
 from tests.quote_helpers import counts
 
@@ -54,6 +55,12 @@ async def test_an_offer_above_the_licensed_value_goes_back_to_review(
     assert partner_view["status"] == "LICENSING_REVIEW"
     assert partner_view["offer"] is None and partner_view["offers"] == []
     assert codes(await desk.accept(quote["id"])) == ["INVALID_TRANSITION"]
+
+    # senior review requires the end-user certificate the fast track did not: the partner
+    # attaches it before any approval can count
+    assert "DOCUMENT_MISSING" in case["flags"]
+    await attach_euc(api, desk.partner, quote["id"])
+    assert "DOCUMENT_MISSING" not in (await desk.case(case_id))["flags"]
 
     # the first approval of the new review does not finish it: approvals count afresh
     first = await desk.decide(case_id, "APPROVE", await token_for("demo-licensing"))

@@ -426,5 +426,34 @@ def test_stored_decision_carries_every_field_of_the_decision() -> None:
     expected["matched_rule_ids"] = list(decision.matched_rule_ids)
     expected["explanation"] = [asdict(e) for e in decision.explanation]
     expected["value_eur"] = str(decision.value_eur)
+    expected["requires_documents"] = list(decision.requires_documents)
     assert stored == expected
     assert json.loads(json.dumps(stored)) == stored
+
+
+def test_documents_required_are_those_of_the_chosen_queue() -> None:
+    """The demo rules ask for an end-user certificate everywhere but the EU/NATO fast track;
+    a rule of another queue that also matched adds no requirement."""
+    fast = route(
+        BASE, DEMO, rule_set_version=1, submitted_on=MONDAY, queue_precedence=DEMO_PRECEDENCE
+    )
+    assert fast.queue == "FAST_TRACK" and fast.requires_documents == ()
+    many = replace(BASE, quantity=60)
+    senior = route(
+        many, DEMO, rule_set_version=1, submitted_on=MONDAY, queue_precedence=DEMO_PRECEDENCE
+    )
+    assert senior.queue == "SENIOR_REVIEW"
+    assert senior.requires_documents == ("END_USER_CERTIFICATE",)
+    assert senior.to_json()["requires_documents"] == ["END_USER_CERTIFICATE"]
+    rules = [
+        replace(
+            rule("wants two", 1, {}, "A"), requires_documents=("END_USER_CERTIFICATE", "OFFER")
+        ),
+        replace(rule("other queue", 2, {}, "B"), requires_documents=("LICENCE",)),
+    ]
+    decision = route(BASE, rules, rule_set_version=1, submitted_on=MONDAY)
+    assert decision.queue == "A"
+    assert decision.requires_documents == ("END_USER_CERTIFICATE", "OFFER")
+    # Snapshots written before rules could require documents require none.
+    old = {"name": "n", "tier": 0, "queue": "Q", "sla_working_days": 1}
+    assert Rule.from_snapshot(old).requires_documents == ()

@@ -2,7 +2,7 @@
 
 1. the IDE page (dev only) needs no token; everything else needs a valid bearer token (401);
 2. the response type is negotiated and the request's parameters read once: body limit, content
-   type, JSON (transport.py);
+   type, JSON (transport.py); multipart only for uploads (multipart.py);
 3. the document is parsed and measured once, and that cost charged to the client's bucket
    (admission.py);
 4. the Strawberry schema executes with the prepared document in the context, so it neither
@@ -25,6 +25,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from api.graphql.admission import MINIMUM_COST, RATE_LIMITED, Admission, refusal
+from api.graphql.multipart import is_multipart, params_from_multipart
 from api.graphql.transport import (
     GRAPHQL_RESPONSE,
     JSON,
@@ -48,6 +49,7 @@ from auth.errors import InvalidToken
 from auth.service import Authenticator
 from catalog.core.db import Database
 from catalog.core.principal import Principal
+from catalog.documents.content import MAX_DOCUMENT_BYTES
 from schema.context import Context
 from schema.document import PreparedDocument
 from schema.errors import ErrorCode
@@ -138,7 +140,10 @@ class GraphQLEndpoint:
     async def _params(self, request: Request) -> GraphQLParams:
         if request.method == "GET":
             return params_from_get(request)
-        check_content_type(request.headers.get("content-type"))
+        content_type = request.headers.get("content-type")
+        if is_multipart(content_type):
+            return await params_from_multipart(request, MAX_DOCUMENT_BYTES)
+        check_content_type(content_type)
         return params_from_post(await read_body(request, self.settings.graphql_max_body_bytes))
 
     def _context(

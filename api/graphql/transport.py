@@ -118,7 +118,7 @@ def params_from_post(body: bytes) -> GraphQLParams:
         raise HTTPProblem(400, "batched requests are not accepted: send one operation per request")
     if not isinstance(data, dict):
         raise HTTPProblem(400, "the request body must be a JSON object")
-    return _params(data)
+    return params_from_data(data)
 
 
 def params_from_get(request: Request) -> GraphQLParams:
@@ -128,10 +128,10 @@ def params_from_get(request: Request) -> GraphQLParams:
             data[name] = decode_json(data[name], f"{name} parameter")
         else:
             data.pop(name, None)
-    return _params(data)
+    return params_from_data(data)
 
 
-def _params(data: dict[str, Any]) -> GraphQLParams:
+def params_from_data(data: dict[str, Any]) -> GraphQLParams:
     query, variables = data.get("query"), data.get("variables")
     operation_name, extensions = data.get("operationName"), data.get("extensions")
     if not isinstance(query, str) or not query.strip():

@@ -52,10 +52,15 @@ Licensing
 - Routing rules are read and changed by licensing officers only (`sees_routing_rules`,
   `require_rules_officer`), who alone simulate routing (`require_simulation_officer`).
 
+Documents
+- A document is seen by whoever sees its entity, narrowed by kind (`visible_documents`, in
+  catalog/visibility.py). Who attaches which kind, to what and when: `DOCUMENT_UPLOADS`,
+  `require_document_uploader`, `document_target_allows` (README, "Documents").
+
 Audit log
 - Read by curators and licensing officers (`require_audit_reader`). An event's payload is shown
-  only to a reader who could read the entity it describes (`reads_audit_payload`): quotes need
-  `quotes:read`, cases and co-production requests `licensing:review`, routing rules
+  only to a reader who could read the entity it describes (`reads_audit_payload`): quotes and
+  documents need `quotes:read`, cases and co-production requests `licensing:review`, routing rules
   `licensing:rules`, partner organisations `partners:vet`, webhooks their own organisation;
   export freezes, centres and production lines `catalog:read`; others see that the event
   happened, when and by whom.
@@ -90,6 +95,21 @@ from catalog.access.callers import (
 )
 from catalog.access.callers import (
     reads_beyond_me as reads_beyond_me,
+)
+from catalog.access.documents import (
+    DOCUMENT_UPLOADS as DOCUMENT_UPLOADS,
+)
+from catalog.access.documents import (
+    EUC_OPEN_CASE_STATUSES as EUC_OPEN_CASE_STATUSES,
+)
+from catalog.access.documents import (
+    UploadRule as UploadRule,
+)
+from catalog.access.documents import (
+    document_target_allows as document_target_allows,
+)
+from catalog.access.documents import (
+    require_document_uploader as require_document_uploader,
 )
 from catalog.access.licensing import (
     AUDIT_PAYLOAD_SCOPES as AUDIT_PAYLOAD_SCOPES,

@@ -53,6 +53,8 @@ AUDIT_PAYLOAD_SCOPES = {
     "QuoteRequest": "quotes:read",
     "LicensingCase": "licensing:review",
     "RoutingRule": "licensing:rules",
+    # Uploads and downloads name quotes' certificates: for readers of quotes only.
+    "Document": "quotes:read",
     "ExportFreeze": "catalog:read",
     "ExportCentre": "catalog:read",
     "ProductionLine": "catalog:read",

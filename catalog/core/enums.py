@@ -64,6 +64,13 @@ class CaseDecisionKind(StrEnum):
     REQUEST_INFO = "REQUEST_INFO"
 
 
+class DocumentKind(StrEnum):
+    DATASHEET = "DATASHEET"  # a manufacturer's, on its product
+    END_USER_CERTIFICATE = "END_USER_CERTIFICATE"  # the partner's, on its quote
+    LICENCE = "LICENCE"  # licensing's, on an approved case's quote
+    OFFER = "OFFER"  # the manufacturer's, with its offer on a quote
+
+
 # The scopes each kind of organisation may ever hold; a client of that kind is refused any other.
 SCOPES_BY_KIND: dict[OrgKind, frozenset[str]] = {
     OrgKind.PARTNER: frozenset({"catalog:read", "quotes:request", "quotes:read", "clients:manage"}),

@@ -29,7 +29,13 @@ from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass
 
 from catalog.core.countries import DEFAULT_EMBARGOED, is_iso_country
-from catalog.core.enums import ProductCategory, ProductStatus, TechTransfer, VettingStatus
+from catalog.core.enums import (
+    DocumentKind,
+    ProductCategory,
+    ProductStatus,
+    TechTransfer,
+    VettingStatus,
+)
 from catalog.core.errors import DomainError
 from catalog.licensing.conditions import condition_problems
 from catalog.products.lifecycle import CONTROL_ENTRY_PATTERN
@@ -89,6 +95,7 @@ class DemoRoutingRule:
     flags: tuple[str, ...]
     sla_working_days: Annotated[int, Field(ge=1)]
     approvals_required: Annotated[int, Field(ge=1)]
+    requires_documents: tuple[DocumentKind, ...] = ()
 
     def columns(self) -> dict[str, Any]:
         """Keyword arguments for a ``RoutingRule`` row; fresh containers, so no two rows (or the
@@ -101,6 +108,7 @@ class DemoRoutingRule:
             "flags": list(self.flags),
             "sla_working_days": self.sla_working_days,
             "approvals_required": self.approvals_required,
+            "requires_documents": [str(kind) for kind in self.requires_documents],
         }
 
 

@@ -31,6 +31,7 @@ from catalog.core.pagination import Page, SortColumn, paginate
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
 from catalog.core.validation import check_length, collect
+from catalog.licensing.documents import require_documents
 from catalog.licensing.transitions import (
     CaseAction,
     QuoteAction,
@@ -241,11 +242,12 @@ async def _check_decision(
     tx: WriteTransaction, case: LicensingCase, quote: QuoteRequest, decision: CaseDecisionKind
 ) -> None:
     """Held cases may be refused (or assigned), nothing else; every approval re-checks the
-    invariants and the surplus."""
+    invariants, the surplus and the required documents."""
     if decision is CaseDecisionKind.APPROVE or case.status is CaseStatus.ON_HOLD:
         await require_exportable(tx.session, quote, case)  # NOT_ALLOWED while held
     if decision is CaseDecisionKind.APPROVE:
         require_units(await tx.session.get_one(Product, quote.product_id), quote.quantity)
+        await require_documents(tx.session, case)  # NOT_ALLOWED while DOCUMENT_MISSING
 
 
 async def _release_pending_offer(tx: WriteTransaction, quote: QuoteRequest) -> None:

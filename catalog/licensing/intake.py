@@ -7,6 +7,7 @@ from decimal import Decimal
 from catalog.core.enums import CaseStatus, QuoteStatus
 from catalog.core.errors import Codes, DomainError
 from catalog.core.transactions import WriteTransaction
+from catalog.licensing.documents import missing_documents, with_document_flag
 from catalog.licensing.facts import decide, quote_facts, transit_of
 from catalog.licensing.routing import RoutingDecision
 from catalog.licensing.rules import rule_set_for_routing
@@ -19,10 +20,12 @@ async def open_case(
     tx: WriteTransaction, quote: QuoteRequest, decision: RoutingDecision
 ) -> LicensingCase:
     """The licensing case for a new quote; an embargoed destination is refused at once."""
+    # A new quote has no documents yet: every required one is missing.
+    missing = [] if decision.refused else list(decision.requires_documents)
     case = LicensingCase(
         quote_request_id=quote.id,
         queue=decision.queue,
-        flags=list(decision.flags),
+        flags=with_document_flag(list(decision.flags), missing),
         sla_due_on=decision.sla_due_on,
         approvals_required=decision.approvals_required,
         rule_set_version=decision.rule_set_version,
@@ -101,6 +104,7 @@ async def review_offer(
     case.review_round += 1
     case.decided_at = None
     case.updated_at = utcnow()
+    case.flags = with_document_flag(case.flags, await missing_documents(session, case))
     tx.audit(
         "licensing_case.offer_review",
         "LicensingCase",

@@ -20,6 +20,8 @@ How a quote is routed (no database, no clock: everything comes in as arguments):
    `queue_precedence` wins; queues not in the list rank below every listed one. Among those,
    the lowest tier wins, then the most demanding rule: more approvals, then the shorter SLA,
    then name, then id — a stable order that does not depend on how the rules were stored.
+   The documents the case must carry are those required by the matching rules of the winning
+   queue (catalog/licensing/documents.py).
    The SLA is that of the winning queue's own rules (the shortest among them), never a
    shorter one from a rule of another queue; `queue_reason` says why that queue was chosen.
    All matching rules add their flags; the approvals are the highest among the matching rules
@@ -66,6 +68,7 @@ class Rule:
     flags: tuple[str, ...]
     sla_working_days: int
     approvals_required: int
+    requires_documents: tuple[str, ...] = ()
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> "Rule":
@@ -78,6 +81,7 @@ class Rule:
             flags=tuple(data.get("flags") or ()),
             sla_working_days=int(data["sla_working_days"]),
             approvals_required=int(data.get("approvals_required", 1)),
+            requires_documents=tuple(data.get("requires_documents") or ()),
         )
 
 
@@ -105,6 +109,7 @@ class RoutingDecision:
     matched_rule_ids: tuple[str | None, ...] = field(default=())
     queue_reason: str = ""
     value_eur: Decimal | None = None
+    requires_documents: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         # Field by field rather than dataclasses.asdict, whose deep copy of two hundred
@@ -132,6 +137,7 @@ class RoutingDecision:
             "matched_rule_ids": list(self.matched_rule_ids),
             "queue_reason": self.queue_reason,
             "value_eur": None if self.value_eur is None else str(self.value_eur),
+            "requires_documents": list(self.requires_documents),
         }
 
 
@@ -297,10 +303,12 @@ def route(
         sla = min(r.sla_working_days for r in matching if r.queue == queue)
         approvals = max(r.approvals_required for r in matching)
         reason = _queue_reason(chosen, matching, rank)
+        documents = {d for r in matching if r.queue == queue for d in r.requires_documents}
         for rule in matching:
             flags.update(rule.flags)
     else:
         chosen, queue, sla, approvals = None, TRIAGE_QUEUE, TRIAGE_SLA_WORKING_DAYS, 1
+        documents = set()
         reason = f"no rule matched: {TRIAGE_QUEUE} (fail closed)"
 
     refusals = _refusals(facts)
@@ -318,4 +326,5 @@ def route(
         matched_rule_ids=tuple(r.id for r in matching),
         queue_reason=reason,
         value_eur=facts.value_eur,
+        requires_documents=tuple(sorted(documents)),
     )

@@ -20,6 +20,7 @@ from sqlmodel import col
 
 from catalog.access import require_rules_officer, sees_routing_rules
 from catalog.core.db import Database
+from catalog.core.enums import DocumentKind
 from catalog.core.errors import Codes, DomainError, Problem, not_found
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
@@ -41,6 +42,7 @@ class RuleDraft:
     conditions: dict[str, Any] | None = None
     queue: str | None = None
     flags: list[str] | None = None
+    requires_documents: list[str] | None = None
     sla_working_days: int | None = None
     approvals_required: int | None = None
     active: bool | None = None  # update only: true re-enables a disabled rule
@@ -55,6 +57,7 @@ def rule_snapshot(rule: RoutingRule) -> dict[str, Any]:
         "conditions": rule.conditions,
         "queue": rule.queue,
         "flags": rule.flags,
+        "requires_documents": rule.requires_documents,
         "sla_working_days": rule.sla_working_days,
         "approvals_required": rule.approvals_required,
     }
@@ -75,6 +78,11 @@ def _problems(draft: RuleDraft) -> list[Problem]:
         if not (1 <= len(flag) <= 64 and set(flag) <= QUEUE_PATTERN_CHARS):
             problems.append(Problem("flags must be 1-64 of A-Z, 0-9 and _", Codes.INVALID, "flags"))
             break
+    unknown = set(draft.requires_documents or []) - {k.value for k in DocumentKind}
+    if unknown:
+        problems.append(
+            Problem("requiresDocuments names unknown kinds", Codes.INVALID, "requiresDocuments")
+        )
     if draft.conditions is not None:
         problems += [
             Problem(message, Codes.INVALID, "conditions")
@@ -204,6 +212,7 @@ async def create_rule(
             conditions=draft.conditions or {},
             queue=draft.queue or "",
             flags=sorted(set(draft.flags or [])),
+            requires_documents=sorted(set(draft.requires_documents or [])),
             sla_working_days=draft.sla_working_days or 1,
             approvals_required=draft.approvals_required or 1,
         )
@@ -251,7 +260,7 @@ async def update_rule(
         before = rule_snapshot(rule)
         for name in draft.given:
             value = getattr(draft, name)
-            if name == "flags":
+            if name in ("flags", "requires_documents"):
                 value = sorted(set(value or []))
             setattr(rule, name, value.strip() if name == "name" else value)
         rule.updated_at = utcnow()

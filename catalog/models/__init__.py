@@ -1,5 +1,6 @@
 """All tables of the service. Importing this package registers them on SQLModel.metadata."""
 
+from catalog.models.documents import Document, DocumentBlob
 from catalog.models.licensing import CaseDecision, LicensingCase, RoutingRule, RuleSetVersion
 from catalog.models.oauth import OAuthClient, RevokedToken, SigningKey
 from catalog.models.organisations import Country, Officer, Organisation
@@ -22,6 +23,8 @@ __all__ = [
     "CoProductionRequest",
     "Country",
     "DeliveryStatus",
+    "Document",
+    "DocumentBlob",
     "ExportCentre",
     "ExportFreeze",
     "LicensingCase",

@@ -26,6 +26,8 @@ class RoutingRule(SQLModel, table=True):
     conditions: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     queue: str = Field(sa_type=sa.String(64))
     flags: list[str] = Field(default_factory=list, sa_type=JSONType)
+    # Document kinds a case routed by this rule must carry before it can be approved.
+    requires_documents: list[str] = Field(default_factory=list, sa_type=JSONType)
     sla_working_days: int
     approvals_required: int = Field(default=1)
     active: bool = Field(default=True)

@@ -15,6 +15,7 @@ from catalog.core.errors import DomainError, not_found
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
 from catalog.core.validation import check_length, collect
+from catalog.licensing.documents import sync_document_flag
 from catalog.licensing.sla import resume_due_date
 from catalog.licensing.transitions import (
     CaseAction,
@@ -22,7 +23,7 @@ from catalog.licensing.transitions import (
     next_case_status,
     next_quote_status,
 )
-from catalog.models import LicensingCase, QuoteRequest
+from catalog.models import Document, LicensingCase, QuoteRequest
 from catalog.models.base import utcnow
 
 
@@ -88,8 +89,32 @@ async def withdraw_quote(
     return quote
 
 
+async def _answer_documents(
+    tx: WriteTransaction, quote: QuoteRequest, document_ids: list[uuid.UUID]
+) -> list[str]:
+    """The documents an answer refers to: uploaded to this quote (uploadDocument with its
+    quoteRequestId) before the answer is sent."""
+    if not document_ids:
+        return []
+    found = set(
+        await tx.session.scalars(
+            select(col(Document.id)).where(
+                col(Document.id).in_(document_ids),
+                col(Document.quote_request_id) == quote.id,
+            )
+        )
+    )
+    if set(document_ids) - found:
+        raise not_found("document", "documentIds")
+    return [str(d) for d in document_ids]
+
+
 async def answer_info_request(
-    db: Database, principal: Principal, quote_id: uuid.UUID, answer: str
+    db: Database,
+    principal: Principal,
+    quote_id: uuid.UUID,
+    answer: str,
+    document_ids: list[uuid.UUID] | None = None,
 ) -> QuoteRequest:
     require_requesting_partner(principal)
     problems = collect(check_length("answer", answer.strip(), 1, 10_000))
@@ -98,6 +123,7 @@ async def answer_info_request(
     async with write(db, principal) as tx:
         quote = await quote_for_update(tx, principal, quote_id)
         next_quote_status(quote.status, QuoteAction.ANSWER_INFO)
+        documents = await _answer_documents(tx, quote, document_ids or [])
         case = await case_of(tx, quote.id)
         case.status = next_case_status(case.status, CaseAction.RESUME)
         now = utcnow()
@@ -116,6 +142,12 @@ async def answer_info_request(
             "licensing_case.resumed", "LicensingCase", case.id, {"sla_due_on": case.sla_due_on}
         )
         tx.emit("licensing_case.changed", "LicensingCase", case.id)
+        await sync_document_flag(tx, case)
         quote.info_response = answer.strip()
-        move(tx, quote, QuoteAction.ANSWER_INFO, {"answer": quote.info_response})
+        move(
+            tx,
+            quote,
+            QuoteAction.ANSWER_INFO,
+            {"answer": quote.info_response, "documents": documents},
+        )
     return quote

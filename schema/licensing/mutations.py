@@ -13,6 +13,7 @@ from catalog.licensing import rules as rules_domain
 from catalog.models import LicensingCase as CaseRow
 from catalog.models import RoutingRule as RuleRow
 from schema.context import Context
+from schema.documents.types import DocumentKindEnum
 from schema.errors import UserError, mutation_payload, user_errors
 from schema.licensing.types import (
     REVIEW,
@@ -114,6 +115,9 @@ class CreateRoutingRuleInput:
     sla_working_days: int
     flags: list[str] | None = None
     approvals_required: int = 1
+    requires_documents: list[DocumentKindEnum] | None = strawberry.field(
+        default=None, description="Document kinds a case routed by this rule must carry."
+    )
 
 
 @strawberry.input
@@ -126,6 +130,7 @@ class UpdateRoutingRuleInput:
     flags: list[str] | None = strawberry.UNSET
     sla_working_days: int | None = strawberry.UNSET
     approvals_required: int | None = strawberry.UNSET
+    requires_documents: list[DocumentKindEnum] | None = strawberry.UNSET
     active: bool | None = strawberry.field(
         default=strawberry.UNSET, description="true re-enables a disabled rule"
     )
@@ -167,8 +172,10 @@ async def _rule_payload(
 def _rule_draft(source: CreateRoutingRuleInput | UpdateRoutingRuleInput) -> rules_domain.RuleDraft:
     draft = rules_domain.RuleDraft()
     names = ("name", "tier", "queue", "flags", "sla_working_days", "approvals_required", "active")
-    for name in names:
+    for name in (*names, "requires_documents"):
         value = getattr(source, name, strawberry.UNSET)  # create has no `active`
+        if name == "requires_documents" and value:
+            value = [str(kind) for kind in value]
         if value is not strawberry.UNSET:
             setattr(draft, name, value)
             draft.given.add(name)

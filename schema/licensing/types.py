@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 import strawberry
 from strawberry.types import Info
 
-from catalog.core.enums import CaseDecisionKind, CaseStatus, ProductCategory, TechTransfer
+from catalog.core.enums import (
+    CaseDecisionKind,
+    CaseStatus,
+    DocumentKind,
+    ProductCategory,
+    TechTransfer,
+)
 from catalog.licensing import cases as cases_domain
 from catalog.licensing import rules as rules_domain
 from catalog.licensing.conditions import CONDITION_KEYS
@@ -19,6 +25,7 @@ from catalog.models import LicensingCase as CaseRow
 from catalog.models import RoutingRule as RuleRow
 from catalog.models.base import utcnow
 from schema.context import Context
+from schema.documents.types import DocumentKindEnum
 from schema.errors import forbidden
 from schema.loaders import case_decisions_loader, officer_loader, quote_loader
 from schema.organisations.officers import Officer, officer_global_id
@@ -75,6 +82,10 @@ class RoutingDecision:
         description="The value routed on (null: unknown, treated as meeting value thresholds)."
     )
     explanation: list[RuleEvaluation]
+    requires_documents: list[DocumentKindEnum] = strawberry.field(
+        description="Document kinds the case must carry before it can be approved (those of "
+        "the matching rules of the chosen queue)."
+    )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "RoutingDecision":
@@ -91,6 +102,7 @@ class RoutingDecision:
             approvals_required=data["approvals_required"],
             refused=data["refused"],
             refusal_reason=data["refusal_reason"],
+            requires_documents=[DocumentKind(k) for k in data.get("requires_documents") or []],
             explanation=[
                 RuleEvaluation(
                     rule_id=to_global_id("RoutingRule", e["rule_id"]) if e["rule_id"] else None,
@@ -149,7 +161,8 @@ class LicensingCase(Node):
 
     @strawberry.field(
         description="The routing flags (RE_EXPORT, TECH_TRANSFER, EMBARGOED, "
-        "NOT_A_PARTNER_COUNTRY and the rules' own), OFFER_ABOVE_LICENSED_VALUE or "
+        "NOT_A_PARTNER_COUNTRY and the rules' own), DOCUMENT_MISSING while a document the "
+        "routing requires is not attached to the quote, OFFER_ABOVE_LICENSED_VALUE or "
         "OFFER_CURRENCY_REVIEW after an offer review, and while held the hold causes. "
         "Licensing officers only."
     )
@@ -306,6 +319,9 @@ class RoutingRule(Node):
     conditions: RoutingConditions
     queue: str
     flags: list[str]
+    requires_documents: list[DocumentKindEnum] = strawberry.field(
+        description="Document kinds a case routed by this rule must carry before approval."
+    )
     sla_working_days: int
     approvals_required: int
     active: bool
@@ -325,6 +341,7 @@ class RoutingRule(Node):
             conditions=RoutingConditions(**known),
             queue=row.queue,
             flags=list(row.flags),
+            requires_documents=[DocumentKind(k) for k in row.requires_documents or []],
             sla_working_days=row.sla_working_days,
             approvals_required=row.approvals_required,
             active=row.active,

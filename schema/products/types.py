@@ -14,9 +14,11 @@ from catalog.models import Organisation
 from catalog.models import Product as ProductRow
 from catalog.products import listing as domain
 from schema.context import Context
+from schema.documents.types import Document
 from schema.errors import forbidden
 from schema.loaders import (
     organisation_loader,
+    product_documents_loader,
     product_loader,
     releases_loader,
     revisions_loader,
@@ -248,6 +250,11 @@ class Product(Node):
         if not sees_revisions(info.context.principal):
             raise forbidden("catalog:curate")
         return await revisions_loader(info).load(self.row.id)
+
+    @strawberry.field(description="Datasheets, for whoever sees the product; oldest first.")
+    async def documents(self, info: Info[Context, Any]) -> list[Document]:
+        rows = await product_documents_loader(info).load(self.row.id)
+        return [Document.from_row(r) for r in rows]
 
     @classmethod
     def from_row(cls, row: ProductRow, maker: Organisation | None = None) -> "Product":

@@ -48,6 +48,11 @@ class WithdrawQuoteInput:
 class AnswerInfoRequestInput:
     quote_request_id: strawberry.ID
     answer: str
+    document_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Documents uploaded to this quote (uploadDocument) that the answer brings, "
+        "e.g. the end-user certificate the officers asked for.",
+    )
 
 
 @strawberry.input
@@ -75,6 +80,13 @@ def _quote_id(global_id: str) -> uuid.UUID:
     if quote_id is None:
         raise not_found("quote request", "quoteRequestId")
     return quote_id
+
+
+def _document_ids(global_ids: list[strawberry.ID] | None) -> list[uuid.UUID]:
+    found = [id_of_type(global_id, "Document") for global_id in global_ids or []]
+    if any(document_id is None for document_id in found):
+        raise not_found("document", "documentIds")
+    return [document_id for document_id in found if document_id is not None]
 
 
 async def _payload(action: Callable[[], Awaitable[QuoteRow]]) -> QuoteRequestPayload:
@@ -142,7 +154,11 @@ class QuoteMutation:
         ctx = info.context
         return await _payload(
             lambda: workflow.answer_info_request(
-                ctx.db, ctx.principal, _quote_id(input.quote_request_id), input.answer
+                ctx.db,
+                ctx.principal,
+                _quote_id(input.quote_request_id),
+                input.answer,
+                _document_ids(input.document_ids),
             )
         )
 

@@ -14,10 +14,12 @@ from catalog.models import QuoteOffer
 from catalog.models import QuoteRequest as QuoteRow
 from catalog.quotes.invariants import public_reason
 from schema.context import Context
+from schema.documents.types import Document
 from schema.licensing.types import LicensingCase
 from schema.loaders import (
     organisation_loader,
     quote_case_loader,
+    quote_documents_loader,
     quote_loader,
     quote_offers_loader,
 )
@@ -171,6 +173,15 @@ class QuoteRequest(Node):
         org = await organisation_loader(info).load(self.row.partner_org_id)
         assert org is not None  # foreign key
         return Partner.from_row(org)
+
+    @strawberry.field(
+        description="Documents on the quote the caller may see: the end-user certificate (the "
+        "partner, licensing and, once licensed, the manufacturer), the licence, offer "
+        "documents (the partner once the offer reached it). Oldest first."
+    )
+    async def documents(self, info: Info[Context, Any]) -> list[Document]:
+        rows = await quote_documents_loader(info).load(self.row.id)
+        return [Document.from_row(r) for r in rows]
 
     @strawberry.field
     async def licensing_case(self, info: Info[Context, Any]) -> LicensingCase | None:

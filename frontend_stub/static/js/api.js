@@ -53,11 +53,35 @@ export class Api {
   }
 
   async query(query, variables = {}) {
-    let response = await this.post(query, variables);
+    return this.answer(await this.authorised(() => this.post(query, variables)));
+  }
+
+  // One file with the GraphQL multipart request specification: `file` goes to
+  // variables.input.file (the server accepts multipart for uploadDocument only).
+  async upload(query, variables, file) {
+    return this.answer(await this.authorised(() => this.postFile(query, variables, file)));
+  }
+
+  // A document's content (GET /documents/{id} with the token), as a Blob.
+  async download(url) {
+    const response = await this.authorised(() =>
+      fetch(url, { headers: { Authorization: `Bearer ${this.token}` } }),
+    );
+    if (!response.ok) {
+      throw new ApiError(`The document could not be opened (HTTP ${response.status}).`, {
+        status: response.status,
+      });
+    }
+    return response.blob();
+  }
+
+  // Sends, fetching a fresh token once when the old one expired.
+  async authorised(send) {
+    let response = await send();
     if (response.status === 401 && this.credentials) {
       const { clientId, clientSecret } = this.credentials;
       await this.signInWithClient(clientId, clientSecret);
-      response = await this.post(query, variables);
+      response = await send();
     }
     if (response.status === 401) {
       const message = "The access token was not accepted (it may have expired). Please sign in again.";
@@ -65,6 +89,10 @@ export class Api {
       this.onSignedOut(message);
       throw new ApiError(message, { status: 401, codes: ["UNAUTHENTICATED"] });
     }
+    return response;
+  }
+
+  async answer(response) {
     const body = await response.json().catch(() => null);
     if (!body) {
       throw new ApiError(`The server answered HTTP ${response.status}`, { status: response.status });
@@ -78,6 +106,18 @@ export class Api {
       });
     }
     return body.data;
+  }
+
+  postFile(query, variables, file) {
+    const body = new FormData();
+    body.append("operations", JSON.stringify({ query, variables }));
+    body.append("map", JSON.stringify({ 0: ["variables.input.file"] }));
+    body.append("0", file, file.name);
+    return fetch("/graphql", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${this.token}`, Accept: "application/json" },
+      body,
+    });
   }
 
   post(query, variables) {

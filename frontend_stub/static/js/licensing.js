@@ -1,5 +1,6 @@
 // Licensing officers: the review queues, a case with its routing explanation, decisions.
 import { Pager, pagerControls } from "./catalogue.js";
+import { DOCUMENT_FIELDS, documentsList } from "./documents.js";
 import {
   announce,
   clearErrors,
@@ -23,7 +24,7 @@ const STATUSES = ["OPEN", "INFO_REQUESTED", "ON_HOLD", "APPROVED", "REFUSED", "C
 const CASE_FIELDS = `id queue flags status slaDueAt approvalsRequired holdCauses heldFrom
   quoteRequest { quantity deliveryCountry product { name } partner { name country } }`;
 const ROUTING_FIELDS = `queue queueReason ruleSetVersion valueEur slaWorkingDays approvalsRequired
-  explanation { ruleId ruleName tier matched failedCondition }`;
+  requiresDocuments explanation { ruleId ruleName tier matched failedCondition }`;
 
 // What each cause means, for officers: why the case is held and what lifts it.
 const CAUSES = {
@@ -58,6 +59,7 @@ const CASE = `query Case($id: ID!) {
     decisions { decision officer reason createdAt }
     quoteRequest {
       endUser endUse coProduction requiredBy notes infoResponse licensedValue licensedCurrency
+      documents { ${DOCUMENT_FIELDS} }
       offers { revision unitPrice currency total pendingReview }
     }
   } }
@@ -326,6 +328,23 @@ function decideForm(ctx, licensingCase, rerender) {
   return form;
 }
 
+function documentsPanel(ctx, c) {
+  const quote = c.quoteRequest;
+  if (!quote) return null;
+  const required = c.routing.requiresDocuments || [];
+  const missing = c.flags.includes("DOCUMENT_MISSING");
+  return h(
+    "section",
+    { class: "panel", "aria-labelledby": "documents-title" },
+    h("h2", { id: "documents-title" }, "Documents"),
+    required.length
+      ? h("p", {}, `The routing requires: ${required.map(humanise).join(", ")}.`)
+      : null,
+    missing ? notice("hold", "A required document is missing: approval waits until it is attached.") : null,
+    documentsList(ctx, quote.documents || [], "Case documents"),
+  );
+}
+
 function quotePanel(quote) {
   if (!quote) return null;
   return h(
@@ -393,6 +412,7 @@ export async function caseView(ctx, id) {
     ),
     holdPanel(found),
     quotePanel(found.quoteRequest),
+    documentsPanel(ctx, found),
     offersList(found.quoteRequest),
     explanationTable(found.routing),
     historyList(found.routingHistory),

@@ -1,6 +1,7 @@
 // "My quotes": each request with its licensing status and due date, whether it is on hold and
 // why, the offer that reached the partner; answering licensing's questions and withdrawing.
 import { Pager, pagerControls } from "./catalogue.js";
+import { DOCUMENT_FIELDS, documentsList, eucForm } from "./documents.js";
 import {
   announce,
   clearErrors,
@@ -26,6 +27,7 @@ const QUOTES = `query Quotes($first: Int, $after: String) {
       offer { revision unitPrice currency total validUntil }
       product { id name }
       licensingCase { queue status slaDueAt slaPaused }
+      documents { ${DOCUMENT_FIELDS} }
     } }
   }
 }`;
@@ -34,6 +36,7 @@ const ANSWER = `mutation Answer($input: AnswerInfoRequestInput!) { answerInfoReq
 const WITHDRAW = `mutation Withdraw($input: WithdrawQuoteInput!) { withdrawQuote(input: $input) { ${RESULT} } }`;
 const UPDATES = "subscription { quoteRequestUpdated { id status onHold offer { revision } } }";
 const liveKey = (q) => `${q.status}|${q.onHold}|${q.offer ? q.offer.revision : ""}`;
+const EUC_OPEN = new Set(["LICENSING_REVIEW", "INFO_REQUESTED"]);
 const WITHDRAWABLE = new Set(["LICENSING_REVIEW", "INFO_REQUESTED", "LICENSED", "OFFERED"]);
 const PAGE = 20;
 
@@ -130,6 +133,10 @@ function quoteCard(ctx, q, reload) {
     q.status === "INFO_REQUESTED" ? notice("info", `Licensing asks: ${q.infoRequest}`) : null,
     q.status === "INFO_REQUESTED" ? answerForm(ctx, q, reload) : null,
     q.refusalReason ? notice("refused", `Refused: ${q.refusalReason}`) : null,
+    q.documents && q.documents.length ? documentsList(ctx, q.documents, "Quote documents") : null,
+    EUC_OPEN.has(q.status) && !q.documents?.some((d) => d.kind === "END_USER_CERTIFICATE")
+      ? eucForm(ctx, q, reload)
+      : null,
     WITHDRAWABLE.has(q.status) ? withdrawForm(ctx, q, reload) : null,
   );
 }
