@@ -51,7 +51,7 @@ class TokenAuthenticator:
         return principal_for(verified, client)
 
 
-def _verifier(db: Database, settings: AuthSettings) -> TokenVerifier:
+def build_verifier(db: Database, settings: AuthSettings) -> TokenVerifier:
     keyring = KeyRing(
         db,
         max_lifetime=timedelta(seconds=MAX_TOKEN_LIFETIME_SECONDS),
@@ -68,7 +68,7 @@ def _verifier(db: Database, settings: AuthSettings) -> TokenVerifier:
 
 def build_authenticator(db: Database, settings: AuthSettings) -> Authenticator:
     external = ExternalIssuers(db, list(settings.external_issuers), settings.issuer)
-    return TokenAuthenticator(_verifier(db, settings), external)
+    return TokenAuthenticator(build_verifier(db, settings), external)
 
 
 def auth_routes(db: Database, settings: AuthSettings) -> list[BaseRoute]:

@@ -24,7 +24,7 @@ from starlette.routing import Mount, Route
 from api.app import create_app
 from api.settings import Settings
 from auth.errors import InvalidToken
-from auth.service import Authenticator, build_authenticator
+from auth.service import Authenticator, build_authenticator, build_verifier
 from bench import quote_baseline
 from bench.counting import CountStatements, StatementCounter
 from catalog.core.db import Database
@@ -243,14 +243,29 @@ def app(settings: Settings | None = None) -> Starlette:
     if db.write_engine is not db.engine:
         counter.attach(db.write_engine)
 
+    search: SearchBackend = inner.state.search
+    # Here, not at the top: the raw floor reuses this module's field tables.
+    from bench.raw_app import RawRoutes
+    from bench.raw_search import RawSearch
+    from bench.raw_sql import RawDatabase
+
+    raw_db = RawDatabase(settings.database_url)
+    raw = RawRoutes(
+        raw_db, build_verifier(db, settings), RawSearch(db), build_authenticator(db, settings)
+    )
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        async with inner.router.lifespan_context(inner):
-            yield
+        await raw_db.open()
+        try:
+            async with inner.router.lifespan_context(inner):
+                yield
+        finally:
+            await raw_db.close()
 
-    search: SearchBackend = inner.state.search
     routes = [
         Mount("/baseline", routes=baseline_routes(db, settings, search, counter)),
+        Mount("/raw", routes=raw.routes()),
         Mount("/", inner),
     ]
     outer = Starlette(

@@ -11,7 +11,7 @@ import httpx
 
 from bench.ledger import KeyedRun, Ledger
 from bench.loadgen import LoadResult, run_wrk
-from bench.scenarios import Scenario, ScenarioContext, Variant
+from bench.scenarios import RAW, Scenario, ScenarioContext, Variant
 from bench.server import Server
 
 
@@ -44,6 +44,8 @@ class VariantResult:
     connections: int = 0
     samples: list[Sample] = field(default_factory=list)
     vs_baseline: dict[str, float] = field(default_factory=dict)
+    # Ratios to the scenario's `raw` floor measured in the same runs (empty without one).
+    vs_raw: dict[str, float] = field(default_factory=dict)
     # Writing scenarios: each run (warm-up included) held against the database.
     ledgers: list[Ledger] = field(default_factory=list)
 
@@ -249,13 +251,15 @@ def run_scenario(
             writes = _writes(server, scenario, ctx, variant, token)
             measured = sample(server, variant, token, settings, connections, writes, result)
             result.samples.append(measured)
-    _ratios(list(results.values()), results[scenario.baseline])
+    for result in results.values():
+        result.vs_baseline = ratios(result, results[scenario.baseline])
+        if RAW in results:
+            result.vs_raw = ratios(result, results[RAW])
     return list(results.values())
 
 
-def _ratios(results: list[VariantResult], baseline: VariantResult) -> None:
-    for result in results:
-        result.vs_baseline = {
-            name: round(result.median(name) / baseline.median(name), 3)
-            for name in ("rps", "p50_ms", "p99_ms")
-        }
+def ratios(result: VariantResult, reference: VariantResult) -> dict[str, float]:
+    return {
+        name: round(result.median(name) / reference.median(name), 3)
+        for name in ("rps", "p50_ms", "p99_ms")
+    }
