@@ -30,6 +30,8 @@ class Sample:
     p99_ms: float
     sql_per_request: float
     peak_rss_mb: float
+    # Server CPU time per completed request (bench/server.py): the steadier cost figure.
+    cpu_ms: float = 0.0
 
 
 @dataclass
@@ -64,7 +66,7 @@ class VariantResult:
         out = asdict(self)
         out["median"] = {
             name: round(self.median(name), 3)
-            for name in ("rps", "p50_ms", "p99_ms", "sql_per_request")
+            for name in ("rps", "p50_ms", "p99_ms", "sql_per_request", "cpu_ms")
         }
         out["peak_rss_mb"] = round(self.peak_rss_mb, 1)
         if self.ledgers:
@@ -192,9 +194,11 @@ def sample(
     before = settled_counters(server)
     prefix = writes.begin() if writes else None
     server.reset_peak_rss()
+    cpu_before = server.cpu_seconds()
     load = _load(server, variant, token, settings.seconds, connections, prefix)
     peak_rss = server.peak_rss_mb()
     after = settled_counters(server)
+    cpu = server.cpu_seconds() - cpu_before
     if writes and result is not None:
         result.ledgers.append(writes.end(str(len(result.samples) + 1), load.keyed))
     if load.errors or not load.requests:
@@ -208,6 +212,7 @@ def sample(
         p99_ms=load.p99_ms,
         sql_per_request=(after[0] - before[0]) / served,
         peak_rss_mb=peak_rss,
+        cpu_ms=1000 * cpu / served,
     )
 
 
@@ -261,5 +266,6 @@ def run_scenario(
 def ratios(result: VariantResult, reference: VariantResult) -> dict[str, float]:
     return {
         name: round(result.median(name) / reference.median(name), 3)
-        for name in ("rps", "p50_ms", "p99_ms")
+        for name in ("rps", "p50_ms", "p99_ms", "cpu_ms")
+        if reference.median(name)
     }

@@ -23,7 +23,7 @@ def render_table(console: Console, results: list[VariantResult], machine: dict[s
         table.add_column(name)
     for name in (
         *("req/s", "x base", "x raw", "p50 ms", "x base", "x raw", "p99 ms", "x base"),
-        *("SQL/req", "RSS MB"),
+        *("CPU ms/req", "x raw", "SQL/req", "RSS MB"),
     ):
         table.add_column(name, justify="right")
     for r in results:
@@ -40,6 +40,8 @@ def render_table(console: Console, results: list[VariantResult], machine: dict[s
             _ratio(r.vs_raw.get("p50_ms")),
             f"{r.median('p99_ms'):.2f}",
             _ratio(r.vs_baseline["p99_ms"]),
+            f"{r.median('cpu_ms'):.2f}",
+            _ratio(r.vs_raw.get("cpu_ms")),
             f"{r.median('sql_per_request'):.2f}",
             f"{r.peak_rss_mb:.0f}",
             style="dim" if r.is_baseline else None,
@@ -63,8 +65,8 @@ def markdown_table(document: dict[str, Any]) -> str:
     """The results of a run as a Markdown table (for the README)."""
     lines = [
         "| backend | products | scenario | variant | req/s | x base | x raw | p50 ms | x base "
-        "| x raw | p99 ms | x base | SQL/req | peak RSS MB |",
-        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| x raw | p99 ms | x base | CPU ms/req | x raw | SQL/req | peak RSS MB |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in document["results"]:
         m, x, w = r["median"], r["vs_baseline"], r.get("vs_raw") or {}
@@ -72,7 +74,8 @@ def markdown_table(document: dict[str, Any]) -> str:
             f"| {r['backend']} | {r['products']:,} | {r['scenario']} | {r['variant']} "
             f"| {m['rps']:,.0f} | {x['rps']:.2f} | {_md(w.get('rps'))} "
             f"| {m['p50_ms']:.1f} | {x['p50_ms']:.2f} | {_md(w.get('p50_ms'))} "
-            f"| {m['p99_ms']:.1f} | {x['p99_ms']:.2f} | {m['sql_per_request']:.2f} "
+            f"| {m['p99_ms']:.1f} | {x['p99_ms']:.2f} "
+            f"| {m.get('cpu_ms', 0):.2f} | {_md(w.get('cpu_ms'))} | {m['sql_per_request']:.2f} "
             f"| {r['peak_rss_mb']:.0f} |"
         )
     return "\n".join(lines)

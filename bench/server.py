@@ -54,6 +54,15 @@ class Server:
         with contextlib.suppress(OSError):
             Path(f"/proc/{self.pid}/clear_refs").write_text("5")
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far, all its threads, user and system.
+
+        Per request, it is far less sensitive than req/s to other work on a shared machine:
+        waiting for a core does not count."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
+        # utime and stime are the 14th and 15th fields; the text after ")" starts at the 3rd.
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def peak_rss_mb(self) -> float:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
