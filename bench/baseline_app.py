@@ -9,7 +9,6 @@ process has executed for completed requests (bench/counting.py). None of this is
 mounted by `api.app.create_app`.
 """
 
-import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -22,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from api.app import create_app
+from api.graphql.transport import encode_json
 from api.settings import Settings
 from auth.errors import InvalidToken
 from auth.service import Authenticator, build_authenticator, build_verifier
@@ -79,9 +79,8 @@ FLOAT_SPECS = frozenset(
 
 
 def graphql_json(data: dict[str, Any]) -> Response:
-    """Encoded exactly as Strawberry encodes its responses."""
-    body = json.dumps({"data": data}, separators=(",", ":"))
-    return Response(body, media_type="application/json")
+    """Encoded exactly as the GraphQL endpoint encodes its responses."""
+    return Response(encode_json({"data": data}), media_type="application/json")
 
 
 def global_id(type_name: str, value: uuid.UUID) -> str:
