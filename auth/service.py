@@ -6,6 +6,7 @@ from typing import Protocol
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
+from auth.client_cache import client_lookup
 from auth.config import MAX_TOKEN_LIFETIME_SECONDS, AuthSettings
 from auth.endpoints import OAuthEndpoints
 from auth.errors import InvalidToken
@@ -63,6 +64,7 @@ def build_verifier(db: Database, settings: AuthSettings) -> TokenVerifier:
         issuer=settings.issuer,
         audience=settings.audience,
         max_lifetime=settings.token_lifetime_seconds,
+        clients=client_lookup(db, cached=settings.auth_client_cache),
     )
 
 
