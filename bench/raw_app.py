@@ -2,10 +2,10 @@
 async driver's thread hops, for benchmarks only (never mounted by `api.app.create_app`).
 
 Each `/raw/...` route does the same authentication work as the application (signature and
-claims through the application's own verifier, then one statement for client, organisation and
-the token's revocation, then the scope check), answers with one hand-written statement through
-the plain driver (bench/raw_sql.py) and encodes with orjson. The harness compares its answer
-with GraphQL's before measuring, like the baseline's.
+claims through the application's own verifier, client, organisation and the token's revocation
+through the application's own lookup, then the scope check), answers with one hand-written
+statement through the plain driver (bench/raw_sql.py) and encodes with orjson. The harness
+compares its answer with GraphQL's before measuring, like the baseline's.
 """
 
 import base64
@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from auth import scopes as scope_set
 from auth.errors import InvalidToken
 from auth.service import Authenticator, bearer_token
 from auth.verify import TokenVerifier
@@ -106,23 +105,24 @@ class RawRoutes:
         self.authenticator = authenticator
 
     async def caller(self, request: Request, scope: str) -> Caller | Response:
-        """Signature and claims, then client, organisation and revocation in one statement."""
+        """The application's token check: signature and claims, then client, organisation and
+        revocation through the same lookup (auth/client_cache.py), then the scope."""
         try:
             token = await self.verifier.verify(bearer_token(request))
         except InvalidToken as error:
             return respond({"error": error.description}, 401)
-        rows = await self.db.fetch(self.sql.client, [token.jti, token.client_id])
-        if not rows:
+        found = await self.verifier.clients.find(token.client_id, token.jti)
+        if found is None:
             return respond({"error": "the token's client does not exist"}, 401)
-        scopes, client_revoked, org_id, kind, country, vetting, token_revoked = rows[0]
-        if token_revoked or client_revoked or str(_uuid(org_id)) != str(token.claims["org"]):
+        client, token_revoked = found
+        if token_revoked or client.revoked or str(client.org.id) != str(token.claims["org"]):
             return respond({"error": "the token has been revoked"}, 401)
-        granted = token.scopes & scope_set.parse(scopes) & scope_set.for_kind(kind)
-        if scope not in granted:
+        if scope not in token.scopes & client.effective_scopes:
             return respond({"error": f"{scope} required"}, 403)
-        if kind != OrgKind.PARTNER.value or vetting != VettingStatus.VETTED.value:
+        org = client.org
+        if org.kind is not OrgKind.PARTNER or org.vetting is not VettingStatus.VETTED:
             return respond({"error": "the raw floor answers for vetted partners only"}, 403)
-        return str(org_id), str(country)
+        return str(org.id), org.country
 
     def route(self, path: str, handler: RawHandler, scope: str = "catalog:read") -> Route:
         async def endpoint(request: Request) -> Response:

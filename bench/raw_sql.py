@@ -17,13 +17,6 @@ from sqlalchemy.engine import make_url
 
 Row = Sequence[Any]
 
-CLIENT_SQL = """
-SELECT c.scopes, c.revoked_at IS NOT NULL, o.id, o.kind, o.country, o.vetting,
-       EXISTS (SELECT 1 FROM revoked_token r WHERE r.jti = {jti})
-FROM oauth_client c JOIN organisation o ON o.id = c.org_id
-WHERE c.client_id = {client}
-"""
-
 _VISIBLE = """
 p.status = 'PUBLISHED'
 AND EXISTS (SELECT 1 FROM release r WHERE r.product_id = p.id AND r.country = {country}
@@ -72,7 +65,6 @@ class RawDatabase:
         if self.is_sqlite:
             return sql.format(**{name: "?" for name in names})
         slots = {name: f"${i}" for i, name in enumerate(names, start=1)}
-        # The same name may be used twice: `$n` repeats, `?` needs the value twice.
         return sql.format(**slots)
 
     async def fetch(self, sql: str, args: Sequence[Any]) -> list[Row]:
@@ -98,7 +90,6 @@ class Statements:
         self.db = db
         # SQLite `?` slots are positional, so a name used twice is passed twice.
         if db.is_sqlite:
-            self.client = db.render(CLIENT_SQL, ["jti", "client"])
             self.page = db.render(
                 PAGE_SQL.replace("{country}", "{c1}", 1).replace("{country}", "{c2}"),
                 ["c1", "now", "c2", "limit"],
@@ -108,7 +99,6 @@ class Statements:
                 ["product", "c1", "now", "c2"],
             )
         else:
-            self.client = db.render(CLIENT_SQL, ["jti", "client"])
             self.page = db.render(PAGE_SQL, ["country", "now", "limit"])
             self.one = db.render(ONE_SQL, ["product", "country", "now"])
 
