@@ -10,9 +10,9 @@ fails on its very next request:
 - SQLite: `PRAGMA data_version` on a connection of the cache's own, which changes when any
   other connection (of this process or another) commits; read on the event loop's thread,
   some microseconds, no thread hop;
-- PostgreSQL: a listening connection (`LISTEN market_changes`); while it is not connected
-  (starting, lost, reconnecting) nothing is served from the cache, and every reconnection
-  starts a new generation, since notifications sent meanwhile are lost.
+- PostgreSQL: a listening connection (`LISTEN market_changes`), opened by the first lookup
+  (which waits for it); while it is lost nothing is served from the cache, and every
+  reconnection starts a new generation, since notifications sent meanwhile are lost.
 
 Both also include the process's own change counter, which moves when a writing connection
 goes back to the pool, before the writing request answers.
@@ -20,9 +20,11 @@ goes back to the pool, before the writing request answers.
 
 import asyncio
 import contextlib
+import select
 import sqlite3
+import time
 import weakref
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any, Protocol
 
 import asyncpg
@@ -37,6 +39,10 @@ from catalog.models import OAuthClient, RevokedToken
 Found = tuple[ClientRecord, bool] | None
 MAX_ENTRIES = 10_000
 CONNECT_TIMEOUT_SECONDS = 5.0
+RETRY_SECONDS = 1.0
+# How long a writer waits to hear its own notification (catalog/core/changes.py); it is
+# normally there within a millisecond.
+PROPAGATION_SECONDS = 0.25
 
 
 class ClientLookup(Protocol):
@@ -64,7 +70,7 @@ class DirectLookup:
 
 
 class ChangeFeed(Protocol):
-    def stamp(self) -> Hashable | None:
+    async def stamp(self) -> Hashable | None:
         """Equal stamps: no watched row changed in between. None: cannot tell right now."""
         ...
 
@@ -77,7 +83,7 @@ class SqliteFeed:
         self.path = path
         self._conn: sqlite3.Connection | None = None
 
-    def stamp(self) -> Hashable | None:
+    async def stamp(self) -> Hashable | None:
         try:
             if self._conn is None:
                 # Used only from event loops, one request at a time per call (no await inside).
@@ -95,6 +101,27 @@ class SqliteFeed:
             self._conn = None
 
 
+class _ListeningConnection(asyncpg.Connection):  # type: ignore[misc]
+    """Counts a notification the moment its bytes are read, not a loop turn later as
+    asyncpg's listener callbacks are (a request handled in between would miss it)."""
+
+    on_notification: Callable[[], None] | None = None
+
+    def _process_notification(self, pid: int, channel: str, payload: str) -> None:
+        if channel == CHANNEL and self.on_notification is not None:
+            self.on_notification()
+        super()._process_notification(pid, channel, payload)
+
+
+def _unread(conn: Any) -> bool:
+    """Bytes from the server wait on the listening socket (a notification not read yet)."""
+    transport = getattr(conn, "_transport", None)
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is None:
+        return False
+    return bool(select.select([sock.fileno()], [], [], 0)[0])
+
+
 class PostgresFeed:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -102,31 +129,59 @@ class PostgresFeed:
         self.generation = 0
         self._conn: Any = None
         self._connecting: asyncio.Task[None] | None = None
+        self._retry_at = 0.0
         self._closed = False
+        db.changes.listeners.append(self)
 
-    def stamp(self) -> Hashable | None:
+    async def stamp(self) -> Hashable | None:
         if self._conn is None or self._conn.is_closed():
             self._conn = None
-            self._start()
-            return None
+            if self._closed or time.monotonic() < self._retry_at:
+                return None
+            if self._connecting is None or self._connecting.done():
+                self._connecting = asyncio.get_running_loop().create_task(self._connect())
+            # Shared by the requests arriving meanwhile; a request is not cancelled with it.
+            await asyncio.shield(self._connecting)
+            if self._conn is None:
+                return None
+        # A notification already delivered to this host but not read yet: let the loop read
+        # it first (each turn is microseconds; this happens only right after a change).
+        for _ in range(3):
+            if not _unread(self._conn):
+                break
+            await asyncio.sleep(0)
         return self.db.changes.value, self.generation
 
-    def _start(self) -> None:
-        if self._closed or (self._connecting is not None and not self._connecting.done()):
-            return
-        self._connecting = asyncio.get_running_loop().create_task(self._connect())
-
     async def _connect(self) -> None:
+        conn = None
         try:
-            conn = await asyncpg.connect(self.dsn, timeout=CONNECT_TIMEOUT_SECONDS)
+            conn = await asyncpg.connect(
+                self.dsn, timeout=CONNECT_TIMEOUT_SECONDS, connection_class=_ListeningConnection
+            )
+            conn.on_notification = self._changed
+            await conn.execute(f"LISTEN {CHANNEL}")
         except (TimeoutError, OSError, asyncpg.PostgresError):
-            return  # the next request tries again; meanwhile nothing comes from the cache
-        await conn.add_listener(CHANNEL, self._changed)
+            if conn is not None:
+                conn.terminate()
+            # Meanwhile every lookup asks the database, as it would without a cache.
+            self._retry_at = time.monotonic() + RETRY_SECONDS
+            return
         conn.add_termination_listener(self._lost)
         self.generation += 1  # whatever was cached before listening is not trusted
         self._conn = conn
 
-    def _changed(self, *_: Any) -> None:
+    def heard(self) -> int:
+        return self.generation
+
+    async def wait_beyond(self, heard: int) -> None:
+        """Until a notification (or a reconnection) after `heard`, when listening at all."""
+        deadline = time.monotonic() + PROPAGATION_SECONDS
+        while self._conn is not None and self.generation == heard:
+            if time.monotonic() > deadline:
+                return
+            await asyncio.sleep(0.001)
+
+    def _changed(self) -> None:
         self.generation += 1
 
     def _lost(self, *_: Any) -> None:
@@ -135,6 +190,8 @@ class PostgresFeed:
 
     async def close(self) -> None:
         self._closed = True
+        if self in self.db.changes.listeners:
+            self.db.changes.listeners.remove(self)
         if self._connecting is not None and not self._connecting.done():
             self._connecting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -153,7 +210,7 @@ class CachedLookup:
         self._entries: dict[tuple[str, str], Found] = {}
 
     async def find(self, client_id: str, jti: str) -> Found:
-        stamp = self.feed.stamp()
+        stamp = await self.feed.stamp()
         if stamp is None:
             return await query_client(self.db, client_id, jti)
         if stamp != self._stamp:

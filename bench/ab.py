@@ -2,6 +2,7 @@
 setting switched off in one of them), runs interleaved, so that both see the same machine.
 
     python -m bench.ab --scenario products --b-env AUTH_CLIENT_CACHE=false
+    python -m bench.ab --scenario products --a-root /tmp/previous-revision
 
 Prints, per server, the median req/s and server CPU ms per request, and B's ratio to A. On a
 shared machine the CPU time per request is the steadier of the two.
@@ -21,7 +22,7 @@ from bench.databases import loaded_database
 from bench.measure import RunSettings, Sample, TokenSource, sample
 from bench.run import create_bench_client, scenario_context
 from bench.scenarios import SCENARIOS
-from bench.server import start_server
+from bench.server import ROOT, start_server
 
 
 def parse_env(pairs: list[str]) -> dict[str, str]:
@@ -34,6 +35,7 @@ async def compare(
     scenario: str,
     variant: str,
     envs: tuple[dict[str, str], dict[str, str]],
+    roots: tuple[Path, Path],
     settings: RunSettings,
     console: Console,
 ) -> dict[str, list[Sample]]:
@@ -43,8 +45,8 @@ async def compare(
 
             def run() -> dict[str, list[Sample]]:
                 servers = {
-                    name: start_server(loaded.url, Path(tmp), env)
-                    for name, env in zip("AB", envs, strict=True)
+                    name: start_server(loaded.url, Path(tmp), env, root)
+                    for name, env, root in zip("AB", envs, roots, strict=True)
                 }
                 try:
                     first = servers["A"]
@@ -81,6 +83,8 @@ def main(
     products: Annotated[int, typer.Option(min=1)] = 1000,
     a_env: Annotated[list[str] | None, typer.Option(help="NAME=value for server A")] = None,
     b_env: Annotated[list[str] | None, typer.Option(help="NAME=value for server B")] = None,
+    a_root: Annotated[Path, typer.Option(help="Source tree server A runs")] = ROOT,
+    b_root: Annotated[Path, typer.Option(help="Source tree server B runs")] = ROOT,
     runs: Annotated[int, typer.Option(min=1)] = 6,
     seconds: Annotated[int, typer.Option(min=1)] = 2,
     connections: Annotated[int, typer.Option(min=1)] = 8,
@@ -90,7 +94,7 @@ def main(
     envs = (parse_env(a_env or []), parse_env(b_env or []))
     with stop_signals_raise():
         samples = asyncio.run(
-            compare(backend, products, scenario, variant, envs, settings, console)
+            compare(backend, products, scenario, variant, envs, (a_root, b_root), settings, console)
         )
     medians = {
         name: {
@@ -99,9 +103,9 @@ def main(
         }
         for name, runs_ in samples.items()
     }
-    for name, env in zip("AB", envs, strict=True):
+    for name, env, root in zip("AB", envs, (a_root, b_root), strict=True):
         m = medians[name]
-        console.print(f"{name} {env}: {m['rps']:.0f} req/s, {m['cpu_ms']:.2f} CPU ms/req")
+        console.print(f"{name} {root} {env}: {m['rps']:.0f} req/s, {m['cpu_ms']:.2f} CPU ms/req")
     a, b = medians["A"], medians["B"]
     console.print(
         f"B/A: req/s {b['rps'] / a['rps']:.2f}x, CPU ms/req {b['cpu_ms'] / a['cpu_ms']:.2f}x"

@@ -144,7 +144,7 @@ async def typename(request: Request, principal: Principal, db: Database) -> Resp
 
 async def product_page(request: Request, principal: Principal, db: Database) -> Response:
     async with db.read() as session:
-        page = await products.list_products(
+        found = await products.list_products(
             session,
             principal,
             product_filter=None,
@@ -152,12 +152,9 @@ async def product_page(request: Request, principal: Principal, db: Database) -> 
             first=PAGE_SIZE,
             after=None,
         )
-    async with db.read() as session:
-        makers = await organisations.organisations_by_id(
-            session, list(dict.fromkeys(p.manufacturer_id for p in page.items))
-        )
+    page, makers = found.page, found.makers
     edges = [
-        {"cursor": cursor, "node": product_json(row, makers[row.manufacturer_id])}
+        {"cursor": cursor, "node": product_json(row, makers[row.manufacturer_id])}  # type: ignore[arg-type]
         for row, cursor in zip(page.items, page.cursors, strict=True)
     ]
     end = page.cursors[-1] if page.cursors else None

@@ -80,8 +80,12 @@ class Server:
 
 
 def start_server(
-    database_url: str, log_dir: Path, extra_env: dict[str, str] | None = None
+    database_url: str,
+    log_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    root: Path = ROOT,
 ) -> Server:
+    """`root`: the source tree the server runs (another checkout, to compare revisions)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
@@ -89,7 +93,7 @@ def start_server(
         "DATABASE_URL": database_url,
         "MARKET_ENV": "production",
         "ISSUER": base_url,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(root),
         # One client drives every request; with the production per-client budget the server
         # would answer 429 within seconds. The cost accounting still runs on every request.
         "RATE_LIMIT_CAPACITY": str(10**12),
@@ -118,7 +122,7 @@ def start_server(
     with log.open("wb") as out:
         # Dies with the benchmark even when that is killed outright (api/children.py).
         process = spawn(
-            pinned(command, SERVER_CPU), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            pinned(command, SERVER_CPU), cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT
         )
     server = Server(process, base_url, log)
     _wait_ready(server)

@@ -173,8 +173,10 @@ async def test_a_change_through_another_instance_holds_on_its_next_request(
 ) -> None:
     """The change is made through the test's database (instance A); the server under test
     (instance B, its own event loop and thread) has only its cache's change feed to learn
-    about it."""
+    about it. Instance A has answered a request first, as every API worker has: its writes
+    then wait to hear their own notification before answering (catalog/core/changes.py)."""
     token, credentials = await token_and_client(api, seeded)
+    assert (await products(api, token)).status_code == 200
     other = create_app(settings)
     with serve(other) as url, client_queries(other.state.db) as queries:
         async with httpx.AsyncClient(base_url=url, timeout=30) as server:

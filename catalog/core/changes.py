@@ -13,7 +13,7 @@ SQLite needs no notification: other processes see a commit through `PRAGMA data_
 """
 
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -35,14 +35,36 @@ def writes_watched_table(statement: str) -> bool:
     return _WRITE.match(statement) is not None
 
 
+class Listener(Protocol):
+    """A cache's view of other processes' notifications (auth/client_cache.py)."""
+
+    def heard(self) -> int: ...
+
+    async def wait_beyond(self, heard: int) -> None: ...
+
+
 class ChangeCounter:
     """Moves whenever this process has committed (or rolled back) a write to a watched table."""
 
     def __init__(self) -> None:
         self.value = 0
+        self.listeners: list[Listener] = []
 
     def bump(self) -> None:
         self.value += 1
+
+    def snapshot(self) -> tuple[int, list[int]]:
+        return self.value, [listener.heard() for listener in self.listeners]
+
+    async def propagated(self, before: tuple[int, list[int]]) -> None:
+        """After a transaction: when it changed a watched table, until this process's own
+        listener has heard of the commit. PostgreSQL signals every listening process at the
+        same commit, so by the time the writer answers, the others have been told too; the
+        writer's client cannot reach another process before it (bounded wait)."""
+        if self.value == before[0]:
+            return
+        for listener, heard in zip(self.listeners, before[1], strict=False):
+            await listener.wait_beyond(heard)
 
 
 def install(engine: AsyncEngine, counter: ChangeCounter, *, notify: bool) -> None:

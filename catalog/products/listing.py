@@ -2,14 +2,17 @@
 `visible_products`."""
 
 import uuid
+from dataclasses import dataclass
 from enum import StrEnum
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.core.pagination import Page, SortColumn, paginate
 from catalog.core.principal import Principal
-from catalog.models import Product
+from catalog.models import Organisation, Product
 from catalog.products.filters import ProductFilter, filter_clauses
 from catalog.visibility import visible_products
 
@@ -45,6 +48,24 @@ async def get_many_visible(
     return {row.id: row for row in rows}
 
 
+_maker = Organisation.__table__.alias("maker")  # type: ignore[attr-defined]
+# Every product column under its own name, then the manufacturer's as `maker_<column>`.
+_PAGE_COLUMNS = [
+    *Product.__table__.columns,  # type: ignore[attr-defined]
+    *(column.label(f"maker_{column.name}") for column in _maker.columns),
+]
+_MAKER_FIELDS = tuple(column.name for column in _maker.columns)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPage:
+    """A page of products as plain rows (read like `Product` instances: same attribute
+    names), with each one's manufacturer, read in the same statement."""
+
+    page: Page[Row[Any]]
+    makers: dict[uuid.UUID, SimpleNamespace]
+
+
 async def list_products(
     session: AsyncSession,
     principal: Principal,
@@ -53,11 +74,29 @@ async def list_products(
     order: ProductOrder,
     first: int,
     after: str | None,
-) -> Page[Product]:
-    statement = select(Product).where(visible_products(principal), *filter_clauses(product_filter))
-    return await paginate(
-        session, statement, order=order, columns=SORT_COLUMNS[order], first=first, after=after
+) -> ProductPage:
+    """One statement per page, plain rows: a page of fifty ORM instances and a second query
+    for their manufacturers cost more than the whole statement."""
+    statement = (
+        select(*_PAGE_COLUMNS)
+        .join(_maker, _maker.c.id == Product.manufacturer_id)
+        .where(visible_products(principal), *filter_clauses(product_filter))
     )
+    page: Page[Row[Any]] = await paginate(
+        session,
+        statement,
+        order=order,
+        columns=SORT_COLUMNS[order],
+        first=first,
+        after=after,
+        whole_rows=True,
+    )
+    makers = {}
+    for row in page.items:
+        if row.manufacturer_id not in makers:
+            fields = {name: getattr(row, f"maker_{name}") for name in _MAKER_FIELDS}
+            makers[row.manufacturer_id] = SimpleNamespace(**fields)
+    return ProductPage(page, makers)
 
 
 async def count_products(
