@@ -32,7 +32,6 @@ from catalog.core.enums import ProductCategory
 from catalog.core.ids import to_global_id
 from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
-from catalog.organisations import directory as organisations
 from catalog.products import listing as products
 from catalog.products.listing import ProductOrder
 from search.backend import SearchBackend, SearchQuery, SearchResult
@@ -169,9 +168,7 @@ async def one_product(request: Request, principal: Principal, db: Database) -> R
     row = found.get(product_id)
     if row is None:
         return graphql_json({"product": None})
-    async with db.read() as session:
-        makers = await organisations.organisations_by_id(session, [row.manufacturer_id])
-    return graphql_json({"product": product_json(row, makers[row.manufacturer_id])})
+    return graphql_json({"product": product_json(row, products.maker_of(row))})  # type: ignore[arg-type]
 
 
 def search_page(backend: SearchBackend) -> Handler:

@@ -39,15 +39,6 @@ SORT_COLUMNS: dict[ProductOrder, list[SortColumn]] = {
 }
 
 
-async def get_many_visible(
-    session: AsyncSession, principal: Principal, ids: list[uuid.UUID]
-) -> dict[uuid.UUID, Product]:
-    rows = await session.scalars(
-        select(Product).where(Product.id.in_(ids), visible_products(principal))  # type: ignore[attr-defined]
-    )
-    return {row.id: row for row in rows}
-
-
 _maker = Organisation.__table__.alias("maker")  # type: ignore[attr-defined]
 # Every product column under its own name, then the manufacturer's as `maker_<column>`.
 _PAGE_COLUMNS = [
@@ -55,6 +46,24 @@ _PAGE_COLUMNS = [
     *(column.label(f"maker_{column.name}") for column in _maker.columns),
 ]
 _MAKER_FIELDS = tuple(column.name for column in _maker.columns)
+
+
+def maker_of(row: Row[Any]) -> SimpleNamespace:
+    """The manufacturer read with a product row (the `maker_` columns), like an
+    `Organisation`."""
+    return SimpleNamespace(**{name: getattr(row, f"maker_{name}") for name in _MAKER_FIELDS})
+
+
+async def get_many_visible(
+    session: AsyncSession, principal: Principal, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Row[Any]]:
+    """Plain rows read like `Product` instances, each with its manufacturer (`maker_of`)."""
+    rows = await session.execute(
+        select(*_PAGE_COLUMNS)
+        .join(_maker, _maker.c.id == Product.manufacturer_id)
+        .where(Product.id.in_(ids), visible_products(principal))  # type: ignore[attr-defined]
+    )
+    return {row.id: row for row in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +103,7 @@ async def list_products(
     makers = {}
     for row in page.items:
         if row.manufacturer_id not in makers:
-            fields = {name: getattr(row, f"maker_{name}") for name in _MAKER_FIELDS}
-            makers[row.manufacturer_id] = SimpleNamespace(**fields)
+            makers[row.manufacturer_id] = maker_of(row)
     return ProductPage(page, makers)
 
 

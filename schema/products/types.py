@@ -204,4 +204,4 @@ class Product(Node):
 
 async def load_visible_product(info: Info[Context, Any], product_id: uuid.UUID) -> Product | None:
     row = await product_loader(info).load(product_id)
-    return Product.from_row(row) if row is not None else None
+    return Product.from_row(row, domain.maker_of(row)) if row is not None else None  # type: ignore[arg-type]
