@@ -76,12 +76,16 @@ SOAK_SECONDS ?= 600
 soak: setup
 	$(BIN)/python -m bench.soak --seconds $(SOAK_SECONDS)
 
+# The suite runs in parallel processes (pytest-xdist): every test uses its own databases, ports
+# and temporary folders. PYTEST_WORKERS=0 runs it in this process (for a debugger).
+PYTEST_WORKERS ?= 3
 test: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 schema: setup
 	$(BIN)/python -c 'import schema; print(schema.schema.as_str())' > schema/schema.graphql

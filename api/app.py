@@ -109,7 +109,7 @@ def create_app(
             await database.dispose()
 
     metrics = Metrics()
-    search = TimedSearch(search, metrics)  # type: ignore[assignment]
+    search = TimedSearch(search, metrics)
     graphql = GraphQLEndpoint(
         build_schema(settings, [GraphQLObservability]),
         database,
@@ -118,7 +118,7 @@ def create_app(
         limits,
         search,
     )
-    routes = [
+    routes: list[Route | Mount] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -64,6 +64,7 @@ def serve(
         access_log=False,
         log_config=uvicorn_log_config(settings.log_level),
         timeout_graceful_shutdown=int(settings.graceful_shutdown_seconds),
+        timeout_worker_healthcheck=settings.worker_healthcheck_seconds,
         timeout_keep_alive=int(IDLE_SECONDS),
     )
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from auth.clients import create_client
 from catalog.core.db import Database
@@ -37,9 +38,9 @@ async def _all_held(db: Database, credentials: Credentials, slugs: list[str]) ->
             return False
         wanted[entry["client_id"]] = slug
     query = (
-        select(OAuthClient.client_id, Organisation.slug)
-        .join(Organisation, Organisation.id == OAuthClient.org_id)
-        .where(OAuthClient.client_id.in_(wanted), OAuthClient.revoked_at.is_(None))  # type: ignore[attr-defined,union-attr]
+        select(col(OAuthClient.client_id), col(Organisation.slug))
+        .join(Organisation, col(Organisation.id) == col(OAuthClient.org_id))
+        .where(col(OAuthClient.client_id).in_(wanted), col(OAuthClient.revoked_at).is_(None))
     )
     async with db.read() as session:
         held = {client_id: slug for client_id, slug in (await session.execute(query)).all()}

@@ -1,6 +1,7 @@
 """Schema migrations, run through Alembic for every database."""
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -17,12 +18,12 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def _in_thread(fn: object, *args: object) -> None:
+def _in_thread(fn: Callable[..., object], *args: object) -> None:
     """Alembic's env.py runs its own event loop; keep it off any loop that is running."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        fn(*args)  # type: ignore[operator]
+        fn(*args)
         return
     raise RuntimeError("call migrate() from synchronous code or via asyncio.to_thread")
 

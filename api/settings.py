@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     http_keepalive_max_seconds: float = Field(default=10.0, ge=0)
     # On SIGTERM the server stops accepting and gives in-flight requests this long to finish.
     graceful_shutdown_seconds: float = Field(default=30, ge=0)
+    # With --workers, a child that has not started serving (or stops answering the parent's
+    # health ping) within this many seconds is replaced. Uvicorn's own 5 s replaced every child
+    # in a loop, for good, on a loaded host where importing the app alone takes longer.
+    worker_healthcheck_seconds: int = Field(default=30, ge=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Rate limits (api/ratelimit.py). Buckets are per process unless REDIS_URL is set.
     redis_url: str | None = None

@@ -66,7 +66,7 @@ def _named_client(request: Request, form: bytes) -> str | None:
     except MalformedCredentials:
         return None  # the endpoint refuses it without checking any secret
     if basic is not None:
-        named = basic.client_id
+        named: str | None = basic.client_id
     else:
         try:
             named = dict(parse_qsl(form.decode("utf-8"), keep_blank_values=True)).get("client_id")

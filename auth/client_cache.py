@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 import asyncpg
 from sqlalchemy import exists
+from sqlmodel import col
 
 from auth.clients import ClientRecord, client_query, record_from_row
 from catalog.core.changes import CHANNEL
@@ -51,8 +52,8 @@ class ClientLookup(Protocol):
 
 async def query_client(db: Database, client_id: str, jti: str) -> Found:
     """One statement: the client joined with its organisation, and the jti's revocation."""
-    revoked = exists().where(RevokedToken.jti == jti)
-    query = client_query().add_columns(revoked).where(OAuthClient.client_id == client_id)
+    revoked = exists().where(col(RevokedToken.jti) == jti)
+    query = client_query().add_columns(revoked).where(col(OAuthClient.client_id) == client_id)
     async with db.read() as session:
         row = (await session.execute(query)).first()
     if row is None:

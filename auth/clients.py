@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlmodel import col
 
 from auth import scopes as scope_set
 from auth.secrets import hash_secret, new_secret, verify_secret
@@ -68,7 +69,7 @@ async def create_client(
 ) -> CreatedClient:
     """Create a client for an organisation; `scopes=None` grants every scope of its kind."""
     async with db.read() as session:
-        org = await session.scalar(select(Organisation).where(Organisation.slug == org_slug))
+        org = await session.scalar(select(Organisation).where(col(Organisation.slug) == org_slug))
     if org is None:
         raise not_found("organisation", "org_slug")
     if scopes is not None:
@@ -113,21 +114,21 @@ async def revoke_client(db: Database, client_id: str) -> None:
         tx.audit("oauth_client.revoked", "OAuthClient", client_id, {})
 
 
-def client_query() -> Select[Any]:
+def client_query() -> Select[*tuple[Any, ...]]:
     """The columns of a ClientRecord; callers add their own where clause."""
     return select(
-        OAuthClient.client_id,
-        OAuthClient.secret_hash,
-        OAuthClient.name,
-        OAuthClient.scopes,
-        OAuthClient.revoked_at,
-        Organisation.id,
-        Organisation.slug,
-        Organisation.name,
-        Organisation.kind,
-        Organisation.country,
-        Organisation.vetting,
-    ).join(Organisation, Organisation.id == OAuthClient.org_id)
+        col(OAuthClient.client_id),
+        col(OAuthClient.secret_hash),
+        col(OAuthClient.name),
+        col(OAuthClient.scopes),
+        col(OAuthClient.revoked_at),
+        col(Organisation.id),
+        col(Organisation.slug),
+        col(Organisation.name),
+        col(Organisation.kind),
+        col(Organisation.country),
+        col(Organisation.vetting),
+    ).join(Organisation, col(Organisation.id) == col(OAuthClient.org_id))
 
 
 def record_from_row(row: Sequence[Any]) -> ClientRecord:
@@ -155,5 +156,7 @@ async def load_clients(db: Database, client_ids: set[str]) -> dict[str, ClientRe
     if not client_ids:
         return {}
     async with db.read() as session:
-        rows = await session.execute(client_query().where(OAuthClient.client_id.in_(client_ids)))
+        rows = await session.execute(
+            client_query().where(col(OAuthClient.client_id).in_(client_ids))
+        )
     return {row[0]: record_from_row(tuple(row)) for row in rows}

@@ -15,6 +15,7 @@ import httpx
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 from sqlalchemy import select
+from sqlmodel import col
 
 from auth import scopes as scope_set
 from auth.config import LEEWAY_SECONDS, ExternalIssuer
@@ -129,7 +130,7 @@ class ExternalIssuers:
         claims = await provider.verify(token, header)
         slug = provider.organisation_slug(claims)
         async with self.db.read() as session:
-            org = await session.scalar(select(Organisation).where(Organisation.slug == slug))
+            org = await session.scalar(select(Organisation).where(col(Organisation.slug) == slug))
         if org is None:
             raise InvalidToken("the token's organisation is not known here")
         client_id = claims.get("client_id") or claims.get("azp")

@@ -13,6 +13,7 @@ from authlib.oauth2.rfc6749 import TokenMixin
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from sqlalchemy import delete, select
+from sqlmodel import col
 
 from auth import scopes as scope_set
 from auth.clients import ClientRecord
@@ -121,7 +122,7 @@ async def deny(db: Database, token: FoundToken, by: ClientRecord) -> None:
     expires_at = datetime.fromtimestamp(token.verified.expires_at, UTC)
     async with write(db, client_principal(by)) as tx:
         already = await tx.session.scalar(
-            select(RevokedToken.jti).where(RevokedToken.jti == token.verified.jti)
+            select(col(RevokedToken.jti)).where(col(RevokedToken.jti) == token.verified.jti)
         )
         if already is None:
             tx.session.add(RevokedToken(jti=token.verified.jti, expires_at=expires_at))
@@ -139,12 +140,12 @@ async def prune_denylist(db: Database) -> int:
         stale = list(
             (
                 await session.execute(
-                    select(RevokedToken.jti).where(RevokedToken.expires_at < utcnow())
+                    select(col(RevokedToken.jti)).where(col(RevokedToken.expires_at) < utcnow())
                 )
             ).scalars()
         )
     if stale:
         async with write(db, SYSTEM) as tx:
-            await tx.session.execute(delete(RevokedToken).where(RevokedToken.jti.in_(stale)))
+            await tx.session.execute(delete(RevokedToken).where(col(RevokedToken.jti).in_(stale)))
             tx.audit("access_token.denylist_pruned", "RevokedToken", "*", {"removed": len(stale)})
     return len(stale)

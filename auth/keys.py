@@ -11,6 +11,7 @@ from typing import Any
 
 from joserfc.jwk import ECKey, KeySet
 from sqlalchemy import delete, select
+from sqlmodel import col
 
 from catalog.core.db import Database
 from catalog.core.principal import SYSTEM
@@ -49,7 +50,9 @@ async def _add_key(db: Database, *, retire_others: bool) -> SigningKey:
     async with write(db, SYSTEM) as tx:
         if retire_others:
             current = (
-                await tx.session.execute(select(SigningKey).where(SigningKey.retired_at.is_(None)))
+                await tx.session.execute(
+                    select(SigningKey).where(col(SigningKey.retired_at).is_(None))
+                )
             ).scalars()
             for old in current:
                 old.retired_at = utcnow()
@@ -66,15 +69,16 @@ async def prune_keys(db: Database, max_lifetime: timedelta) -> list[str]:
         stale = list(
             (
                 await session.execute(
-                    select(SigningKey.kid).where(
-                        SigningKey.retired_at.is_not(None), SigningKey.retired_at <= cutoff
+                    select(col(SigningKey.kid)).where(
+                        col(SigningKey.retired_at).is_not(None),
+                        col(SigningKey.retired_at) <= cutoff,
                     )
                 )
             ).scalars()
         )
     if stale:
         async with write(db, SYSTEM) as tx:
-            await tx.session.execute(delete(SigningKey).where(SigningKey.kid.in_(stale)))
+            await tx.session.execute(delete(SigningKey).where(col(SigningKey.kid).in_(stale)))
             for kid in stale:
                 tx.audit("signing_key.pruned", "SigningKey", kid, {})
     return stale

@@ -68,7 +68,7 @@ class Client(ClientMixin):
         return False
 
     def check_grant_type(self, grant_type: str) -> bool:
-        return grant_type == ClientCredentialsGrant.GRANT_TYPE
+        return bool(grant_type == ClientCredentialsGrant.GRANT_TYPE)  # authlib is untyped
 
 
 class ClientCredentials(ClientCredentialsGrant):

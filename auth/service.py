@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from starlette.requests import Request
-from starlette.routing import BaseRoute, Route
+from starlette.routing import Route
 
 from auth.client_cache import client_lookup
 from auth.config import MAX_TOKEN_LIFETIME_SECONDS, AuthSettings
@@ -73,7 +73,7 @@ def build_authenticator(db: Database, settings: AuthSettings) -> Authenticator:
     return TokenAuthenticator(build_verifier(db, settings), external)
 
 
-def auth_routes(db: Database, settings: AuthSettings) -> list[BaseRoute]:
+def auth_routes(db: Database, settings: AuthSettings) -> list[Route]:
     endpoints = OAuthEndpoints(db, settings)
     return [
         Route("/oauth/token", endpoints.token, methods=["POST"]),

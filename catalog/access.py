@@ -18,6 +18,11 @@ Products
 - Release lists, status and review notes are for curators, licensing and the owning
   manufacturer (`sees_release_lists`), and so are the units reserved by accepted quotes
   (`sees_reserved_units`).
+- Revisions proposed for a published listing (`Product.pendingRevision`, `Product.revisions`)
+  are for the owning manufacturer, curators and licensing (`sees_revisions`); curators alone
+  approve or reject them (`require_revision_curator`). A manufacturer edits a listing's content
+  directly while it is a draft, submitted or sent back for changes; once published, edits
+  become revisions (the workflow is `catalog/products/revisions.py`).
 
 Organisations and countries
 - Curators vet and suspend partners (`require_vetting_curator`).
@@ -67,6 +72,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, select, true
+from sqlmodel import col
 
 from catalog.core.enums import SCOPES_BY_KIND, OrgKind, VettingStatus
 from catalog.core.errors import Codes, DomainError
@@ -129,6 +135,16 @@ def sees_reserved_units(principal: Principal) -> bool:
     return sees_release_lists(principal)
 
 
+def sees_revisions(principal: Principal) -> bool:
+    """Proposed changes and their review notes: the owner (a manufacturer sees only its own
+    products), curators and licensing, never partners."""
+    return sees_release_lists(principal)
+
+
+def require_revision_curator(principal: Principal) -> None:
+    _refuse_unless(_is_curator(principal), "only curators approve or reject listing revisions")
+
+
 def require_vetting_curator(principal: Principal) -> None:
     _refuse_unless(_is_curator(principal), "only curators vet partners")
 
@@ -150,10 +166,10 @@ def visible_quotes(principal: Principal) -> ColumnElement[bool]:
     if principal.org_id is None:
         return false()
     if is_active_partner(principal):
-        return QuoteRequest.partner_org_id == principal.org_id  # type: ignore[return-value]
+        return col(QuoteRequest.partner_org_id) == principal.org_id
     if principal.kind is OrgKind.MANUFACTURER:
-        own = select(Product.id).where(Product.manufacturer_id == principal.org_id)
-        return QuoteRequest.product_id.in_(own)  # type: ignore[attr-defined,no-any-return]
+        own = select(col(Product.id)).where(col(Product.manufacturer_id) == principal.org_id)
+        return col(QuoteRequest.product_id).in_(own)
     return false()
 
 

@@ -15,6 +15,8 @@ may not see is "not found", never "forbidden".
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import Mapped
+from sqlmodel import col
 
 from catalog.core.enums import OrgKind, ProductStatus, VettingStatus
 from catalog.core.principal import Principal
@@ -22,15 +24,17 @@ from catalog.models import Country, Product, Release
 from catalog.models.base import utcnow
 
 
-def live_release_to(country: str | ColumnElement[str], now: datetime) -> ColumnElement[bool]:
+def live_release_to(
+    country: str | ColumnElement[str] | Mapped[str], now: datetime
+) -> ColumnElement[bool]:
     """A release of the outer Product to `country` (a code, or a column of the outer query)
     that is neither revoked nor expired."""
     return exists(
-        select(Release.id).where(
-            Release.product_id == Product.id,
-            Release.country == country,
-            Release.revoked_at.is_(None),  # type: ignore[union-attr]
-            or_(Release.expires_at.is_(None), Release.expires_at > now),  # type: ignore[union-attr,operator]
+        select(col(Release.id)).where(
+            col(Release.product_id) == col(Product.id),
+            col(Release.country) == country,
+            col(Release.revoked_at).is_(None),
+            or_(col(Release.expires_at).is_(None), col(Release.expires_at) > now),
         )
     )
 
@@ -39,10 +43,10 @@ def exporting_to(country: str) -> ColumnElement[bool]:
     """`country` is on the partner-country list and not embargoed (the list never holds an
     embargoed country; both are checked so that neither mistake alone opens the catalogue)."""
     return exists(
-        select(Country.code).where(
-            Country.code == country,
-            Country.partner.is_(True),  # type: ignore[attr-defined]
-            Country.embargoed.is_(False),  # type: ignore[attr-defined]
+        select(col(Country.code)).where(
+            col(Country.code) == country,
+            col(Country.partner).is_(True),
+            col(Country.embargoed).is_(False),
         )
     )
 
@@ -52,14 +56,14 @@ def visible_products(principal: Principal, *, now: datetime | None = None) -> Co
     if kind in (OrgKind.CURATOR, OrgKind.LICENSING):
         return true()
     if kind is OrgKind.MANUFACTURER and principal.org_id is not None:
-        return Product.manufacturer_id == principal.org_id  # type: ignore[return-value]
+        return col(Product.manufacturer_id) == principal.org_id
     if (
         kind is OrgKind.PARTNER
         and principal.vetting is VettingStatus.VETTED
         and principal.country is not None
     ):
         return and_(
-            Product.status == ProductStatus.PUBLISHED,
+            col(Product.status) == ProductStatus.PUBLISHED,
             live_release_to(principal.country, now or utcnow()),
             exporting_to(principal.country),
         )

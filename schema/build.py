@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import strawberry
 from strawberry.extensions import DisableIntrospection
@@ -23,6 +23,7 @@ from schema.organisations.queries import OrganisationQuery
 from schema.organisations.types import Manufacturer, Partner
 from schema.products.mutations import ProductMutation
 from schema.products.queries import ProductQuery
+from schema.products.revision_mutations import RevisionMutation, RevisionQuery
 from schema.products.types import GroundDroneSpecs, NavalDroneSpecs, Product, SoftwareSpecs
 from schema.quotes.mutations import QuoteMutation
 from schema.quotes.queries import QuoteQuery
@@ -38,6 +39,7 @@ class Query(
     MeQuery,
     NodeQuery,
     ProductQuery,
+    RevisionQuery,
     OrganisationQuery,
     SearchQueries,
     QuoteQuery,
@@ -52,6 +54,7 @@ class Query(
 @strawberry.type
 class Mutation(
     ProductMutation,
+    RevisionMutation,
     OrganisationMutation,
     CountryMutation,
     QuoteMutation,
@@ -66,8 +69,9 @@ NODE_TYPES = [Product, Manufacturer, Partner, GroundDroneSpecs, NavalDroneSpecs,
 NODE_TYPES += [QuoteRequest, LicensingCase, RoutingRule]
 
 
-class SchemaSettings(LimitSettings):
-    market_env: str
+class SchemaSettings(LimitSettings, Protocol):
+    @property  # read-only, so that a settings class may narrow it to a Literal
+    def market_env(self) -> str: ...
 
 
 def build_schema(

@@ -88,7 +88,7 @@ class MarketSchema(strawberry.Schema):
         super().__init__(*args, **kwargs)
         self.dev = dev
 
-    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:  # type: ignore[override]
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         result = await super().execute(*args, **kwargs)
         if result.errors:
             before = isinstance(result, PreExecutionError)
@@ -101,7 +101,8 @@ class MarketSchema(strawberry.Schema):
     ) -> None:
         request_id = request_id_of(execution_context.context) if execution_context else None
         for error in errors:
-            if is_unexpected(error) and is_unavailable(error.original_error):  # type: ignore[arg-type]
+            original = error.original_error  # never None once is_unexpected holds
+            if is_unexpected(error) and original is not None and is_unavailable(original):
                 # An outage, not a bug: one line per request, no traceback.
                 logger.warning("database unavailable (request %s): %s", request_id, error.message)
             elif is_unexpected(error):

@@ -66,9 +66,10 @@ class PlainLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
         name = field_details_list[0].node.name.value
         field = self.schema.get_field(parent_type, name)
         serialize = plain_leaf_serializer(self.schema, parent_type, name, field) if field else None
-        if serialize is not None and self._without_middleware(field):
+        resolve = field.resolve if field is not None else None
+        if serialize is not None and resolve is not None and self._without_middleware(resolve):
             try:
-                value = field.resolve(source, None)  # type: ignore[misc]
+                value = resolve(source, None)
                 if value is not None:
                     serialized = serialize(value)
                     if serialized is not None and serialized is not Undefined:
@@ -79,6 +80,6 @@ class PlainLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
             parent_type, source, field_details_list, path, position_context
         )
 
-    def _without_middleware(self, field: GraphQLField) -> bool:
+    def _without_middleware(self, resolve: Callable[..., Any]) -> bool:
         manager = self.middleware_manager
-        return manager is None or manager.get_field_resolver(field.resolve) is field.resolve  # type: ignore[arg-type]
+        return manager is None or manager.get_field_resolver(resolve) is resolve

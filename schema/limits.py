@@ -12,7 +12,7 @@ import functools
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from graphql import (
     DocumentNode,
@@ -111,8 +111,8 @@ class DocumentMeter:
                 condition = selection.type_condition
                 inner = self.schema.get_type(condition.name.value) if condition else parent
                 part = self.selection_set(selection.selection_set, inner)
-            else:
-                part = self.fragment(selection)
+            else:  # the one other kind of selection
+                part = self.fragment(cast(FragmentSpreadNode, selection))
             depth = max(depth, part.depth)
             aliases += part.aliases
             cost += part.cost
@@ -324,7 +324,7 @@ class LimitedValidation(ValidationCache):
         super().__init__()
         self.limits = limits
 
-    def on_validate(self) -> Iterator[None]:  # type: ignore[override]
+    def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document, variables = context.graphql_document, context.variables
         assert document is not None
@@ -342,7 +342,7 @@ class LimitedValidation(ValidationCache):
             context.pre_execution_errors = errors
             yield
             return
-        yield from super().on_validate()  # type: ignore[misc]
+        yield from super().on_validate()
 
 
 def _prepared_measure(context: Any, document: DocumentNode) -> DocumentMeasure | None:

@@ -18,6 +18,7 @@ from catalog.models import (
     LicensingCase,
     Organisation,
     Product,
+    ProductRevision,
     QuoteOffer,
     QuoteRequest,
     Release,
@@ -26,6 +27,7 @@ from catalog.models import (
 from catalog.organisations import directory as organisations
 from catalog.products import listing as products
 from catalog.products import releases
+from catalog.products import revisions as product_revisions
 from catalog.quotes import listing as quotes
 from catalog.webhooks import deliveries as webhook_deliveries
 from schema.context import Context
@@ -91,6 +93,17 @@ def product_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, Product | 
 
 def releases_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, list[Release]]:
     return _loader(info, "releases", _live_releases)
+
+
+async def _revisions(context: Context, ids: list[uuid.UUID]) -> list[list[ProductRevision]]:
+    async with context.db.read() as session:
+        grouped = await product_revisions.revisions_of(session, context.principal, ids)
+    return [grouped.get(i, []) for i in ids]
+
+
+def revisions_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, list[ProductRevision]]:
+    """A listing's revisions, newest first (none for callers who may not see revisions)."""
+    return _loader(info, "revisions", _revisions)
 
 
 def manufacturer_products_loader(

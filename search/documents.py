@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from catalog.core.db import Database
 from catalog.models import Organisation, Product, Release
@@ -65,17 +66,17 @@ async def load_documents(
     async with db.read() as session:
         rows = (
             await session.execute(
-                sa.select(Product, Organisation.name)
-                .join(Organisation, Organisation.id == Product.manufacturer_id)  # type: ignore[arg-type]
-                .where(Product.id.in_(product_ids))  # type: ignore[attr-defined]
+                sa.select(Product, col(Organisation.name))
+                .join(Organisation, col(Organisation.id) == col(Product.manufacturer_id))
+                .where(col(Product.id).in_(product_ids))
             )
         ).all()
         releases = (
             (
                 await session.execute(
                     sa.select(Release).where(
-                        Release.product_id.in_(product_ids),  # type: ignore[attr-defined]
-                        Release.revoked_at.is_(None),  # type: ignore[union-attr]
+                        col(Release.product_id).in_(product_ids),
+                        col(Release.revoked_at).is_(None),
                     )
                 )
             )

@@ -23,6 +23,7 @@ from typing import Any
 import meilisearch
 import sqlalchemy as sa
 from meilisearch.errors import MeilisearchError
+from sqlmodel import col
 
 from catalog.access import is_active_partner
 from catalog.core.db import Database
@@ -181,9 +182,9 @@ class MeiliSearch:
         after: uuid.UUID | None = None
         while True:
             async with self.db.read() as session:
-                stmt = sa.select(Product.id).order_by(Product.id).limit(batch_size)  # type: ignore[arg-type]
+                stmt = sa.select(col(Product.id)).order_by(col(Product.id)).limit(batch_size)
                 if after is not None:
-                    stmt = stmt.where(Product.id > after)  # type: ignore[arg-type,operator]
+                    stmt = stmt.where(col(Product.id) > after)
                 ids = list((await session.execute(stmt)).scalars())
             if not ids:
                 return
@@ -261,7 +262,9 @@ class MeiliSearch:
             return set()
         async with self.db.read() as session:
             rows = await session.execute(
-                sa.select(Product.id).where(Product.id.in_(ids), visible_products(principal))  # type: ignore[attr-defined]
+                sa.select(col(Product.id)).where(
+                    col(Product.id).in_(ids), visible_products(principal)
+                )
             )
             return set(rows.scalars())
 
@@ -316,7 +319,9 @@ class MeiliSearch:
             return {}
         async with self.db.read() as session:
             rows = await session.execute(
-                sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))  # type: ignore[attr-defined]
+                sa.select(col(Organisation.id), col(Organisation.name)).where(
+                    col(Organisation.id).in_(ids)
+                )
             )
             return {str(i): n for i, n in rows}
 

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from catalog.core.db import Database
 from catalog.core.principal import Principal
@@ -46,7 +47,7 @@ from search.text import (
 from search.vocabulary import PostgresVocabulary, SqliteVocabulary, Vocabulary
 
 SNIPPET_WORDS = 12
-_shown = (Product.id, Product.name, Product.summary, Product.description)
+_shown = (col(Product.id), col(Product.name), col(Product.summary), col(Product.description))
 
 
 class SqlSearch:
@@ -76,9 +77,9 @@ class SqlSearch:
         after: uuid.UUID | None = None
         while True:
             async with self.db.read() as session:
-                stmt = sa.select(Product.id).order_by(Product.id).limit(batch_size)  # type: ignore[arg-type]
+                stmt = sa.select(col(Product.id)).order_by(col(Product.id)).limit(batch_size)
                 if after is not None:
-                    stmt = stmt.where(Product.id > after)  # type: ignore[arg-type,operator]
+                    stmt = stmt.where(col(Product.id) > after)
                 ids = list((await session.execute(stmt)).scalars())
             if not ids:
                 return
@@ -113,7 +114,10 @@ class SqlSearch:
         query = validate_query(query)
         words = await self.query_words(query.text)
         matching = self.index.matching(words) if words else None
-        conditions = [visible_products(principal), *filter_clauses(query.filter)]
+        conditions: list[sa.ColumnElement[bool] | sa.TextClause] = [
+            visible_products(principal),
+            *filter_clauses(query.filter),
+        ]
         if matching is not None:
             conditions.insert(0, matching.condition)
         async with self.db.read() as session:
@@ -155,7 +159,7 @@ class SqlSearch:
                 matching.name_tier.label("name_tier"),
             ]
             order_names = ["name_exact", "typo_tier", "name_tier", "score", "name", "id"]
-        found = sa.select(Product.id, Product.name, *keys, *facet_columns)
+        found = sa.select(col(Product.id), col(Product.name), *keys, *facet_columns)
         if matching is not None:
             found = found.select_from(matching.source)
         hits = found.where(*conditions).cte("hits").prefix_with("MATERIALIZED")
@@ -189,7 +193,7 @@ class SqlSearch:
         """Display columns for the page's hits only, not for every match."""
         if not ids:
             return {}
-        rows = await session.execute(sa.select(*_shown).where(Product.id.in_(ids)))  # type: ignore[attr-defined]
+        rows = await session.execute(sa.select(*_shown).where(col(Product.id).in_(ids)))
         return {row.id: row for row in rows}
 
     async def _manufacturer_labels(self, session: Any, counts: Sequence[Any]) -> dict[str, str]:
@@ -197,16 +201,18 @@ class SqlSearch:
         if not ids:
             return {}
         rows = await session.execute(
-            sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))  # type: ignore[attr-defined]
+            sa.select(col(Organisation.id), col(Organisation.name)).where(
+                col(Organisation.id).in_(ids)
+            )
         )
         return {str(org_id): name for org_id, name in rows}
 
 
-def _count(hits: Any, facet: Any, value: Any, *group: Any) -> sa.Select[Any]:
+def _count(hits: Any, facet: Any, value: Any, *group: Any) -> sa.Select[*tuple[Any, ...]]:
     return (
         sa.select(
             sa.literal("count"),
-            sa.cast(sa.null(), Product.id.type),  # type: ignore[attr-defined]
+            sa.cast(sa.null(), sa.inspect(Product).c.id.type),
             sa.cast(sa.null(), sa.Float),
             facet,
             value,

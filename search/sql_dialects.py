@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, FromClause
+from sqlalchemy import ColumnElement, FromClause, TextClause
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.models import Product
 from search.text import QueryWord
@@ -24,7 +25,7 @@ class Matching:
     every query word matches in the name (0) or not (1)."""
 
     source: FromClause
-    condition: ColumnElement[bool]
+    condition: ColumnElement[bool] | TextClause
     score: ColumnElement[float]
     typo_tier: ColumnElement[int]
     name_tier: ColumnElement[int]
@@ -70,12 +71,13 @@ class SqliteIndex:
     def matching(self, words: Sequence[QueryWord]) -> Matching:
         source = self.fts.join(self.docs, self.docs.c.doc_id == self.fts.c.rowid).join(
             Product,
-            Product.id == self.docs.c.product_id,  # type: ignore[arg-type]
+            col(Product.id) == self.docs.c.product_id,
         )
         condition = sa.text("product_search_fts MATCH :match").bindparams(
             match=_fts5(words, with_typos=True)
         )
         # bm25 is lower for better matches; weights: name, summary, body, manufacturer, keywords
+        score: ColumnElement[float]
         score = -sa.literal_column("bm25(product_search_fts, 10.0, 2.0, 1.0, 3.0, 3.0)")
         tier: ColumnElement[int] = sa.literal(0)
         if any(w.typos for w in words):
@@ -96,7 +98,7 @@ class SqliteIndex:
                 " keywords) SELECT product_id, name, summary, body, manufacturer, keywords"
                 " FROM product_search_source WHERE product_id IN :ids"
             )
-            expanding = sa.bindparam("ids", expanding=True)
+            expanding: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
             await session.execute(stmt_delete.bindparams(expanding), params)
             await session.execute(stmt_insert.bindparams(expanding), params)
 
@@ -108,7 +110,7 @@ class PostgresIndex:
         source = sa.join(
             self.docs,
             Product,
-            Product.id == self.docs.c.product_id,  # type: ignore[arg-type]
+            col(Product.id) == self.docs.c.product_id,
         )
         query = sa.func.to_tsquery(
             sa.literal_column("'simple'::regconfig"),

@@ -178,7 +178,7 @@ async def test_mutation_input_errors_write_nothing(
     assert "RU" not in {r["country"] for r in after["data"]["product"]["releases"]}
 
 
-async def test_published_listing_only_accepts_availability_and_price(
+async def test_published_listing_changes_availability_and_price_and_proposes_the_rest(
     api: httpx.AsyncClient, db: Database, token_for: Any
 ) -> None:
     await seed_demo(db)
@@ -190,13 +190,16 @@ async def test_published_listing_only_accepts_availability_and_price(
         if e["node"]["status"] == "PUBLISHED"
     )
     update = """mutation($input: UpdateProductInput!) { updateProduct(input: $input)
-      { product { unitsAvailable name } errors { field code } } }"""
+      { product { unitsAvailable name pendingRevision { changes { field after } } }
+        errors { field code } } }"""
     ok = await gql(api, maker, update, {"input": {"productId": published, "unitsAvailable": 7}})
     assert ok["data"]["updateProduct"]["product"]["unitsAvailable"] == 7
-    refused = await gql(api, maker, update, {"input": {"productId": published, "name": "Renamed"}})
-    assert refused["data"]["updateProduct"]["errors"] == [
-        {"field": "name", "code": "INVALID_TRANSITION"}
-    ]
+    proposed = await gql(api, maker, update, {"input": {"productId": published, "name": "Renamed"}})
+    payload = proposed["data"]["updateProduct"]
+    assert payload["errors"] == [] and payload["product"]["name"] != "Renamed"  # until approved
+    assert payload["product"]["pendingRevision"] == {
+        "changes": [{"field": "name", "after": "Renamed"}]
+    }
     other = await token_for("demo-manufacturer-2")
     hidden = await gql(api, other, update, {"input": {"productId": published, "unitsAvailable": 1}})
     assert hidden["data"]["updateProduct"]["errors"][0]["code"] == "NOT_FOUND"

@@ -11,7 +11,7 @@
    serialised once.
 """
 
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from graphql import GraphQLError
@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.http.types import HTTPMethod
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
@@ -164,7 +165,7 @@ class GraphQLEndpoint:
                 variable_values=params.variables,
                 context_value=context,
                 operation_name=params.operation_name,
-                allowed_operation_types=OperationType.from_http(request.method),
+                allowed_operation_types=OperationType.from_http(cast(HTTPMethod, request.method)),
                 operation_extensions=params.extensions,
             )
         except InvalidOperationTypeError as error:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import reads_audit_payload, require_audit_reader
 from catalog.core.enums import OrgKind
@@ -67,7 +68,7 @@ def hash_of(event: AuditEvent) -> str:
 async def lock_chain(session: AsyncSession) -> None:
     """Serialise appends so that two transactions never chain onto the same predecessor.
     SQLite writers already hold the database lock (BEGIN IMMEDIATE)."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_CHAIN_LOCK_KEY}
         )
@@ -75,7 +76,7 @@ async def lock_chain(session: AsyncSession) -> None:
 
 async def last_hash(session: AsyncSession) -> str:
     result = await session.execute(
-        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)  # type: ignore[union-attr]
+        select(col(AuditEvent.hash)).order_by(col(AuditEvent.id).desc()).limit(1)
     )
     return result.scalar_one_or_none() or GENESIS_HASH
 
@@ -98,9 +99,9 @@ async def iter_events(session: AsyncSession, batch: int = 1000) -> AsyncIterator
             (
                 await session.execute(
                     select(AuditEvent)
-                    .where(AuditEvent.id > after)
-                    .order_by(AuditEvent.id)
-                    .limit(batch)  # type: ignore[arg-type,operator]
+                    .where(col(AuditEvent.id) > after)
+                    .order_by(col(AuditEvent.id))
+                    .limit(batch)
                 )
             )
             .scalars()
@@ -146,7 +147,7 @@ ENTITY_TYPES = {
 
 
 def _entity_filter(entity_type: str, entity_id: str) -> ColumnElement[bool]:
-    return and_(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == entity_id)  # type: ignore[arg-type]
+    return and_(col(AuditEvent.entity_type) == entity_type, col(AuditEvent.entity_id) == entity_id)
 
 
 async def entity_history(
@@ -164,10 +165,8 @@ async def entity_history(
     require_audit_reader(principal)
     statement = select(AuditEvent).where(_entity_filter(entity_type, entity_id))
     if after is not None:
-        statement = statement.where(AuditEvent.id > after)  # type: ignore[operator]
-    rows = list(
-        await session.scalars(statement.order_by(AuditEvent.id).limit(first + 1))  # type: ignore[arg-type]
-    )
+        statement = statement.where(col(AuditEvent.id) > after)
+    rows = list(await session.scalars(statement.order_by(col(AuditEvent.id)).limit(first + 1)))
     payloads = await _reads_payloads(session, principal, entity_type, entity_id)
     return rows[:first], len(rows) > first, payloads
 
@@ -182,11 +181,13 @@ async def _reads_payloads(
     except ValueError:
         key = None
     if entity_type == "Organisation":
-        kind = await session.scalar(select(Organisation.kind).where(Organisation.id == key))
+        kind = await session.scalar(
+            select(col(Organisation.kind)).where(col(Organisation.id) == key)
+        )
         return reads_audit_payload(principal, entity_type, partner=kind is not OrgKind.MANUFACTURER)
     if entity_type == "WebhookEndpoint":
         owner = await session.scalar(
-            select(WebhookEndpoint.org_id).where(WebhookEndpoint.id == key)
+            select(col(WebhookEndpoint.org_id)).where(col(WebhookEndpoint.id) == key)
         )
         return reads_audit_payload(principal, entity_type, owner_org_id=owner)
     return reads_audit_payload(principal, entity_type)

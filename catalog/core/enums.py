@@ -75,3 +75,10 @@ SCOPES_BY_KIND: dict[OrgKind, frozenset[str]] = {
         {"catalog:read", "quotes:read", "licensing:review", "licensing:rules", "audit:read"}
     ),
 }
+
+
+class RevisionStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    SUPERSEDED = "SUPERSEDED"  # replaced by a newer edit, or dropped when the listing left review

@@ -71,7 +71,7 @@ class Outage:
                 self.name,
                 self.last_error,
             )
-        delay = min(self.cap_seconds, self.base_seconds * 2 ** min(self.failures - 1, 30))
+        delay: float = min(self.cap_seconds, self.base_seconds * 2 ** min(self.failures - 1, 30))
         return delay * (0.5 + 0.5 * self.jitter())  # "equal jitter": between half and all
 
     def recovered(self) -> None:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.core.db import Database
 from catalog.models import OutboxCursor, OutboxEvent
@@ -27,7 +28,7 @@ first; the transaction is opened by the first statement the handler or `drain` r
 async def cursor_position(db: Database, consumer: str) -> int:
     async with db.read() as session:
         position = await session.scalar(
-            sa.select(OutboxCursor.last_event_id).where(OutboxCursor.consumer == consumer)  # type: ignore[arg-type]
+            sa.select(col(OutboxCursor.last_event_id)).where(col(OutboxCursor.consumer) == consumer)
         )
     return int(position or 0)
 
@@ -37,8 +38,8 @@ async def pending_entity_ids(db: Database, consumer: str, entity_type: str) -> s
     after = await cursor_position(db, consumer)
     async with db.read() as session:
         rows = await session.execute(
-            sa.select(OutboxEvent.entity_id)
-            .where(OutboxEvent.id > after, OutboxEvent.entity_type == entity_type)  # type: ignore[arg-type,operator]
+            sa.select(col(OutboxEvent.entity_id))
+            .where(col(OutboxEvent.id) > after, col(OutboxEvent.entity_type) == entity_type)
             .distinct()
         )
         return {row[0] for row in rows}
@@ -70,8 +71,8 @@ async def _advance(session: AsyncSession, dialect: str, consumer: str, event_id:
     await session.execute(
         sa.update(OutboxCursor)
         .where(
-            OutboxCursor.consumer == consumer,  # type: ignore[arg-type]
-            OutboxCursor.last_event_id < event_id,  # type: ignore[arg-type,operator]
+            col(OutboxCursor.consumer) == consumer,
+            col(OutboxCursor.last_event_id) < event_id,
         )
         .values(last_event_id=event_id, updated_at=utcnow())
     )
@@ -87,8 +88,8 @@ async def drain(db: Database, consumer: str, handler: Handler, batch: int = 100)
             (
                 await session.execute(
                     sa.select(OutboxEvent)
-                    .where(OutboxEvent.id > start)  # type: ignore[arg-type,operator]
-                    .order_by(OutboxEvent.id)  # type: ignore[arg-type]
+                    .where(col(OutboxEvent.id) > start)
+                    .order_by(col(OutboxEvent.id))
                     .limit(batch)
                 )
             ).scalars()
@@ -107,7 +108,7 @@ async def backlog(db: Database, consumers: Iterable[str] = ()) -> dict[str, int]
     named (which count the whole outbox until they first run)."""
     async with db.read() as session:
         cursors = await session.execute(
-            sa.select(OutboxCursor.consumer, OutboxCursor.last_event_id)  # type: ignore[call-overload]
+            sa.select(col(OutboxCursor.consumer), col(OutboxCursor.last_event_id))
         )
         positions: dict[str, int] = {name: int(position) for name, position in cursors}
         for name in consumers:
@@ -115,7 +116,7 @@ async def backlog(db: Database, consumers: Iterable[str] = ()) -> dict[str, int]
         result: dict[str, int] = {}
         for name, position in positions.items():
             count = await session.scalar(
-                sa.select(sa.func.count()).where(OutboxEvent.id > position)  # type: ignore[operator]
+                sa.select(sa.func.count()).where(col(OutboxEvent.id) > position)
             )
             result[name] = int(count or 0)
     return result

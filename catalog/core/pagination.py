@@ -7,11 +7,11 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Mapped
 
 from catalog.core.errors import Codes, DomainError
 
@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class SortColumn:
-    column: InstrumentedAttribute[Any]
+    column: Mapped[Any]
     descending: bool
     kind: str  # "str" | "int" | "datetime" | "uuid": how the value travels in a cursor
 
@@ -64,7 +64,10 @@ def _decode_value(raw: Any, kind: str) -> Any:
 
 
 def encode_cursor(order: str, row: Any, columns: list[SortColumn]) -> str:
-    values = [_encode_value(getattr(row, c.column.key)) for c in columns]
+    # col() types a mapped attribute as Mapped, which does not declare the key it carries.
+    values = [
+        _encode_value(getattr(row, cast(InstrumentedAttribute[Any], c.column).key)) for c in columns
+    ]
     raw = json.dumps({"o": order, "k": values}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
@@ -103,7 +106,7 @@ def order_by(columns: list[SortColumn]) -> list[Any]:
 
 async def paginate(
     session: AsyncSession,
-    statement: Select[tuple[T]],
+    statement: Select[T],
     *,
     order: str,
     columns: list[SortColumn],

@@ -28,7 +28,8 @@ from catalog.models.base import utcnow
 def _plain(value: dict[str, Any] | None) -> dict[str, Any]:
     """JSON-native copy (UUIDs, dates and decimals as strings) so stored data hashes the same
     after a round trip through either database."""
-    return json.loads(canonical_json(value or {}))
+    plain: dict[str, Any] = json.loads(canonical_json(value or {}))
+    return plain
 
 
 @dataclass

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from catalog.core.db import Database
 from catalog.core.enums import OrgKind, ProductStatus, VettingStatus
@@ -100,7 +101,7 @@ async def seed_demo(db: Database) -> SeedResult:
     catalogue = demo_catalogue()
     async with db.read() as session:
         exists = await session.scalar(
-            select(Organisation.id).where(Organisation.slug == catalogue.curator.slug)
+            select(col(Organisation.id)).where(col(Organisation.slug) == catalogue.curator.slug)
         )
     if exists is not None:
         return SeedResult(False, 0, 0, 0, 0)

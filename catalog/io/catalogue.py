@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from catalog.core.db import Database
 from catalog.core.enums import OrgKind, ProductStatus
@@ -74,9 +75,9 @@ def importer(curator: Organisation) -> Principal:
 async def find_curator(db: Database, slug: str | None) -> Organisation:
     """The curator organisation an import acts for: the one named, or the only one there is."""
     async with db.read() as session:
-        statement = select(Organisation).where(Organisation.kind == OrgKind.CURATOR)
+        statement = select(Organisation).where(col(Organisation.kind) == OrgKind.CURATOR)
         if slug:
-            statement = statement.where(Organisation.slug == slug)
+            statement = statement.where(col(Organisation.slug) == slug)
         curators = list(await session.scalars(statement.limit(2)))
     if len(curators) != 1:
         raise DomainError.one(
@@ -129,7 +130,9 @@ async def _sync_releases(
 ) -> list[str]:
     live = list(
         await tx.session.scalars(
-            select(Release).where(Release.product_id == product_id, Release.revoked_at.is_(None))  # type: ignore[union-attr]
+            select(Release).where(
+                col(Release.product_id) == product_id, col(Release.revoked_at).is_(None)
+            )
         )
     )
     now = utcnow()
@@ -156,7 +159,10 @@ async def _apply(tx: WriteTransaction, row: CheckedRow, report: ImportReport) ->
     assert curator_id is not None
     existing = await tx.session.scalar(
         select(Product)
-        .where(Product.manufacturer_id == incoming.manufacturer_id, Product.sku == incoming.sku)
+        .where(
+            col(Product.manufacturer_id) == incoming.manufacturer_id,
+            col(Product.sku) == incoming.sku,
+        )
         .with_for_update()
     )
     if existing is None:
@@ -268,14 +274,14 @@ async def export_catalogue(db: Database) -> list[dict[str, Any]]:
     async with db.read() as session:
         rows = list(
             await session.execute(
-                select(Product, Organisation.slug)
-                .join(Organisation, Organisation.id == Product.manufacturer_id)
+                select(Product, col(Organisation.slug))
+                .join(Organisation, col(Organisation.id) == col(Product.manufacturer_id))
                 .order_by(Organisation.slug, Product.sku)
             )
         )
         releases: dict[uuid.UUID, list[Release]] = {}
         for release in await session.scalars(
-            select(Release).where(Release.revoked_at.is_(None))  # type: ignore[union-attr]
+            select(Release).where(col(Release.revoked_at).is_(None))
         ):
             if release.expires_at is None or release.expires_at > now:
                 releases.setdefault(release.product_id, []).append(release)

@@ -7,10 +7,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.core.countries import is_iso_country
 from catalog.core.enums import OrgKind, ProductCategory, ProductStatus, TechTransfer
@@ -52,7 +54,7 @@ def _number(problems: list[Problem], row: dict[str, Any], name: str, kind: type)
         return None
 
 
-def _choice(problems: list[Problem], row: dict[str, Any], name: str, enum: type) -> Any:
+def _choice(problems: list[Problem], row: dict[str, Any], name: str, enum: type[Enum]) -> Any:
     value = row.get(name)
     try:
         return enum(str(value).strip().upper())
@@ -166,15 +168,15 @@ async def reference_data(
     manufacturers = {
         slug: org_id
         for slug, org_id in await session.execute(
-            select(Organisation.slug, Organisation.id).where(
-                Organisation.kind == OrgKind.MANUFACTURER
+            select(col(Organisation.slug), col(Organisation.id)).where(
+                col(Organisation.kind) == OrgKind.MANUFACTURER
             )
         )
     }
     refused = {
         country.code: Codes.EMBARGOED if country.embargoed else Codes.NOT_A_PARTNER_COUNTRY
         for country in await session.scalars(
-            select(Country).where(Country.embargoed | ~Country.partner)  # type: ignore[operator]
+            select(Country).where(col(Country.embargoed) | ~col(Country.partner))
         )
     }
     return manufacturers, refused

@@ -16,10 +16,11 @@ Cases are assigned to officers: OAuth clients of a licensing organisation that m
 """
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import is_officer_client, require_officer, sees_cases
 from catalog.core.db import Database
@@ -50,8 +51,8 @@ from catalog.quotes.invariants import require_exportable, require_units
 FOUR_EYES = "FOUR_EYES"
 CASE_ORDER = "case-oldest"
 CASE_COLUMNS = [
-    SortColumn(LicensingCase.created_at, False, "datetime"),  # type: ignore[arg-type]
-    SortColumn(LicensingCase.id, False, "uuid"),  # type: ignore[arg-type]
+    SortColumn(col(LicensingCase.created_at), False, "datetime"),
+    SortColumn(col(LicensingCase.id), False, "uuid"),
 ]
 
 
@@ -61,9 +62,9 @@ CASE_COLUMNS = [
 def _filtered(queue: str | None, status: CaseStatus | None) -> Select[Any]:
     statement = select(LicensingCase)
     if queue is not None:
-        statement = statement.where(LicensingCase.queue == queue)
+        statement = statement.where(col(LicensingCase.queue) == queue)
     if status is not None:
-        statement = statement.where(LicensingCase.status == status)
+        statement = statement.where(col(LicensingCase.status) == status)
     return statement
 
 
@@ -109,7 +110,7 @@ async def cases_for_quotes(
 ) -> dict[uuid.UUID, LicensingCase]:
     """The cases of quotes the caller was already allowed to see."""
     rows = await session.scalars(
-        select(LicensingCase).where(LicensingCase.quote_request_id.in_(quote_ids))  # type: ignore[attr-defined]
+        select(LicensingCase).where(col(LicensingCase.quote_request_id).in_(quote_ids))
     )
     return {row.quote_request_id: row for row in rows}
 
@@ -119,8 +120,8 @@ async def decisions_for_cases(
 ) -> dict[uuid.UUID, list[CaseDecision]]:
     rows = await session.scalars(
         select(CaseDecision)
-        .where(CaseDecision.case_id.in_(case_ids))  # type: ignore[attr-defined]
-        .order_by(CaseDecision.created_at, CaseDecision.id)
+        .where(col(CaseDecision.case_id).in_(case_ids))
+        .order_by(col(CaseDecision.created_at), col(CaseDecision.id))
     )
     grouped: dict[uuid.UUID, list[CaseDecision]] = {}
     for row in rows:
@@ -137,19 +138,19 @@ async def _case_and_quote(
     """Both rows, locked in the order every quote step uses (quote, then case), so an officer's
     decision and a partner's withdrawal at the same moment queue instead of deadlocking."""
     quote_id = await tx.session.scalar(
-        select(LicensingCase.quote_request_id).where(LicensingCase.id == case_id)
+        select(col(LicensingCase.quote_request_id)).where(col(LicensingCase.id) == case_id)
     )
     if quote_id is None:
         raise not_found("licensing case", "caseId")
     quote = await tx.session.scalar(
         select(QuoteRequest)
-        .where(QuoteRequest.id == quote_id)
+        .where(col(QuoteRequest.id) == quote_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
     case = await tx.session.scalar(
         select(LicensingCase)
-        .where(LicensingCase.id == case_id)
+        .where(col(LicensingCase.id) == case_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -165,8 +166,8 @@ async def _require_assignable(tx: WriteTransaction, principal: Principal, office
     found = (
         await tx.session.execute(
             select(OAuthClient, Organisation)
-            .join(Organisation, Organisation.id == OAuthClient.org_id)
-            .where(OAuthClient.client_id == officer)
+            .join(Organisation, col(Organisation.id) == col(OAuthClient.org_id))
+            .where(col(OAuthClient.client_id) == officer)
         )
     ).first()
     if found is None or not is_officer_client(*found):
@@ -204,8 +205,11 @@ async def _approvers_since_info_request(tx: WriteTransaction, case: LicensingCas
     """Officers whose approvals count: this review round, since the last information request."""
     rows = await tx.session.scalars(
         select(CaseDecision)
-        .where(CaseDecision.case_id == case.id, CaseDecision.review_round == case.review_round)
-        .order_by(CaseDecision.created_at, CaseDecision.id)
+        .where(
+            col(CaseDecision.case_id) == case.id,
+            col(CaseDecision.review_round) == case.review_round,
+        )
+        .order_by(col(CaseDecision.created_at), col(CaseDecision.id))
     )
     approvers: set[str] = set()
     for row in rows:
@@ -259,7 +263,8 @@ async def _release_pending_offer(tx: WriteTransaction, quote: QuoteRequest) -> N
     quote.licensed_currency = quote.offer_currency
     offer = await tx.session.scalar(
         select(QuoteOffer).where(
-            QuoteOffer.quote_request_id == quote.id, QuoteOffer.revision == quote.offer_revision
+            col(QuoteOffer.quote_request_id) == quote.id,
+            col(QuoteOffer.revision) == quote.offer_revision,
         )
     )
     assert offer is not None  # every revision is recorded with the quote
@@ -335,7 +340,8 @@ async def decide_case(
             CaseDecision(
                 case_id=case.id,
                 officer=principal.subject,
-                officer_org_id=principal.org_id,
+                # require_officer admitted only a licensing organisation's principal
+                officer_org_id=cast(uuid.UUID, principal.org_id),
                 decision=decision,
                 reason=reason,
                 internal_note=internal_note,

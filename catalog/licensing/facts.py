@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import require_simulation_officer
 from catalog.core.enums import ProductCategory, TechTransfer
@@ -94,7 +95,7 @@ async def _simulated_product(
 ) -> Product:
     if given.product_id is not None:
         product = await session.scalar(
-            select(Product).where(Product.id == given.product_id, visible_products(principal))
+            select(Product).where(col(Product.id) == given.product_id, visible_products(principal))
         )
         if product is None:
             raise not_found("product", "productId")

@@ -30,6 +30,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.core.db import Database
 from catalog.core.enums import CaseStatus, QuoteStatus
@@ -65,13 +66,13 @@ def _touched(
     products, partners, codes = list(product_ids), list(partner_org_ids), list(countries)
     clauses: list[ColumnElement[bool]] = []
     if products:
-        clauses.append(QuoteRequest.product_id.in_(products))  # type: ignore[attr-defined]
+        clauses.append(col(QuoteRequest.product_id).in_(products))
     if partners:
-        clauses.append(QuoteRequest.partner_org_id.in_(partners))  # type: ignore[attr-defined]
+        clauses.append(col(QuoteRequest.partner_org_id).in_(partners))
     if codes:
-        in_country = select(Organisation.id).where(Organisation.country.in_(codes))  # type: ignore[attr-defined]
-        clauses.append(QuoteRequest.delivery_country.in_(codes))  # type: ignore[attr-defined]
-        clauses.append(QuoteRequest.partner_org_id.in_(in_country))  # type: ignore[attr-defined]
+        in_country = select(col(Organisation.id)).where(col(Organisation.country).in_(codes))
+        clauses.append(col(QuoteRequest.delivery_country).in_(codes))
+        clauses.append(col(QuoteRequest.partner_org_id).in_(in_country))
     return or_(*clauses) if clauses else None
 
 
@@ -92,8 +93,8 @@ async def reconcile(
     quotes = list(
         await session.scalars(
             select(QuoteRequest)
-            .where(touched, QuoteRequest.status.in_(OPEN_QUOTES))  # type: ignore[attr-defined]
-            .order_by(QuoteRequest.id)
+            .where(touched, col(QuoteRequest.status).in_(OPEN_QUOTES))
+            .order_by(col(QuoteRequest.id))
             .with_for_update()
         )
     )
@@ -103,8 +104,8 @@ async def reconcile(
         case.quote_request_id: case
         for case in await session.scalars(
             select(LicensingCase)
-            .where(LicensingCase.quote_request_id.in_([q.id for q in quotes]))  # type: ignore[attr-defined]
-            .order_by(LicensingCase.id)
+            .where(col(LicensingCase.quote_request_id).in_([q.id for q in quotes]))
+            .order_by(col(LicensingCase.id))
             .with_for_update()
         )
     }
@@ -227,15 +228,15 @@ async def expired_release_products(session: AsyncSession) -> list[uuid.UUID]:
     now = utcnow()
     recorded = sa.cast(LicensingCase.hold_causes, sa.String).like(f'%"{RELEASE_REVOKED}"%')
     rows = await session.scalars(
-        select(QuoteRequest.product_id)
+        select(col(QuoteRequest.product_id))
         .distinct()
-        .join(LicensingCase, LicensingCase.quote_request_id == QuoteRequest.id)
-        .join(Organisation, Organisation.id == QuoteRequest.partner_org_id)
-        .join(Product, Product.id == QuoteRequest.product_id)
+        .join(LicensingCase, col(LicensingCase.quote_request_id) == col(QuoteRequest.id))
+        .join(Organisation, col(Organisation.id) == col(QuoteRequest.partner_org_id))
+        .join(Product, col(Product.id) == col(QuoteRequest.product_id))
         .where(
-            QuoteRequest.status.in_(OPEN_QUOTES),  # type: ignore[attr-defined]
-            or_(LicensingCase.status != CaseStatus.ON_HOLD, not_(recorded)),
-            not_(live_release_to(Organisation.country, now)),  # type: ignore[arg-type]
+            col(QuoteRequest.status).in_(OPEN_QUOTES),
+            or_(col(LicensingCase.status) != CaseStatus.ON_HOLD, not_(recorded)),
+            not_(live_release_to(col(Organisation.country), now)),
         )
     )
     return list(rows)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import require_rules_officer, sees_routing_rules
 from catalog.core.db import Database
@@ -125,9 +126,11 @@ async def rule_set_for_routing(tx: WriteTransaction) -> RuleSet:
 
 
 async def list_rules(session: AsyncSession, *, include_inactive: bool) -> list[RoutingRule]:
-    statement = select(RoutingRule).order_by(RoutingRule.tier, RoutingRule.name, RoutingRule.id)
+    statement = select(RoutingRule).order_by(
+        col(RoutingRule.tier), col(RoutingRule.name), col(RoutingRule.id)
+    )
     if not include_inactive:
-        statement = statement.where(RoutingRule.active.is_(True))  # type: ignore[attr-defined]
+        statement = statement.where(col(RoutingRule.active).is_(True))
     return list(await session.scalars(statement))
 
 
@@ -213,7 +216,7 @@ async def create_rule(
 
 async def _rule_for_update(tx: WriteTransaction, rule_id: uuid.UUID) -> RoutingRule:
     rule = await tx.session.scalar(
-        select(RoutingRule).where(RoutingRule.id == rule_id).with_for_update()
+        select(RoutingRule).where(col(RoutingRule.id) == rule_id).with_for_update()
     )
     if rule is None:
         raise not_found("routing rule", "ruleId")

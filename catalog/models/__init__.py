@@ -6,6 +6,7 @@ from catalog.models.organisations import Country, Organisation
 from catalog.models.products import Product, Release
 from catalog.models.quotes import QuoteOffer, QuoteRequest
 from catalog.models.records import AuditEvent, OutboxCursor, OutboxEvent
+from catalog.models.revisions import ProductRevision
 from catalog.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "OutboxCursor",
     "OutboxEvent",
     "Product",
+    "ProductRevision",
     "QuoteOffer",
     "QuoteRequest",
     "Release",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import require_embargo_officer, require_partner_list_curator
 from catalog.core.countries import is_iso_country
@@ -26,7 +27,7 @@ from catalog.models import Country
 
 async def list_partner_countries(session: AsyncSession) -> list[Country]:
     rows = await session.scalars(
-        select(Country).where(Country.partner.is_(True)).order_by(Country.code)  # type: ignore[attr-defined]
+        select(Country).where(col(Country.partner).is_(True)).order_by(col(Country.code))
     )
     return list(rows)
 
@@ -72,7 +73,9 @@ async def _change(
 
 
 async def _locked(tx: WriteTransaction, code: str) -> Country:
-    country = await tx.session.scalar(select(Country).where(Country.code == code).with_for_update())
+    country = await tx.session.scalar(
+        select(Country).where(col(Country.code) == code).with_for_update()
+    )
     if country is None:
         raise DomainError.one(f"unknown country {code}", Codes.UNKNOWN_COUNTRY, "country")
     return country

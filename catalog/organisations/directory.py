@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import require_vetting_curator
 from catalog.core.db import Database
@@ -22,8 +23,8 @@ from catalog.models.base import utcnow
 async def list_manufacturers(session: AsyncSession, first: int) -> list[Organisation]:
     rows = await session.scalars(
         select(Organisation)
-        .where(Organisation.kind == OrgKind.MANUFACTURER)
-        .order_by(Organisation.name, Organisation.id)
+        .where(col(Organisation.kind) == OrgKind.MANUFACTURER)
+        .order_by(Organisation.name, col(Organisation.id))
         .limit(first)
     )
     return list(rows)
@@ -32,7 +33,7 @@ async def list_manufacturers(session: AsyncSession, first: int) -> list[Organisa
 async def list_partners(session: AsyncSession, first: int) -> list[Organisation]:
     rows = await session.scalars(
         select(Organisation)
-        .where(Organisation.kind == OrgKind.PARTNER)
+        .where(col(Organisation.kind) == OrgKind.PARTNER)
         .order_by(Organisation.country, Organisation.name)
         .limit(first)
     )
@@ -42,7 +43,7 @@ async def list_partners(session: AsyncSession, first: int) -> list[Organisation]
 async def organisations_by_id(
     session: AsyncSession, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, Organisation]:
-    rows = await session.scalars(select(Organisation).where(Organisation.id.in_(ids)))  # type: ignore[attr-defined]
+    rows = await session.scalars(select(Organisation).where(col(Organisation.id).in_(ids)))
     return {row.id: row for row in rows}
 
 
@@ -63,7 +64,7 @@ async def set_partner_vetting(
         raise DomainError(problems)
     async with write(db, principal) as tx:
         org = await tx.session.scalar(
-            select(Organisation).where(Organisation.id == organisation_id).with_for_update()
+            select(Organisation).where(col(Organisation.id) == organisation_id).with_for_update()
         )
         if org is None or org.kind is not OrgKind.PARTNER:
             raise not_found("partner organisation", "organisationId")

@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, func
+from sqlmodel import col
 
 from catalog.core.enums import ProductCategory, ProductStatus, TechTransfer
 from catalog.models import Product
@@ -32,19 +33,19 @@ def filter_clauses(product_filter: ProductFilter | None) -> list[ColumnElement[b
     f = product_filter
     clauses: list[ColumnElement[bool]] = []
     if f.category is not None:
-        clauses.append(Product.category == f.category)  # type: ignore[arg-type]
+        clauses.append(col(Product.category) == f.category)
     if f.control_entry_prefix:
         raw = f.control_entry_prefix.strip()
         prefix = _escape_like(raw[:2].upper() + raw[2:])
-        clauses.append(Product.control_entry.like(f"{prefix}%", escape="\\"))  # type: ignore[attr-defined]
+        clauses.append(col(Product.control_entry).like(f"{prefix}%", escape="\\"))
     if f.manufacturer_id is not None:
-        clauses.append(Product.manufacturer_id == f.manufacturer_id)  # type: ignore[arg-type]
+        clauses.append(col(Product.manufacturer_id) == f.manufacturer_id)
     if f.tech_transfer is not None:
-        clauses.append(Product.tech_transfer == f.tech_transfer)  # type: ignore[arg-type]
+        clauses.append(col(Product.tech_transfer) == f.tech_transfer)
     if f.min_units_available is not None:
-        clauses.append(Product.units_available >= f.min_units_available)  # type: ignore[arg-type,operator]
+        clauses.append(col(Product.units_available) >= f.min_units_available)
     if f.status is not None:
-        clauses.append(Product.status == f.status)  # type: ignore[arg-type]
+        clauses.append(col(Product.status) == f.status)
     if f.text:
         pattern = f"%{_escape_like(f.text.lower())}%"
         clauses.append(

@@ -1,8 +1,10 @@
 """The publishing workflow of a listing: manufacturers create, edit, submit and withdraw;
 curators publish, ask for changes and suspend. A status change reconciles the product's open
 quotes in the same transaction (catalog/licensing/holds.py). A price edit never changes an
-existing quote: quotes keep the price they were routed on."""
+existing quote: quotes keep the price they were routed on. Content edits of a published listing
+become revisions for a curator to review (catalog/products/revisions.py)."""
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Callable
@@ -11,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from catalog.access import require_listing_curator, require_manufacturer
 from catalog.core.db import Database
@@ -22,6 +25,7 @@ from catalog.core.validation import check_length, check_range, collect
 from catalog.licensing.holds import reconcile
 from catalog.models import Product
 from catalog.models.base import utcnow
+from catalog.products import revisions
 from catalog.products.specs import validate_combat_record, validate_specs
 from catalog.visibility import visible_products
 
@@ -48,9 +52,16 @@ TRANSITIONS: dict[str, tuple[frozenset[ProductStatus], ProductStatus]] = {
     ),
     "request_changes": (frozenset({ProductStatus.SUBMITTED}), ProductStatus.CHANGES_REQUESTED),
     "suspend": (frozenset({ProductStatus.PUBLISHED}), ProductStatus.SUSPENDED),
+    # A withdrawn listing comes back as a draft, to be submitted and reviewed again.
+    "reopen": (frozenset({ProductStatus.WITHDRAWN}), ProductStatus.DRAFT),
 }
-EDITABLE = frozenset({ProductStatus.DRAFT, ProductStatus.CHANGES_REQUESTED})
-# Fields a manufacturer may change on a published listing: availability and price only.
+# Content edited in place: nothing of it is public yet (a submitted listing is edited while
+# the curator has not decided; the curator publishes what is there when they do).
+EDITABLE = frozenset(
+    {ProductStatus.DRAFT, ProductStatus.SUBMITTED, ProductStatus.CHANGES_REQUESTED}
+)
+# Fields that change at once in every status: availability and price. Other
+# edits of a published or suspended listing become a revision (revisions.REVIEWED).
 ALWAYS_EDITABLE = frozenset({"units_available", "unit_price_eur"})
 CONTROL_ENTRY_MAX = 16
 
@@ -125,9 +136,10 @@ def new_product(manufacturer_id: uuid.UUID, draft: ProductDraft) -> Product:
         "control_entry": lambda: _normalise_control_entry(draft.control_entry or ""),
         "combat_record": lambda: validate_combat_record(draft.combat_record),
     }
-    if draft.category is not None:
+    category = draft.category
+    if category is not None:
         checks["specs"] = lambda: validate_specs(
-            draft.category,  # type: ignore[arg-type]
+            category,
             draft.specs,
             given_for=draft.specs_category,
         )
@@ -187,7 +199,7 @@ async def visible_for_update(
     """The product, locked for update, if the caller may see it; otherwise "not found"."""
     product = await tx.session.scalar(
         select(Product)
-        .where(Product.id == product_id, visible_products(principal))
+        .where(col(Product.id) == product_id, visible_products(principal))
         .with_for_update()
     )
     if product is None:
@@ -198,24 +210,57 @@ async def visible_for_update(
 async def update_product(
     db: Database, principal: Principal, product_id: uuid.UUID, draft: ProductDraft
 ) -> Product:
+    """Edit a listing: in place while nothing of it is public, as a revision for review once
+    it is published (units and price change at once either way)."""
     require_manufacturer(principal)
     problems = _validate_draft(draft)
     if problems:
         raise DomainError(problems)
     async with write(db, principal) as tx:
         product = await visible_for_update(tx, principal, product_id)
-        restricted = draft.given - ALWAYS_EDITABLE
-        if restricted and product.status not in EDITABLE:
+        reviewed = draft.given - ALWAYS_EDITABLE
+        if reviewed and product.status not in EDITABLE | revisions.REVIEWED:
             raise DomainError.one(
-                f"only units available and price can change while the product is {product.status}",
+                f"only units available and price can change while the product is "
+                f"{product.status}; reopen it as a draft to edit the rest",
                 Codes.INVALID_TRANSITION,
-                sorted(restricted)[0],
+                revisions.FIELD_NAMES.get(sorted(reviewed)[0], sorted(reviewed)[0]),
             )
+        if reviewed and product.status in revisions.REVIEWED:
+            pending = await revisions.pending_for_update(tx, product.id)
+            proposed = revisions.proposed_copy(product, pending)
+            _apply_draft(proposed, dataclasses.replace(draft, given=reviewed))
+            await revisions.record(tx, product, proposed, pending)
+            draft = dataclasses.replace(draft, given=draft.given & ALWAYS_EDITABLE)
+        before = {name: getattr(product, name) for name in draft.given}
         changes = _apply_draft(product, draft)
-        product.updated_at = utcnow()
-        tx.audit("product.updated", "Product", product.id, {"changed": sorted(changes)})
-        tx.emit("product.changed", "Product", product.id)
+        if changes or not tx.audits:  # a revision alone leaves the listing as it was
+            _record_update(tx, product, before, changes)
     return product
+
+
+def _record_update(
+    tx: WriteTransaction, product: Product, before: dict[str, Any], changes: set[str]
+) -> None:
+    """Audit an edit in place with each field's old and new value."""
+    product.updated_at = utcnow()
+    tx.audit(
+        "product.updated",
+        "Product",
+        product.id,
+        {
+            "changed": sorted(changes),
+            "changes": [
+                {
+                    "field": revisions.FIELD_NAMES.get(name, name),
+                    "before": before[name],
+                    "after": getattr(product, name),
+                }
+                for name in sorted(changes)
+            ],
+        },
+    )
+    tx.emit("product.changed", "Product", product.id)
 
 
 def _apply_draft(product: Product, draft: ProductDraft) -> set[str]:
@@ -289,6 +334,8 @@ async def transition(
             {"from": previous, "to": target, "note": note},
         )
         tx.emit("product.changed", "Product", product.id)
+        if target is ProductStatus.WITHDRAWN:
+            await revisions.drop_pending(tx, product)
         # Suspending holds the product's open quotes, withdrawing closes them, publishing
         # again resumes them.
         await reconcile(tx, product_ids=[product.id])

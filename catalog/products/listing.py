@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.core.pagination import Page, SortColumn, paginate
 from catalog.core.principal import Principal
@@ -25,16 +26,16 @@ class ProductOrder(StrEnum):
 
 SORT_COLUMNS: dict[ProductOrder, list[SortColumn]] = {
     ProductOrder.NAME: [
-        SortColumn(Product.name, False, "str"),  # type: ignore[arg-type]
-        SortColumn(Product.id, False, "uuid"),  # type: ignore[arg-type]
+        SortColumn(col(Product.name), False, "str"),
+        SortColumn(col(Product.id), False, "uuid"),
     ],
     ProductOrder.NEWEST: [
-        SortColumn(Product.created_at, True, "datetime"),  # type: ignore[arg-type]
-        SortColumn(Product.id, True, "uuid"),  # type: ignore[arg-type]
+        SortColumn(col(Product.created_at), True, "datetime"),
+        SortColumn(col(Product.id), True, "uuid"),
     ],
     ProductOrder.UNITS_AVAILABLE: [
-        SortColumn(Product.units_available, True, "int"),  # type: ignore[arg-type]
-        SortColumn(Product.id, False, "uuid"),  # type: ignore[arg-type]
+        SortColumn(col(Product.units_available), True, "int"),
+        SortColumn(col(Product.id), False, "uuid"),
     ],
 }
 
@@ -61,7 +62,7 @@ async def get_many_visible(
     rows = await session.execute(
         select(*_PAGE_COLUMNS)
         .join(_maker, _maker.c.id == Product.manufacturer_id)
-        .where(Product.id.in_(ids), visible_products(principal))  # type: ignore[attr-defined]
+        .where(col(Product.id).in_(ids), visible_products(principal))
     )
     return {row.id: row for row in rows}
 
@@ -124,19 +125,19 @@ async def visible_products_of_manufacturers(
     """Up to `limit` visible products per manufacturer, by name, in one query."""
     rank = (
         func.row_number()
-        .over(partition_by=Product.manufacturer_id, order_by=(Product.name, Product.id))
+        .over(partition_by=col(Product.manufacturer_id), order_by=(Product.name, col(Product.id)))
         .label("rank")
     )
     ranked = (
-        select(Product.id, rank)
-        .where(Product.manufacturer_id.in_(manufacturer_ids), visible_products(principal))  # type: ignore[attr-defined]
+        select(col(Product.id), rank)
+        .where(col(Product.manufacturer_id).in_(manufacturer_ids), visible_products(principal))
         .subquery()
     )
     statement = (
         select(Product)
         .join(ranked, ranked.c.id == Product.id)
         .where(ranked.c.rank <= limit)
-        .order_by(Product.manufacturer_id, Product.name, Product.id)
+        .order_by(col(Product.manufacturer_id), col(Product.name), col(Product.id))
     )
     grouped: dict[uuid.UUID, list[Product]] = {}
     for row in await session.scalars(statement):

@@ -5,9 +5,11 @@ country off the partner-country list NOT_A_PARTNER_COUNTRY. Releasing and revoki
 the product's open quotes in the same transaction (catalog/licensing/holds.py)."""
 
 import uuid
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import require_release_curator
 from catalog.core.countries import is_iso_country
@@ -49,9 +51,9 @@ async def _not_releasable(session: AsyncSession, codes: list[str]) -> list[Probl
     are locked for share, so a concurrent change to the list waits for this release."""
     rows = await session.scalars(
         select(Country)
-        .where(Country.code.in_(codes))
+        .where(col(Country.code).in_(codes))
         .order_by(Country.code)
-        .with_for_update(read=True)  # type: ignore[attr-defined]
+        .with_for_update(read=True)
     )
     problems = []
     for country in rows:
@@ -73,7 +75,7 @@ async def _not_releasable(session: AsyncSession, codes: list[str]) -> list[Probl
 async def live_releases(session: AsyncSession, product_ids: list[uuid.UUID]) -> list[Release]:
     rows = await session.scalars(
         select(Release)
-        .where(Release.product_id.in_(product_ids), Release.revoked_at.is_(None))  # type: ignore[attr-defined,union-attr]
+        .where(col(Release.product_id).in_(product_ids), col(Release.revoked_at).is_(None))
         .order_by(Release.country)
     )
     return list(rows)
@@ -102,7 +104,12 @@ async def release_product(
         added = [code for code in codes if code not in existing]
         for code in added:
             tx.session.add(
-                Release(product_id=product_id, country=code, released_by_org_id=principal.org_id)
+                Release(
+                    product_id=product_id,
+                    country=code,
+                    # require_release_curator admitted only a curator organisation's principal
+                    released_by_org_id=cast(uuid.UUID, principal.org_id),
+                )
             )
         tx.audit(
             "product.released",

@@ -21,6 +21,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import organisation_as_caller
 from catalog.core.enums import CaseStatus, ProductStatus, VettingStatus
@@ -74,8 +75,8 @@ async def _suspended(_: AsyncSession, state: QuoteState) -> bool:
 
 async def _no_live_release(session: AsyncSession, state: QuoteState) -> bool:
     live = await session.scalar(
-        select(Product.id).where(
-            Product.id == state.product.id, live_release_to(state.partner.country, state.now)
+        select(col(Product.id)).where(
+            col(Product.id) == state.product.id, live_release_to(state.partner.country, state.now)
         )
     )
     return live is None
@@ -193,8 +194,8 @@ async def _is_visible(session: AsyncSession, state: QuoteState) -> bool:
     """The one visibility predicate, asked as the partner organisation is now."""
     principal = organisation_as_caller(state.partner, subject="system:export-control")
     found = await session.scalar(
-        select(Product.id).where(
-            Product.id == state.product.id, visible_products(principal, now=state.now)
+        select(col(Product.id)).where(
+            col(Product.id) == state.product.id, visible_products(principal, now=state.now)
         )
     )
     return found is not None

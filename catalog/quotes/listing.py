@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import visible_quotes
 from catalog.core.enums import QuoteStatus
@@ -16,8 +17,8 @@ from catalog.models import QuoteOffer, QuoteRequest
 
 QUOTE_ORDER = "quote-newest"
 QUOTE_COLUMNS = [
-    SortColumn(QuoteRequest.created_at, True, "datetime"),  # type: ignore[arg-type]
-    SortColumn(QuoteRequest.id, True, "uuid"),  # type: ignore[arg-type]
+    SortColumn(col(QuoteRequest.created_at), True, "datetime"),
+    SortColumn(col(QuoteRequest.id), True, "uuid"),
 ]
 
 
@@ -31,7 +32,7 @@ async def quotes_by_ids(
     session: AsyncSession, principal: Principal, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, QuoteRequest]:
     rows = await session.scalars(
-        select(QuoteRequest).where(QuoteRequest.id.in_(ids), visible_quotes(principal))  # type: ignore[attr-defined]
+        select(QuoteRequest).where(col(QuoteRequest.id).in_(ids), visible_quotes(principal))
     )
     return {row.id: row for row in rows}
 
@@ -39,9 +40,9 @@ async def quotes_by_ids(
 def _filtered(principal: Principal, quote_filter: QuoteFilter | None) -> Select[Any]:
     statement = select(QuoteRequest).where(visible_quotes(principal))
     if quote_filter and quote_filter.status is not None:
-        statement = statement.where(QuoteRequest.status == quote_filter.status)
+        statement = statement.where(col(QuoteRequest.status) == quote_filter.status)
     if quote_filter and quote_filter.product_id is not None:
-        statement = statement.where(QuoteRequest.product_id == quote_filter.product_id)
+        statement = statement.where(col(QuoteRequest.product_id) == quote_filter.product_id)
     return statement
 
 
@@ -77,8 +78,8 @@ async def offers_for_quotes(
     """The offer revisions of quotes the caller was already allowed to see, oldest first."""
     rows = await session.scalars(
         select(QuoteOffer)
-        .where(QuoteOffer.quote_request_id.in_(quote_ids))  # type: ignore[attr-defined]
-        .order_by(QuoteOffer.quote_request_id, QuoteOffer.revision)
+        .where(col(QuoteOffer.quote_request_id).in_(quote_ids))
+        .order_by(col(QuoteOffer.quote_request_id), col(QuoteOffer.revision))
     )
     grouped: dict[uuid.UUID, list[QuoteOffer]] = {}
     for row in rows:

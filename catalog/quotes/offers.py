@@ -18,8 +18,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
+from sqlmodel import col
 
 from catalog.access import require_offering_manufacturer, require_requesting_partner, visible_quotes
 from catalog.core.currencies import is_currency
@@ -139,27 +141,30 @@ async def respond_to_quote(
 async def _accepting(tx: WriteTransaction, principal: Principal, quote_id: uuid.UUID) -> None:
     """Lock the quote's product first: the lock order of every writer is product, quote, case."""
     product_id = await tx.session.scalar(
-        select(QuoteRequest.product_id).where(
-            QuoteRequest.id == quote_id, visible_quotes(principal)
+        select(col(QuoteRequest.product_id)).where(
+            col(QuoteRequest.id) == quote_id, visible_quotes(principal)
         )
     )
     if product_id is None:
         raise not_found("quote request", "quoteRequestId")
-    await tx.session.execute(select(Product.id).where(Product.id == product_id).with_for_update())
+    await tx.session.execute(
+        select(col(Product.id)).where(col(Product.id) == product_id).with_for_update()
+    )
 
 
 async def _reserve(tx: WriteTransaction, quote: QuoteRequest) -> None:
     """One conditional UPDATE moves the units from the surplus to the reserve, or nothing."""
     reserved = await tx.session.execute(
         update(Product)
-        .where(Product.id == quote.product_id, Product.units_available >= quote.quantity)  # type: ignore[arg-type]
+        .where(col(Product.id) == quote.product_id, col(Product.units_available) >= quote.quantity)
         .values(
             units_available=Product.units_available - quote.quantity,
             units_reserved=Product.units_reserved + quote.quantity,
             updated_at=utcnow(),
         )
     )
-    if reserved.rowcount != 1:  # type: ignore[attr-defined]
+    # An UPDATE without RETURNING yields a CursorResult; execute() is typed for any statement.
+    if cast(CursorResult[Any], reserved).rowcount != 1:
         raise DomainError.one(
             f"the {quote.quantity} units of this quote are no longer available for export",
             Codes.INSUFFICIENT_UNITS,

@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import require_active_partner, require_vetted_partner
 from catalog.core.countries import is_iso_country
@@ -74,7 +75,8 @@ async def _existing(
 ) -> QuoteRequest | None:
     return await session.scalar(
         select(QuoteRequest).where(
-            QuoteRequest.partner_org_id == partner_org_id, QuoteRequest.idempotency_key == key
+            col(QuoteRequest.partner_org_id) == partner_org_id,
+            col(QuoteRequest.idempotency_key) == key,
         )
     )
 
@@ -133,26 +135,32 @@ async def _lock_facts(
     countries = {
         c.code: c
         for c in await session.scalars(
-            select(Country).where(Country.code.in_(codes)).with_for_update(read=True)  # type: ignore[attr-defined]
+            select(Country).where(col(Country.code).in_(codes)).with_for_update(read=True)
         )
     }
     org = await session.scalar(
-        select(Organisation).where(Organisation.id == principal.org_id).with_for_update(read=True)
+        select(Organisation)
+        .where(col(Organisation.id) == principal.org_id)
+        .with_for_update(read=True)
     )
     partner = require_vetted_partner(org)
     delivery = countries.get(given.delivery_country)
     if delivery is None:
         raise DomainError.one("unknown delivery country", Codes.UNKNOWN_COUNTRY, "deliveryCountry")
     await session.execute(
-        select(Product.id).where(Product.id == given.product_id).with_for_update(read=True)
+        select(col(Product.id))
+        .where(col(Product.id) == given.product_id)
+        .with_for_update(read=True)
     )
     # A statement of its own, after the locks: it sees every change committed before them.
     product = await session.scalar(
-        select(Product).where(Product.id == given.product_id, visible_products(principal))
+        select(Product).where(col(Product.id) == given.product_id, visible_products(principal))
     )
     if product is None:
         raise not_found("product", "productId")
-    own = countries.get(partner.country) or await session.get_one(Country, partner.country)
+    own = countries.get(partner.country)
+    if own is None:
+        own = await session.get_one(Country, partner.country)
     return partner, own, delivery, product
 
 

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from catalog.access import require_requesting_partner, visible_quotes
 from catalog.core.db import Database
@@ -30,7 +31,7 @@ async def quote_for_update(
 ) -> QuoteRequest:
     quote = await tx.session.scalar(
         select(QuoteRequest)
-        .where(QuoteRequest.id == quote_id, visible_quotes(principal))
+        .where(col(QuoteRequest.id) == quote_id, visible_quotes(principal))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -42,7 +43,7 @@ async def quote_for_update(
 async def case_of(tx: WriteTransaction, quote_id: uuid.UUID) -> LicensingCase:
     case = await tx.session.scalar(
         select(LicensingCase)
-        .where(LicensingCase.quote_request_id == quote_id)
+        .where(col(LicensingCase.quote_request_id) == quote_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import may_receive
 from catalog.core.db import Database
@@ -44,13 +45,13 @@ async def due_deliveries(db: Database, now: datetime, limit: int) -> list[DueDel
     async with db.read() as session:
         rows = await session.execute(
             select(WebhookDelivery, WebhookEndpoint, Organisation)
-            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-            .join(Organisation, Organisation.id == WebhookEndpoint.org_id)
+            .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
+            .join(Organisation, col(Organisation.id) == col(WebhookEndpoint.org_id))
             .where(
-                WebhookDelivery.status == DeliveryStatus.PENDING,
-                WebhookDelivery.next_attempt_at <= now,  # type: ignore[operator]
+                col(WebhookDelivery.status) == DeliveryStatus.PENDING,
+                col(WebhookDelivery.next_attempt_at) <= now,
             )
-            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.event_id)
+            .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.event_id))
             .limit(limit)
         )
         return [
@@ -109,21 +110,21 @@ async def recent_deliveries(
     rank = (
         func.row_number()
         .over(
-            partition_by=WebhookDelivery.endpoint_id,
-            order_by=(WebhookDelivery.event_id.desc(), WebhookDelivery.id),  # type: ignore[attr-defined]
+            partition_by=col(WebhookDelivery.endpoint_id),
+            order_by=(col(WebhookDelivery.event_id).desc(), col(WebhookDelivery.id)),
         )
         .label("rank")
     )
     ranked = (
-        select(WebhookDelivery.id, rank)
-        .where(WebhookDelivery.endpoint_id.in_(endpoint_ids))  # type: ignore[attr-defined]
+        select(col(WebhookDelivery.id), rank)
+        .where(col(WebhookDelivery.endpoint_id).in_(endpoint_ids))
         .subquery()
     )
     rows = await session.scalars(
         select(WebhookDelivery)
         .join(ranked, ranked.c.id == WebhookDelivery.id)
         .where(ranked.c.rank <= limit)
-        .order_by(WebhookDelivery.endpoint_id, WebhookDelivery.event_id.desc())  # type: ignore[attr-defined]
+        .order_by(col(WebhookDelivery.endpoint_id), col(WebhookDelivery.event_id).desc())
     )
     grouped: dict[uuid.UUID, list[WebhookDelivery]] = {}
     for row in rows:

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import WEBHOOK_EVENTS, may_subscribe, require_webhook_owner
 from catalog.core.db import Database
@@ -91,9 +92,9 @@ async def create_webhook(
     )
     async with write(db, principal) as tx:
         existing = await tx.session.scalars(
-            select(WebhookEndpoint.id).where(
-                WebhookEndpoint.org_id == org_id,
-                WebhookEndpoint.deleted_at.is_(None),  # type: ignore[union-attr]
+            select(col(WebhookEndpoint.id)).where(
+                col(WebhookEndpoint.org_id) == org_id,
+                col(WebhookEndpoint.deleted_at).is_(None),
             )
         )
         if len(list(existing)) >= MAX_ENDPOINTS_PER_ORG:
@@ -117,9 +118,9 @@ async def _own_endpoint(
     endpoint = await session.scalar(
         select(WebhookEndpoint)
         .where(
-            WebhookEndpoint.id == webhook_id,
-            WebhookEndpoint.org_id == principal.org_id,
-            WebhookEndpoint.deleted_at.is_(None),  # type: ignore[union-attr]
+            col(WebhookEndpoint.id) == webhook_id,
+            col(WebhookEndpoint.org_id) == principal.org_id,
+            col(WebhookEndpoint.deleted_at).is_(None),
         )
         .with_for_update()
     )
@@ -168,8 +169,8 @@ async def delete_webhook(db: Database, principal: Principal, webhook_id: uuid.UU
         endpoint.deleted_at = utcnow()
         pending = await tx.session.scalars(
             select(WebhookDelivery).where(
-                WebhookDelivery.endpoint_id == webhook_id,
-                WebhookDelivery.status == DeliveryStatus.PENDING,
+                col(WebhookDelivery.endpoint_id) == webhook_id,
+                col(WebhookDelivery.status) == DeliveryStatus.PENDING,
             )
         )
         for delivery in pending:
@@ -184,9 +185,9 @@ async def list_webhooks(session: AsyncSession, principal: Principal) -> list[Web
     rows = await session.scalars(
         select(WebhookEndpoint)
         .where(
-            WebhookEndpoint.org_id == principal.org_id,
-            WebhookEndpoint.deleted_at.is_(None),  # type: ignore[union-attr]
+            col(WebhookEndpoint.org_id) == principal.org_id,
+            col(WebhookEndpoint.deleted_at).is_(None),
         )
-        .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+        .order_by(col(WebhookEndpoint.created_at), col(WebhookEndpoint.id))
     )
     return list(rows)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import hears, may_receive, receiver, visible_quotes
 from catalog.core.ids import to_global_id
@@ -36,7 +37,7 @@ async def _product_data(
     session: AsyncSession, org: Organisation, entity_id: uuid.UUID
 ) -> dict[str, Any] | None:
     product = await session.scalar(
-        select(Product).where(Product.id == entity_id, visible_products(receiver(org)))
+        select(Product).where(col(Product.id) == entity_id, visible_products(receiver(org)))
     )
     if product is None:
         return None
@@ -47,7 +48,7 @@ async def _quote_data(
     session: AsyncSession, org: Organisation, entity_id: uuid.UUID
 ) -> dict[str, Any] | None:
     quote = await session.scalar(
-        select(QuoteRequest).where(QuoteRequest.id == entity_id, visible_quotes(receiver(org)))
+        select(QuoteRequest).where(col(QuoteRequest.id) == entity_id, visible_quotes(receiver(org)))
     )
     if quote is None:
         return None
@@ -82,8 +83,8 @@ DATA_BUILDERS = {
 async def _subscribers(session: AsyncSession) -> list[tuple[WebhookEndpoint, Organisation]]:
     rows = await session.execute(
         select(WebhookEndpoint, Organisation)
-        .join(Organisation, Organisation.id == WebhookEndpoint.org_id)
-        .where(WebhookEndpoint.deleted_at.is_(None))  # type: ignore[union-attr]
+        .join(Organisation, col(Organisation.id) == col(WebhookEndpoint.org_id))
+        .where(col(WebhookEndpoint.deleted_at).is_(None))
     )
     return [(endpoint, org) for endpoint, org in rows]
 
@@ -104,8 +105,8 @@ async def fan_out(
     done = set(
         (
             await session.execute(
-                select(WebhookDelivery.endpoint_id, WebhookDelivery.event_id).where(
-                    WebhookDelivery.event_id.in_(event_ids)  # type: ignore[attr-defined]
+                select(col(WebhookDelivery.endpoint_id), col(WebhookDelivery.event_id)).where(
+                    col(WebhookDelivery.event_id).in_(event_ids)
                 )
             )
         ).all()

@@ -1,8 +1,9 @@
 """`auditEvents`: the hash-chained log, by entity (audit:read)."""
 
-from typing import Any
+from typing import Any, cast
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from catalog.core import audit as domain
@@ -63,7 +64,7 @@ def _node(row: AuditRow, entity_id: strawberry.ID, payload: bool) -> AuditEvent:
         actor=row.actor,
         action=row.action,
         entity_id=entity_id,
-        data=row.data if payload else {},
+        data=cast(JSON, row.data if payload else {}),  # JSON is a NewType of object
         data_withheld=not payload,
         hash=row.hash,
         prev_hash=row.prev_hash,

@@ -29,7 +29,7 @@ from schema.relay import id_of_type
 @strawberry.input
 class DecideCaseInput:
     case_id: strawberry.ID
-    decision: CaseDecisionEnum  # type: ignore[valid-type]
+    decision: CaseDecisionEnum
     reason: str = strawberry.field(
         description="Shown to the partner for REFUSE (the refusal reason) and REQUEST_INFO (the "
         "question); officers only for APPROVE."

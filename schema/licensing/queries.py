@@ -34,7 +34,7 @@ class LicensingQuery:
         self,
         info: Info[Context, Any],
         queue: str | None = None,
-        status: CaseStatusEnum | None = None,  # type: ignore[valid-type]
+        status: CaseStatusEnum | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[LicensingCase]:
@@ -76,9 +76,9 @@ class SimulateRoutingInput:
     delivery_country: str
     co_production: bool = False
     product_id: strawberry.ID | None = None
-    category: ProductCategoryEnum | None = None  # type: ignore[valid-type]
+    category: ProductCategoryEnum | None = None
     control_entry: str | None = None
-    tech_transfer: TechTransferEnum | None = None  # type: ignore[valid-type]
+    tech_transfer: TechTransferEnum | None = None
     unit_price_eur: Decimal | None = None
 
 

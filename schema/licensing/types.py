@@ -4,7 +4,7 @@ routing rules."""
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
 from strawberry.types import Info
@@ -30,10 +30,14 @@ if TYPE_CHECKING:
 QUOTE_TYPES = "schema.quotes.types"
 
 
-CaseStatusEnum = strawberry.enum(CaseStatus, name="CaseStatus")
+# strawberry.enum registers the class in place and returns it; the alias is the same
+# class under a name mypy accepts as a type.
+strawberry.enum(CaseStatus, name="CaseStatus")
+CaseStatusEnum: TypeAlias = CaseStatus
 
 
-CaseDecisionEnum = strawberry.enum(CaseDecisionKind, name="CaseDecision")
+strawberry.enum(CaseDecisionKind, name="CaseDecision")
+CaseDecisionEnum: TypeAlias = CaseDecisionKind
 
 
 REVIEW = "licensing:review"
@@ -101,7 +105,7 @@ class RoutingDecision:
 
 @strawberry.type
 class CaseDecisionRecord:
-    decision: CaseDecisionEnum  # type: ignore[valid-type]
+    decision: CaseDecisionEnum
     officer: str
     reason: str
     internal_note: str | None
@@ -122,7 +126,7 @@ class CaseDecisionRecord:
 class LicensingCase(Node):
     row: strawberry.Private[CaseRow]
     queue: str
-    status: CaseStatusEnum  # type: ignore[valid-type]
+    status: CaseStatusEnum
     sla_due_at: date | None
     sla_paused: bool
     approvals_required: int
@@ -179,7 +183,7 @@ class LicensingCase(Node):
         description="While ON_HOLD: the status it returns to when the causes are lifted. "
         "Licensing officers only."
     )
-    def held_from(self, info: Info[Context, Any]) -> CaseStatusEnum | None:  # type: ignore[valid-type]
+    def held_from(self, info: Info[Context, Any]) -> CaseStatusEnum | None:
         _officer_only(info)
         return self.row.held_from
 
@@ -233,26 +237,26 @@ RULES = "licensing:rules"
 
 @strawberry.type
 class RoutingConditions:
-    categories: list[ProductCategoryEnum] | None  # type: ignore[valid-type]
+    categories: list[ProductCategoryEnum] | None
     control_entry_prefixes: list[str] | None
     destination_countries: list[str] | None
     destination_groups: list[str] | None
     min_quantity: int | None
     min_value_eur: Decimal | None
-    tech_transfer: list[TechTransferEnum] | None  # type: ignore[valid-type]
+    tech_transfer: list[TechTransferEnum] | None
     co_production: bool | None
     re_export: bool | None
 
 
 @strawberry.input(description="A rule's conditions; all given conditions must hold (AND).")
 class RoutingConditionsInput:
-    categories: list[ProductCategoryEnum] | None = None  # type: ignore[valid-type]
+    categories: list[ProductCategoryEnum] | None = None
     control_entry_prefixes: list[str] | None = None
     destination_countries: list[str] | None = None
     destination_groups: list[str] | None = None
     min_quantity: int | None = None
     min_value_eur: Decimal | None = None
-    tech_transfer: list[TechTransferEnum] | None = None  # type: ignore[valid-type]
+    tech_transfer: list[TechTransferEnum] | None = None
     co_production: bool | None = None
     re_export: bool | None = None
 

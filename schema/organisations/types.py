@@ -1,6 +1,6 @@
 """Organisations as GraphQL sees them: manufacturers, partners, countries."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
 from strawberry.types import Info
@@ -18,7 +18,10 @@ if TYPE_CHECKING:
 PRODUCT_TYPES = "schema.products.types"
 
 
-VettingStatusEnum = strawberry.enum(VettingStatus, name="VettingStatus")
+# strawberry.enum registers the class in place and returns it; the alias is the same
+# class under a name mypy accepts as a type.
+strawberry.enum(VettingStatus, name="VettingStatus")
+VettingStatusEnum: TypeAlias = VettingStatus
 
 
 MANUFACTURER_PRODUCTS_DEFAULT = 20
@@ -56,7 +59,7 @@ class Partner(Node):
     slug: str
     name: str
     country: str
-    vetting: VettingStatusEnum  # type: ignore[valid-type]
+    vetting: VettingStatusEnum
 
     @classmethod
     def from_row(cls, row: Organisation) -> "Partner":

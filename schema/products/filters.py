@@ -11,13 +11,13 @@ from schema.relay import id_of_type
 
 @strawberry.input
 class ProductFilter:
-    category: ProductCategoryEnum | None = None  # type: ignore[valid-type]
+    category: ProductCategoryEnum | None = None
     control_entry_prefix: str | None = None
     manufacturer_id: strawberry.ID | None = None
-    tech_transfer: TechTransferEnum | None = None  # type: ignore[valid-type]
+    tech_transfer: TechTransferEnum | None = None
     min_units_available: int | None = None
     text: str | None = None
-    status: ProductStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+    status: ProductStatusEnum | None = strawberry.field(
         default=None,
         description="Only listings in this status; partners see published listings only.",
     )

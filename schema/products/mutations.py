@@ -73,10 +73,10 @@ class CombatRecordInput:
 @strawberry.input
 class CreateProductInput:
     name: str
-    category: ProductCategoryEnum  # type: ignore[valid-type]
+    category: ProductCategoryEnum
     summary: str
     control_entry: str
-    tech_transfer: TechTransferEnum  # type: ignore[valid-type]
+    tech_transfer: TechTransferEnum
     units_available: int
     description: str | None = None
     lead_time_days: int | None = None
@@ -90,11 +90,11 @@ class CreateProductInput:
 class UpdateProductInput:
     product_id: strawberry.ID
     name: str | None = strawberry.UNSET
-    category: ProductCategoryEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    category: ProductCategoryEnum | None = strawberry.UNSET
     summary: str | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     control_entry: str | None = strawberry.UNSET
-    tech_transfer: TechTransferEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    tech_transfer: TechTransferEnum | None = strawberry.UNSET
     units_available: int | None = strawberry.UNSET
     lead_time_days: int | None = strawberry.UNSET
     unit_price_eur: Decimal | None = strawberry.UNSET
@@ -221,7 +221,9 @@ class ProductMutation:
         return await _payload(lambda: domain.create_product(ctx.db, ctx.principal, _draft(input)))
 
     @strawberry.mutation(
-        description="Manufacturer: edit a draft; on a published listing only units and price."
+        description="Manufacturer: edit a listing. Drafts and listings under review change at "
+        "once; on a published or suspended listing, units and price change at once and other "
+        "fields become the listing's pending revision, for a curator to approve."
     )
     async def update_product(
         self, info: Info[Context, Any], input: UpdateProductInput
@@ -247,6 +249,16 @@ class ProductMutation:
     ) -> ProductPayload:
         require(info, "products:write")
         return await _step(info, input.product_id, "withdraw")
+
+    @strawberry.mutation(
+        description="Manufacturer: bring a withdrawn listing back as a draft, to edit and "
+        "submit again."
+    )
+    async def reopen_product(
+        self, info: Info[Context, Any], input: ProductIdInput
+    ) -> ProductPayload:
+        require(info, "products:write")
+        return await _step(info, input.product_id, "reopen")
 
     @strawberry.mutation(description="Curator: publish a submitted listing.")
     async def publish_product(

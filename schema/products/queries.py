@@ -27,7 +27,7 @@ class ProductQuery:
         self,
         info: Info[Context, Any],
         filter: ProductFilter | None = None,
-        order_by: ProductOrderEnum = domain.ProductOrder.NAME,  # type: ignore[valid-type,assignment]
+        order_by: ProductOrderEnum = domain.ProductOrder.NAME,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Product]:

@@ -3,32 +3,44 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, TypeAlias, cast
 
 import strawberry
 from strawberry.types import Info
 
-from catalog.access import sees_release_lists, sees_reserved_units
-from catalog.core.enums import ProductCategory, ProductStatus, TechTransfer
+from catalog.access import sees_release_lists, sees_reserved_units, sees_revisions
+from catalog.core.enums import ProductCategory, ProductStatus, RevisionStatus, TechTransfer
 from catalog.models import Organisation
 from catalog.models import Product as ProductRow
 from catalog.products import listing as domain
 from schema.context import Context
 from schema.errors import forbidden
-from schema.loaders import organisation_loader, product_loader, releases_loader
+from schema.loaders import (
+    organisation_loader,
+    product_loader,
+    releases_loader,
+    revisions_loader,
+)
 from schema.organisations.types import Manufacturer
+from schema.products.revisions import ProductRevision
 from schema.relay import Node, to_global_id
 
-ProductCategoryEnum = strawberry.enum(ProductCategory, name="ProductCategory")
+# strawberry.enum registers the class in place and returns it; the alias is the same
+# class under a name mypy accepts as a type.
+strawberry.enum(ProductCategory, name="ProductCategory")
+ProductCategoryEnum: TypeAlias = ProductCategory
 
 
-TechTransferEnum = strawberry.enum(TechTransfer, name="TechTransfer")
+strawberry.enum(TechTransfer, name="TechTransfer")
+TechTransferEnum: TypeAlias = TechTransfer
 
 
-ProductStatusEnum = strawberry.enum(ProductStatus, name="ProductStatus")
+strawberry.enum(ProductStatus, name="ProductStatus")
+ProductStatusEnum: TypeAlias = ProductStatus
 
 
-ProductOrderEnum = strawberry.enum(domain.ProductOrder, name="ProductOrder")
+strawberry.enum(domain.ProductOrder, name="ProductOrder")
+ProductOrderEnum: TypeAlias = domain.ProductOrder
 
 
 @strawberry.type
@@ -104,11 +116,11 @@ class Product(Node):
     # page); otherwise it comes through the per-request DataLoader.
     maker: strawberry.Private[Organisation | None]
     name: str
-    category: ProductCategoryEnum  # type: ignore[valid-type]
+    category: ProductCategoryEnum
     summary: str
     description: str | None
     control_entry: str
-    tech_transfer: TechTransferEnum  # type: ignore[valid-type]
+    tech_transfer: TechTransferEnum
     units_available: int = strawberry.field(
         description="Units still available for export (the surplus not yet reserved)."
     )
@@ -126,7 +138,7 @@ class Product(Node):
         for name in ("platforms", "integrations"):
             if name in values and values[name] is None:
                 values[name] = []
-        return spec_type(**values)  # type: ignore[no-any-return]
+        return spec_type(**values)
 
     @strawberry.field
     def combat_record(self) -> CombatRecord | None:
@@ -154,7 +166,7 @@ class Product(Node):
         return Manufacturer.from_row(org)
 
     @strawberry.field(description="Curators, licensing officers and the owner only.")
-    def status(self, info: Info[Context, Any]) -> ProductStatusEnum | None:  # type: ignore[valid-type]
+    def status(self, info: Info[Context, Any]) -> ProductStatusEnum | None:
         _owner_or_reviewer(info)
         return self.row.status
 
@@ -180,6 +192,27 @@ class Product(Node):
             Release(country=r.country, released_at=r.released_at, expires_at=r.expires_at)
             for r in rows
         ]
+
+    @strawberry.field(
+        description="Changes proposed to this published listing, awaiting a curator (the owner, "
+        "curators and licensing officers only)."
+    )
+    async def pending_revision(self, info: Info[Context, Any]) -> ProductRevision | None:
+        rows = await self._revisions(info)
+        pending = [r for r in rows if r.status is RevisionStatus.PENDING]
+        return ProductRevision.from_row(pending[0]) if pending else None
+
+    @strawberry.field(
+        description="Every revision of this listing, newest first (the owner, curators and "
+        "licensing officers only)."
+    )
+    async def revisions(self, info: Info[Context, Any]) -> list[ProductRevision] | None:
+        return [ProductRevision.from_row(r) for r in await self._revisions(info)]
+
+    async def _revisions(self, info: Info[Context, Any]) -> list[Any]:
+        if not sees_revisions(info.context.principal):
+            raise forbidden("catalog:curate")
+        return await revisions_loader(info).load(self.row.id)
 
     @classmethod
     def from_row(cls, row: ProductRow, maker: Organisation | None = None) -> "Product":

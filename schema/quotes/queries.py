@@ -16,7 +16,7 @@ from schema.relay import Connection, bad_input, connection, id_of_type, page_siz
 
 @strawberry.input
 class QuoteRequestFilter:
-    status: QuoteStatusEnum | None = None  # type: ignore[valid-type]
+    status: QuoteStatusEnum | None = None
     product_id: strawberry.ID | None = None
 
     def to_domain(self) -> listing.QuoteFilter:

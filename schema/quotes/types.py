@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 from strawberry.types import Info
@@ -25,7 +25,10 @@ from schema.organisations.types import Partner
 from schema.products.types import Product, load_visible_product
 from schema.relay import Node, to_global_id
 
-QuoteStatusEnum = strawberry.enum(QuoteStatus, name="QuoteStatus")
+# strawberry.enum registers the class in place and returns it; the alias is the same
+# class under a name mypy accepts as a type.
+strawberry.enum(QuoteStatus, name="QuoteStatus")
+QuoteStatusEnum: TypeAlias = QuoteStatus
 
 
 @strawberry.type
@@ -59,7 +62,7 @@ class Offer:
 @strawberry.type
 class QuoteRequest(Node):
     row: strawberry.Private[QuoteRow]
-    status: QuoteStatusEnum  # type: ignore[valid-type]
+    status: QuoteStatusEnum
     quantity: int
     delivery_country: str
     end_user: str

@@ -7,6 +7,7 @@ import { caseView, casesView } from "./licensing.js";
 import { makerQuotesView } from "./offers.js";
 import { partnerProductView } from "./partner.js";
 import { quotesView } from "./quotes.js";
+import { revisionQueueView } from "./revisions.js";
 
 const ME = `query Me { me { subject scopes organisation { slug name kind country vetting } } }`;
 
@@ -30,6 +31,7 @@ const ROLES = {
     back: ["#/review", "Back to the review queue"],
     nav: [
       ["#/review", "Awaiting review"],
+      ["#/revisions", "Proposed changes"],
       ["#/listings", "All listings"],
     ],
     routes: {
@@ -41,6 +43,7 @@ const ROLES = {
           intro: "Listings submitted by manufacturers.",
         }),
       listings: (ctx) => browseView(ctx, { title: "All listings", statusChoice: true, withStatus: true }),
+      revisions: revisionQueueView,
       product: curatorProductView,
     },
   },
@@ -68,11 +71,13 @@ const ROLES = {
     back: ["#/catalogue", "Back to the catalogue"],
     nav: [
       ["#/cases", "Queues"],
+      ["#/revisions", "Proposed changes"],
       ["#/catalogue", "Catalogue"],
     ],
     routes: {
       cases: casesView,
       case: caseView,
+      revisions: revisionQueueView,
       catalogue: (ctx) => browseView(ctx, { title: "Catalogue", statusChoice: true, withStatus: true }),
       product: curatorProductView,
     },

@@ -14,11 +14,13 @@ import {
   titled,
   fill,
 } from "./dom.js";
+import { REVISION_FIELDS, revisionPanels } from "./revisions.js";
 
 const PRODUCT = `query CuratedProduct($id: ID!) {
   product(id: $id) {
     ${DETAIL_FIELDS} status reviewNote unitsAvailable unitsReserved
     releases { country releasedAt expiresAt }
+    ${REVISION_FIELDS}
   }
   countries { code name embargoed eu nato partner }
 }`;
@@ -66,6 +68,7 @@ export async function curatorProductView(ctx, id) {
       ]),
       curates ? reviewActions(ctx, product, rerender) : null,
     ),
+    revisionPanels(ctx, product, rerender),
     curates ? releasePanel(ctx, product, data.countries, rerender) : releaseList(product),
     productDetails(product),
   );
