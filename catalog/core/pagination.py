@@ -124,7 +124,7 @@ async def paginate(
         statement = statement.where(after_clause(columns, decode_cursor(after, order, columns)))
     statement = statement.order_by(*order_by(columns)).limit(first + 1)
     result = await session.execute(statement)
-    rows = list(result.all() if whole_rows else result.scalars().all())
+    rows: list[Any] = list(result.all() if whole_rows else result.scalars().all())
     items = rows[:first]
     return Page(
         items=items,
