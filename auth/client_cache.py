@@ -44,6 +44,7 @@ RETRY_SECONDS = 1.0
 # How long a writer waits to hear its own notification (catalog/core/changes.py); it is
 # normally there within a millisecond.
 PROPAGATION_SECONDS = 0.25
+PROPAGATION_GRACE_SECONDS = 0.05
 
 
 class ClientLookup(Protocol):
@@ -175,12 +176,18 @@ class PostgresFeed:
         return self.generation
 
     async def wait_beyond(self, heard: int) -> None:
-        """Until a notification (or a reconnection) after `heard`, when listening at all."""
+        """Until a notification (or a reconnection) after `heard`, when listening at all, then
+        a little longer: the other processes' listening server backends are signalled at the
+        same commit but may be scheduled later than ours on a busy host. Only writes to
+        clients, organisations and revocations (rare, administrative) ever wait here."""
+        if self._conn is None:
+            return
         deadline = time.monotonic() + PROPAGATION_SECONDS
         while self._conn is not None and self.generation == heard:
             if time.monotonic() > deadline:
                 return
             await asyncio.sleep(0.001)
+        await asyncio.sleep(PROPAGATION_GRACE_SECONDS)
 
     def _changed(self) -> None:
         self.generation += 1
