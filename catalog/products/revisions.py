@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from catalog.access import require_revision_curator, sees_revisions
 from catalog.core.audit import canonical_json
@@ -98,8 +99,8 @@ async def pending_for_update(tx: WriteTransaction, product_id: uuid.UUID) -> Pro
     return await tx.session.scalar(
         select(ProductRevision)
         .where(
-            ProductRevision.product_id == product_id,
-            ProductRevision.status == RevisionStatus.PENDING,
+            col(ProductRevision.product_id) == product_id,
+            col(ProductRevision.status) == RevisionStatus.PENDING,
         )
         .with_for_update()
     )
@@ -163,13 +164,13 @@ async def _decidable(
     """The pending revision and its listing, both locked (the listing first, as every writer
     locks it before what hangs off it)."""
     product_id = await tx.session.scalar(
-        select(ProductRevision.product_id).where(ProductRevision.id == revision_id)
+        select(col(ProductRevision.product_id)).where(col(ProductRevision.id) == revision_id)
     )
     product = None
     if product_id is not None:
         product = await tx.session.scalar(
             select(Product)
-            .where(Product.id == product_id, visible_products(principal))
+            .where(col(Product.id) == product_id, visible_products(principal))
             .with_for_update()
         )
     revision = await tx.session.get(ProductRevision, revision_id, with_for_update=True)
@@ -242,8 +243,8 @@ def _seen(principal: Principal) -> Select[Any]:
     statement = select(ProductRevision)
     if not sees_revisions(principal):
         return statement.where(false())
-    visible = select(Product.id).where(visible_products(principal))
-    return statement.where(ProductRevision.product_id.in_(visible))  # type: ignore[attr-defined]
+    visible = select(col(Product.id)).where(visible_products(principal))
+    return statement.where(col(ProductRevision.product_id).in_(visible))
 
 
 async def revisions_of(
@@ -252,8 +253,8 @@ async def revisions_of(
     """Each listing's revisions, newest first."""
     rows = await session.scalars(
         _seen(principal)
-        .where(ProductRevision.product_id.in_(product_ids))  # type: ignore[attr-defined]
-        .order_by(ProductRevision.created_at.desc(), ProductRevision.id.desc())  # type: ignore[attr-defined]
+        .where(col(ProductRevision.product_id).in_(product_ids))
+        .order_by(col(ProductRevision.created_at).desc(), col(ProductRevision.id).desc())
     )
     grouped: dict[uuid.UUID, list[ProductRevision]] = {}
     for row in rows:
@@ -269,18 +270,18 @@ class RevisionFilter:
 
 QUEUE_ORDER = "revision-oldest"
 QUEUE_COLUMNS = [
-    SortColumn(ProductRevision.created_at, False, "datetime"),  # type: ignore[arg-type]
-    SortColumn(ProductRevision.id, False, "uuid"),  # type: ignore[arg-type]
+    SortColumn(col(ProductRevision.created_at), False, "datetime"),
+    SortColumn(col(ProductRevision.id), False, "uuid"),
 ]
 
 
 def _queue(principal: Principal, revision_filter: RevisionFilter) -> Select[Any]:
     statement = _seen(principal)
     if revision_filter.status is not None:
-        statement = statement.where(ProductRevision.status == revision_filter.status)
+        statement = statement.where(col(ProductRevision.status) == revision_filter.status)
     if revision_filter.requires_licensing_review is not None:
         flag = revision_filter.requires_licensing_review
-        statement = statement.where(ProductRevision.requires_licensing_review == flag)
+        statement = statement.where(col(ProductRevision.requires_licensing_review) == flag)
     return statement
 
 

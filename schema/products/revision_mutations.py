@@ -97,7 +97,7 @@ class RevisionQuery:
     async def product_revisions(
         self,
         info: Info[Context, Any],
-        status: RevisionStatusEnum | None = RevisionStatus.PENDING,  # type: ignore[valid-type,assignment]
+        status: RevisionStatusEnum | None = RevisionStatus.PENDING,
         requires_licensing_review: bool | None = None,
         first: int | None = None,
         after: str | None = None,

@@ -1,7 +1,7 @@
 """Revisions of published listings as GraphQL types: what changed, before and after."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
 from strawberry.scalars import JSON
@@ -18,11 +18,12 @@ if TYPE_CHECKING:
 
 PRODUCT_TYPES = "schema.products.types"
 
-RevisionStatusEnum = strawberry.enum(
+strawberry.enum(
     RevisionStatus,
     name="RevisionStatus",
     description="SUPERSEDED: replaced by a newer edit, or dropped when the listing was withdrawn.",
 )
+RevisionStatusEnum: TypeAlias = RevisionStatus
 
 
 @strawberry.type(description="One field of a revision: the published value and the proposed.")
@@ -39,7 +40,7 @@ class RevisionChange:
 class ProductRevision:
     row: strawberry.Private[RevisionRow]
     id: strawberry.ID
-    status: RevisionStatusEnum  # type: ignore[valid-type]
+    status: RevisionStatusEnum
     changes: list[RevisionChange]
     note: str | None = strawberry.field(description="The curator's reason for a rejection.")
     requires_licensing_review: bool = strawberry.field(
