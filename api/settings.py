@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     signing_key_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     # Identity providers whose tokens are accepted (JSON list of ExternalIssuer objects).
     external_issuers: list[ExternalIssuer] = Field(default_factory=list)
+    # Keep token checks' client lookups in process until a client, organisation or revoked
+    # token changes (auth/client_cache.py); off: one query per request.
+    auth_client_cache: bool = True
 
     db_pool_size: int = Field(default=10, gt=0)
     db_statement_timeout_ms: int = Field(default=15_000, gt=0)

@@ -6,6 +6,7 @@ from typing import Protocol
 from starlette.requests import Request
 from starlette.routing import Route
 
+from auth.client_cache import client_lookup
 from auth.config import MAX_TOKEN_LIFETIME_SECONDS, AuthSettings
 from auth.endpoints import OAuthEndpoints
 from auth.errors import InvalidToken
@@ -57,7 +58,7 @@ class TokenAuthenticator:
         return principal_for(verified, client)
 
 
-def _verifier(db: Database, settings: AuthSettings) -> TokenVerifier:
+def build_verifier(db: Database, settings: AuthSettings) -> TokenVerifier:
     keyring = KeyRing(
         db,
         max_lifetime=timedelta(seconds=MAX_TOKEN_LIFETIME_SECONDS),
@@ -69,12 +70,13 @@ def _verifier(db: Database, settings: AuthSettings) -> TokenVerifier:
         issuer=settings.issuer,
         audience=settings.audience,
         max_lifetime=settings.token_lifetime_seconds,
+        clients=client_lookup(db, cached=settings.auth_client_cache),
     )
 
 
 def build_authenticator(db: Database, settings: AuthSettings) -> Authenticator:
     external = ExternalIssuers(db, list(settings.external_issuers), settings.issuer)
-    return TokenAuthenticator(_verifier(db, settings), external)
+    return TokenAuthenticator(build_verifier(db, settings), external)
 
 
 def auth_routes(db: Database, settings: AuthSettings) -> list[Route]:

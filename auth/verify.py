@@ -8,16 +8,14 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
-from sqlalchemy import exists
-from sqlmodel import col
 
 from auth import scopes as scope_set
-from auth.clients import ClientRecord, client_query, record_from_row
+from auth.client_cache import ClientLookup, DirectLookup
+from auth.clients import ClientRecord
 from auth.config import LEEWAY_SECONDS
 from auth.errors import InvalidToken
 from auth.keys import ALGORITHM, KeyRing
 from catalog.core.db import Database
-from catalog.models import OAuthClient, RevokedToken
 
 ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")
 
@@ -78,9 +76,17 @@ def decode(token: str, keys: KeySet, algorithms: list[str]) -> dict[str, Any]:
 
 class TokenVerifier:
     def __init__(
-        self, db: Database, keyring: KeyRing, *, issuer: str, audience: str, max_lifetime: int
+        self,
+        db: Database,
+        keyring: KeyRing,
+        *,
+        issuer: str,
+        audience: str,
+        max_lifetime: int,
+        clients: ClientLookup | None = None,
     ) -> None:
         self.db = db
+        self.clients = clients or DirectLookup(db)
         self.keyring = keyring
         # Tokens we issue live exactly this long; a longer-lived one was not issued by this
         # service as configured, whatever key signed it.
@@ -117,17 +123,12 @@ class TokenVerifier:
 
     async def client_of(self, token: VerifiedToken) -> ClientRecord:
         """The token's client and organisation as they are now, and whether the token's jti was
-        revoked: one query."""
-        revoked = exists().where(col(RevokedToken.jti) == token.jti)
-        query = (
-            client_query().add_columns(revoked).where(col(OAuthClient.client_id) == token.client_id)
-        )
-        async with self.db.read() as session:
-            row = (await session.execute(query)).first()
-        if row is None:
+        revoked (auth/client_cache.py: cached until any of them changes)."""
+        found = await self.clients.find(token.client_id, token.jti)
+        if found is None:
             raise InvalidToken("the token's client does not exist")
-        record = record_from_row(tuple(row))
-        if tuple(row)[-1]:
+        record, token_revoked = found
+        if token_revoked:
             raise InvalidToken("the token has been revoked")
         if record.revoked:
             raise InvalidToken("the token's client has been revoked")

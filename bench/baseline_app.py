@@ -9,7 +9,6 @@ process has executed for completed requests (bench/counting.py). None of this is
 mounted by `api.app.create_app`.
 """
 
-import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -22,9 +21,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from api.app import create_app
+from api.graphql.transport import encode_json
 from api.settings import Settings
 from auth.errors import InvalidToken
-from auth.service import Authenticator, build_authenticator
+from auth.service import Authenticator, build_authenticator, build_verifier
 from bench import quote_baseline
 from bench.counting import CountStatements, StatementCounter
 from catalog.core.db import Database
@@ -32,7 +32,6 @@ from catalog.core.enums import ProductCategory
 from catalog.core.ids import to_global_id
 from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
-from catalog.organisations import directory as organisations
 from catalog.products import listing as products
 from catalog.products.listing import ProductOrder
 from search.backend import SearchBackend, SearchQuery, SearchResult
@@ -79,9 +78,8 @@ FLOAT_SPECS = frozenset(
 
 
 def graphql_json(data: dict[str, Any]) -> Response:
-    """Encoded exactly as Strawberry encodes its responses."""
-    body = json.dumps({"data": data}, separators=(",", ":"))
-    return Response(body, media_type="application/json")
+    """Encoded exactly as the GraphQL endpoint encodes its responses."""
+    return Response(encode_json({"data": data}), media_type="application/json")
 
 
 def global_id(type_name: str, value: uuid.UUID) -> str:
@@ -145,7 +143,7 @@ async def typename(request: Request, principal: Principal, db: Database) -> Resp
 
 async def product_page(request: Request, principal: Principal, db: Database) -> Response:
     async with db.read() as session:
-        page = await products.list_products(
+        found = await products.list_products(
             session,
             principal,
             product_filter=None,
@@ -153,12 +151,9 @@ async def product_page(request: Request, principal: Principal, db: Database) -> 
             first=PAGE_SIZE,
             after=None,
         )
-    async with db.read() as session:
-        makers = await organisations.organisations_by_id(
-            session, list(dict.fromkeys(p.manufacturer_id for p in page.items))
-        )
+    page, makers = found.page, found.makers
     edges = [
-        {"cursor": cursor, "node": product_json(row, makers[row.manufacturer_id])}
+        {"cursor": cursor, "node": product_json(row, makers[row.manufacturer_id])}  # type: ignore[arg-type]
         for row, cursor in zip(page.items, page.cursors, strict=True)
     ]
     end = page.cursors[-1] if page.cursors else None
@@ -173,9 +168,7 @@ async def one_product(request: Request, principal: Principal, db: Database) -> R
     row = found.get(product_id)
     if row is None:
         return graphql_json({"product": None})
-    async with db.read() as session:
-        makers = await organisations.organisations_by_id(session, [row.manufacturer_id])
-    return graphql_json({"product": product_json(row, makers[row.manufacturer_id])})
+    return graphql_json({"product": product_json(row, products.maker_of(row))})  # type: ignore[arg-type]
 
 
 def search_page(backend: SearchBackend) -> Handler:
@@ -243,14 +236,29 @@ def app(settings: Settings | None = None) -> Starlette:
     if db.write_engine is not db.engine:
         counter.attach(db.write_engine)
 
+    search: SearchBackend = inner.state.search
+    # Here, not at the top: the raw floor reuses this module's field tables.
+    from bench.raw_app import RawRoutes
+    from bench.raw_search import RawSearch
+    from bench.raw_sql import RawDatabase
+
+    raw_db = RawDatabase(settings.database_url)
+    raw = RawRoutes(
+        raw_db, build_verifier(db, settings), RawSearch(db), build_authenticator(db, settings)
+    )
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        async with inner.router.lifespan_context(inner):
-            yield
+        await raw_db.open()
+        try:
+            async with inner.router.lifespan_context(inner):
+                yield
+        finally:
+            await raw_db.close()
 
-    search: SearchBackend = inner.state.search
     routes = [
         Mount("/baseline", routes=baseline_routes(db, settings, search, counter)),
+        Mount("/raw", routes=raw.routes()),
         Mount("/", inner),
     ]
     outer = Starlette(

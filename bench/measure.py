@@ -11,7 +11,7 @@ import httpx
 
 from bench.ledger import KeyedRun, Ledger
 from bench.loadgen import LoadResult, run_wrk
-from bench.scenarios import Scenario, ScenarioContext, Variant
+from bench.scenarios import RAW, Scenario, ScenarioContext, Variant
 from bench.server import Server
 
 
@@ -30,6 +30,8 @@ class Sample:
     p99_ms: float
     sql_per_request: float
     peak_rss_mb: float
+    # Server CPU time per completed request (bench/server.py): the steadier cost figure.
+    cpu_ms: float = 0.0
 
 
 @dataclass
@@ -44,6 +46,8 @@ class VariantResult:
     connections: int = 0
     samples: list[Sample] = field(default_factory=list)
     vs_baseline: dict[str, float] = field(default_factory=dict)
+    # Ratios to the scenario's `raw` floor measured in the same runs (empty without one).
+    vs_raw: dict[str, float] = field(default_factory=dict)
     # Writing scenarios: each run (warm-up included) held against the database.
     ledgers: list[Ledger] = field(default_factory=list)
 
@@ -62,7 +66,7 @@ class VariantResult:
         out = asdict(self)
         out["median"] = {
             name: round(self.median(name), 3)
-            for name in ("rps", "p50_ms", "p99_ms", "sql_per_request")
+            for name in ("rps", "p50_ms", "p99_ms", "sql_per_request", "cpu_ms")
         }
         out["peak_rss_mb"] = round(self.peak_rss_mb, 1)
         if self.ledgers:
@@ -190,9 +194,11 @@ def sample(
     before = settled_counters(server)
     prefix = writes.begin() if writes else None
     server.reset_peak_rss()
+    cpu_before = server.cpu_seconds()
     load = _load(server, variant, token, settings.seconds, connections, prefix)
     peak_rss = server.peak_rss_mb()
     after = settled_counters(server)
+    cpu = server.cpu_seconds() - cpu_before
     if writes and result is not None:
         result.ledgers.append(writes.end(str(len(result.samples) + 1), load.keyed))
     if load.errors or not load.requests:
@@ -206,6 +212,7 @@ def sample(
         p99_ms=load.p99_ms,
         sql_per_request=(after[0] - before[0]) / served,
         peak_rss_mb=peak_rss,
+        cpu_ms=1000 * cpu / served,
     )
 
 
@@ -249,13 +256,16 @@ def run_scenario(
             writes = _writes(server, scenario, ctx, variant, token)
             measured = sample(server, variant, token, settings, connections, writes, result)
             result.samples.append(measured)
-    _ratios(list(results.values()), results[scenario.baseline])
+    for result in results.values():
+        result.vs_baseline = ratios(result, results[scenario.baseline])
+        if RAW in results:
+            result.vs_raw = ratios(result, results[RAW])
     return list(results.values())
 
 
-def _ratios(results: list[VariantResult], baseline: VariantResult) -> None:
-    for result in results:
-        result.vs_baseline = {
-            name: round(result.median(name) / baseline.median(name), 3)
-            for name in ("rps", "p50_ms", "p99_ms")
-        }
+def ratios(result: VariantResult, reference: VariantResult) -> dict[str, float]:
+    return {
+        name: round(result.median(name) / reference.median(name), 3)
+        for name in ("rps", "p50_ms", "p99_ms", "cpu_ms")
+        if reference.median(name)
+    }

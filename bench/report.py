@@ -8,19 +8,23 @@ from rich.table import Table
 from bench.measure import VariantResult
 
 
-def _ratio(value: float) -> str:
-    return f"{value:.2f}x"
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}x"
 
 
 def render_table(console: Console, results: list[VariantResult], machine: dict[str, Any]) -> None:
     table = Table(
-        title='Medians per variant; "x base" = ratio to the baseline measured in the same runs',
+        title='Medians per variant; "x base" / "x raw" = ratio to the baseline / to the raw '
+        "floor measured in the same runs",
         caption=f"{machine['nproc']} cores, {machine['cpu_model']}, Python {machine['python']}, "
         f"server/loadgen pinned to separate cores: {machine['pinned']}",
     )
     for name in ("backend", "products", "scenario", "variant"):
         table.add_column(name)
-    for name in ("req/s", "x base", "p50 ms", "x base", "p99 ms", "x base", "SQL/req", "RSS MB"):
+    for name in (
+        *("req/s", "x base", "x raw", "p50 ms", "x base", "x raw", "p99 ms", "x base"),
+        *("CPU ms/req", "x raw", "SQL/req", "RSS MB"),
+    ):
         table.add_column(name, justify="right")
     for r in results:
         table.add_row(
@@ -30,10 +34,14 @@ def render_table(console: Console, results: list[VariantResult], machine: dict[s
             r.variant,
             f"{r.median('rps'):,.0f}",
             _ratio(r.vs_baseline["rps"]),
+            _ratio(r.vs_raw.get("rps")),
             f"{r.median('p50_ms'):.2f}",
             _ratio(r.vs_baseline["p50_ms"]),
+            _ratio(r.vs_raw.get("p50_ms")),
             f"{r.median('p99_ms'):.2f}",
             _ratio(r.vs_baseline["p99_ms"]),
+            f"{r.median('cpu_ms'):.2f}",
+            _ratio(r.vs_raw.get("cpu_ms")),
             f"{r.median('sql_per_request'):.2f}",
             f"{r.peak_rss_mb:.0f}",
             style="dim" if r.is_baseline else None,
@@ -56,19 +64,25 @@ def render_writes(console: Console, results: list[VariantResult]) -> None:
 def markdown_table(document: dict[str, Any]) -> str:
     """The results of a run as a Markdown table (for the README)."""
     lines = [
-        "| backend | products | scenario | variant | req/s | x base | p50 ms | x base "
-        "| p99 ms | x base | SQL/req | peak RSS MB |",
-        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| backend | products | scenario | variant | req/s | x base | x raw | p50 ms | x base "
+        "| x raw | p99 ms | x base | CPU ms/req | x raw | SQL/req | peak RSS MB |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in document["results"]:
-        m, x = r["median"], r["vs_baseline"]
+        m, x, w = r["median"], r["vs_baseline"], r.get("vs_raw") or {}
         lines.append(
             f"| {r['backend']} | {r['products']:,} | {r['scenario']} | {r['variant']} "
-            f"| {m['rps']:,.0f} | {x['rps']:.2f} | {m['p50_ms']:.1f} | {x['p50_ms']:.2f} "
-            f"| {m['p99_ms']:.1f} | {x['p99_ms']:.2f} | {m['sql_per_request']:.2f} "
+            f"| {m['rps']:,.0f} | {x['rps']:.2f} | {_md(w.get('rps'))} "
+            f"| {m['p50_ms']:.1f} | {x['p50_ms']:.2f} | {_md(w.get('p50_ms'))} "
+            f"| {m['p99_ms']:.1f} | {x['p99_ms']:.2f} "
+            f"| {m.get('cpu_ms', 0):.2f} | {_md(w.get('cpu_ms'))} | {m['sql_per_request']:.2f} "
             f"| {r['peak_rss_mb']:.0f} |"
         )
     return "\n".join(lines)
+
+
+def _md(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
 
 
 if __name__ == "__main__":

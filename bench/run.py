@@ -55,7 +55,7 @@ async def create_bench_client(url: str) -> tuple[str, str]:
 
 
 def scenario_context(
-    tokens: TokenSource, server: Server, loaded: LoadedDatabase
+    tokens: TokenSource, server: Server, loaded: LoadedDatabase, search_backend: str = "sql"
 ) -> ScenarioContext:
     """Products from the middle of the partner's first page: one for the lookup scenarios and
     one with units available for export, for quote requests."""
@@ -71,6 +71,7 @@ def scenario_context(
         quotable_product_id=str(quotable[0]["id"]) if quotable else "",
         partner_country=PARTNER_COUNTRY,
         database_url=loaded.url,
+        search_backend=search_backend,
     )
 
 
@@ -88,7 +89,12 @@ def measure_database(
     server = start_server(loaded.url, workdir, search_env)
     label = f"{loaded.backend}+meili" if search_env else loaded.backend
     try:
-        ctx = scenario_context(TokenSource(server.base_url, *client), server, loaded)
+        ctx = scenario_context(
+            TokenSource(server.base_url, *client),
+            server,
+            loaded,
+            "meilisearch" if search_env else "sql",
+        )
         results: list[VariantResult] = []
         for key in scenarios:
             scenario = SCENARIOS[key]

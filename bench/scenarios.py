@@ -13,6 +13,9 @@ from typing import Any
 Extract = Callable[[dict[str, Any]], Any]
 # Stands in a keyed variant's body for the per-request key (bench/wrk_keyed.lua).
 KEY_PLACEHOLDER = "@@BENCH_KEY@@"
+# The label of the floor variant (bench/raw_app.py): when a scenario has one, every variant is
+# also reported as a ratio to it.
+RAW = "raw"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,8 @@ class ScenarioContext:
     quotable_product_id: str = ""
     partner_country: str = "PL"
     database_url: str = ""
+    # The search backend the server answers with: the raw floor exists for `sql` only.
+    search_backend: str = "sql"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +121,7 @@ def _typename(ctx: ScenarioContext) -> list[Variant]:
     return [
         Variant("graphql", "/graphql", graphql_body("{ __typename }")),
         Variant("baseline", "/baseline/typename", b"{}"),
+        Variant(RAW, "/raw/typename", b"{}"),
     ]
 
 
@@ -123,6 +129,7 @@ def _products(ctx: ScenarioContext) -> list[Variant]:
     return [
         Variant("graphql", "/graphql", graphql_body(PRODUCTS_QUERY)),
         Variant("baseline", "/baseline/products", b"{}"),
+        Variant(RAW, "/raw/products", b"{}"),
     ]
 
 
@@ -141,6 +148,7 @@ def _lookup(ctx: ScenarioContext) -> list[Variant]:
             extract=lambda doc: {"data": {"product": doc["data"]["node"]}},
         ),
         Variant("baseline", f"/baseline/product/{parsed[1]}", b"{}"),
+        Variant(RAW, f"/raw/product/{parsed[1]}", b"{}"),
     ]
 
 
@@ -172,6 +180,7 @@ SEARCH_QUERY = (
 
 
 def _search(ctx: ScenarioContext) -> list[Variant]:
+    raw = [Variant(RAW, "/raw/search", json.dumps(SEARCH_ARGS).encode())]
     return [
         Variant(
             "graphql",
@@ -180,7 +189,7 @@ def _search(ctx: ScenarioContext) -> list[Variant]:
             extract=lambda doc: {"data": doc["data"]},  # without GraphQL's extensions
         ),
         Variant("baseline", "/baseline/search", json.dumps(SEARCH_ARGS).encode()),
-    ]
+    ] + (raw if ctx.search_backend == "sql" else [])
 
 
 SEARCH = register(

@@ -54,6 +54,15 @@ class Server:
         with contextlib.suppress(OSError):
             Path(f"/proc/{self.pid}/clear_refs").write_text("5")
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far, all its threads, user and system.
+
+        Per request, it is far less sensitive than req/s to other work on a shared machine:
+        waiting for a core does not count."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
+        # utime and stime are the 14th and 15th fields; the text after ")" starts at the 3rd.
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def peak_rss_mb(self) -> float:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -71,8 +80,12 @@ class Server:
 
 
 def start_server(
-    database_url: str, log_dir: Path, extra_env: dict[str, str] | None = None
+    database_url: str,
+    log_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    root: Path = ROOT,
 ) -> Server:
+    """`root`: the source tree the server runs (another checkout, to compare revisions)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
@@ -80,7 +93,7 @@ def start_server(
         "DATABASE_URL": database_url,
         "MARKET_ENV": "production",
         "ISSUER": base_url,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(root),
         # One client drives every request; with the production per-client budget the server
         # would answer 429 within seconds. The cost accounting still runs on every request.
         "RATE_LIMIT_CAPACITY": str(10**12),
@@ -109,7 +122,7 @@ def start_server(
     with log.open("wb") as out:
         # Dies with the benchmark even when that is killed outright (api/children.py).
         process = spawn(
-            pinned(command, SERVER_CPU), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            pinned(command, SERVER_CPU), cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT
         )
     server = Server(process, base_url, log)
     _wait_ready(server)

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+from sqlalchemy import Row
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
@@ -63,7 +64,8 @@ async def _organisations(context: Context, ids: list[uuid.UUID]) -> list[Organis
     return [found.get(i) for i in ids]
 
 
-async def _visible_products(context: Context, ids: list[uuid.UUID]) -> list[Product | None]:
+async def _visible_products(context: Context, ids: list[uuid.UUID]) -> list[Row[Any] | None]:
+    """Plain rows with their manufacturer's columns (`listing.maker_of`)."""
     async with context.db.read() as session:
         found = await products.get_many_visible(session, context.principal, ids)
     return [found.get(i) for i in ids]
@@ -91,7 +93,7 @@ def organisation_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, Organ
     return _loader(info, "organisation", _organisations)
 
 
-def product_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, Product | None]:
+def product_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, Row[Any] | None]:
     return _loader(info, "product", _visible_products)
 
 

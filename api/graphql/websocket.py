@@ -243,7 +243,7 @@ class Connection:
             await self.send_error(op_id, f"rate limited: retry after {budget.retry_after} s")
             return
         context = Context(
-            request=self.websocket,  # type: ignore[arg-type]
+            request=self.websocket,  # type: ignore[arg-type]  # a WebSocket, which Context types as Request (same headers, client)
             response=None,
             db=self.endpoint.db,
             principal=self.principal,

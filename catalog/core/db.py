@@ -2,7 +2,7 @@
 
 import errno
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from catalog.core.changes import ChangeCounter
+from catalog.core.changes import install as install_change_signals
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # PostgreSQL refusing service for now: starting up, shutting down, crashed, out of connections.
@@ -90,6 +93,12 @@ class Database:
                 },
             )
             self.write_engine = self.engine
+        # Writes to the tables that in-process caches hold move this counter (and, on
+        # PostgreSQL, notify other processes): catalog/core/changes.py.
+        self.changes = ChangeCounter()
+        for engine in {self.engine, self.write_engine}:
+            install_change_signals(engine, self.changes, notify=not self.is_sqlite)
+        self._closers: list[Callable[[], Awaitable[None]]] = []
         self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
 
@@ -112,7 +121,14 @@ class Database:
         async with self.engine.connect() as conn:
             await conn.exec_driver_sql("SELECT 1")
 
+    def on_dispose(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Run `close` when the database is disposed (connections opened beside the pools)."""
+        self._closers.append(close)
+
     async def dispose(self) -> None:
+        closers, self._closers = self._closers, []
+        for close in closers:
+            await close()
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()

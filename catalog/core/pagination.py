@@ -112,16 +112,19 @@ async def paginate(
     columns: list[SortColumn],
     first: int,
     after: str | None,
+    whole_rows: bool = False,
 ) -> Page[T]:
     """Up to `first` rows of `statement` after the cursor `after`, in the order of `columns`.
 
     One row more than asked is fetched to learn whether another page follows; `order` names
-    the ordering inside each cursor, so a cursor from another ordering is refused.
+    the ordering inside each cursor, so a cursor from another ordering is refused. Items are
+    the statement's first column (an entity), or with `whole_rows` its rows (plain columns).
     """
     if after:
         statement = statement.where(after_clause(columns, decode_cursor(after, order, columns)))
     statement = statement.order_by(*order_by(columns)).limit(first + 1)
-    rows = list((await session.scalars(statement)).all())
+    result = await session.execute(statement)
+    rows: list[Any] = list(result.all() if whole_rows else result.scalars().all())
     items = rows[:first]
     return Page(
         items=items,

@@ -116,9 +116,12 @@ async def _append_records(tx: WriteTransaction) -> None:
 
 @asynccontextmanager
 async def write(db: Database, actor: Principal) -> AsyncIterator[WriteTransaction]:
+    before = db.changes.snapshot()
     async with db.write_session() as session, session.begin():
         tx = WriteTransaction(session=session, actor=actor)
         yield tx
         if not tx.audits:
             raise RuntimeError("every write must record at least one audit event")
         await _append_records(tx)
+    # A revocation or suspension holds on the next request, in every process (core/changes.py).
+    await db.changes.propagated(before)

@@ -2,15 +2,18 @@
 `visible_products`."""
 
 import uuid
+from dataclasses import dataclass
 from enum import StrEnum
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from catalog.core.pagination import Page, SortColumn, paginate
 from catalog.core.principal import Principal
-from catalog.models import Product
+from catalog.models import Organisation, Product
 from catalog.products.filters import ProductFilter, filter_clauses
 from catalog.visibility import visible_products
 
@@ -37,13 +40,40 @@ SORT_COLUMNS: dict[ProductOrder, list[SortColumn]] = {
 }
 
 
+_maker = Organisation.__table__.alias("maker")  # type: ignore[attr-defined]  # SQLModel declares no __table__
+# Every product column under its own name, then the manufacturer's as `maker_<column>`.
+_PAGE_COLUMNS = [
+    *Product.__table__.columns,  # type: ignore[attr-defined]  # SQLModel declares no __table__
+    *(column.label(f"maker_{column.name}") for column in _maker.columns),
+]
+_MAKER_FIELDS = tuple(column.name for column in _maker.columns)
+
+
+def maker_of(row: Row[Any]) -> SimpleNamespace:
+    """The manufacturer read with a product row (the `maker_` columns), like an
+    `Organisation`."""
+    return SimpleNamespace(**{name: getattr(row, f"maker_{name}") for name in _MAKER_FIELDS})
+
+
 async def get_many_visible(
     session: AsyncSession, principal: Principal, ids: list[uuid.UUID]
-) -> dict[uuid.UUID, Product]:
-    rows = await session.scalars(
-        select(Product).where(col(Product.id).in_(ids), visible_products(principal))
+) -> dict[uuid.UUID, Row[Any]]:
+    """Plain rows read like `Product` instances, each with its manufacturer (`maker_of`)."""
+    rows = await session.execute(
+        select(*_PAGE_COLUMNS)
+        .join(_maker, _maker.c.id == Product.manufacturer_id)
+        .where(col(Product.id).in_(ids), visible_products(principal))
     )
     return {row.id: row for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPage:
+    """A page of products as plain rows (read like `Product` instances: same attribute
+    names), with each one's manufacturer, read in the same statement."""
+
+    page: Page[Row[Any]]
+    makers: dict[uuid.UUID, SimpleNamespace]
 
 
 async def list_products(
@@ -54,11 +84,28 @@ async def list_products(
     order: ProductOrder,
     first: int,
     after: str | None,
-) -> Page[Product]:
-    statement = select(Product).where(visible_products(principal), *filter_clauses(product_filter))
-    return await paginate(
-        session, statement, order=order, columns=SORT_COLUMNS[order], first=first, after=after
+) -> ProductPage:
+    """One statement per page, plain rows: a page of fifty ORM instances and a second query
+    for their manufacturers cost more than the whole statement."""
+    statement = (
+        select(*_PAGE_COLUMNS)
+        .join(_maker, _maker.c.id == Product.manufacturer_id)
+        .where(visible_products(principal), *filter_clauses(product_filter))
     )
+    page: Page[Row[Any]] = await paginate(
+        session,
+        statement,
+        order=order,
+        columns=SORT_COLUMNS[order],
+        first=first,
+        after=after,
+        whole_rows=True,
+    )
+    makers = {}
+    for row in page.items:
+        if row.manufacturer_id not in makers:
+            makers[row.manufacturer_id] = maker_of(row)
+    return ProductPage(page, makers)
 
 
 async def count_products(

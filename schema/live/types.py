@@ -1,11 +1,14 @@
 """What the catalogue subscription tells a partner about a product."""
 
+from typing import TypeAlias
+
 import strawberry
 
 from catalog.core.enums import CatalogueChangeKind
 from schema.products.types import Product
 
-CatalogueChangeEnum = strawberry.enum(CatalogueChangeKind, name="CatalogueChangeKind")
+strawberry.enum(CatalogueChangeKind, name="CatalogueChangeKind")
+CatalogueChangeEnum: TypeAlias = CatalogueChangeKind
 
 
 @strawberry.type(description="A product as a catalogue change names it.")
@@ -22,5 +25,5 @@ class ChangedProduct:
     "(UPDATED) or stopped being visible (REMOVED: the id only)."
 )
 class CatalogueChange:
-    change: CatalogueChangeEnum  # type: ignore[valid-type]
+    change: CatalogueChangeEnum
     product: ChangedProduct

@@ -1,5 +1,6 @@
 """Organisations as GraphQL sees them: manufacturers, partners, countries."""
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import strawberry
@@ -29,7 +30,7 @@ MANUFACTURER_PRODUCTS_DEFAULT = 20
 
 @strawberry.type
 class Manufacturer(Node):
-    row: strawberry.Private[Organisation]
+    row: strawberry.Private[Organisation | SimpleNamespace]
     slug: str
     name: str
     country: str
@@ -44,7 +45,8 @@ class Manufacturer(Node):
         return [product_type.from_row(row) for row in rows]
 
     @classmethod
-    def from_row(cls, row: Organisation) -> "Manufacturer":
+    def from_row(cls, row: Organisation | SimpleNamespace) -> "Manufacturer":
+        """From the organisation, or from its columns read along with a product row."""
         return cls(
             id=to_global_id("Manufacturer", row.id),
             row=row,

@@ -8,7 +8,6 @@ from strawberry.types import Info
 from catalog.core.errors import DomainError
 from catalog.products import listing as domain
 from schema.context import Context
-from schema.loaders import organisation_loader
 from schema.permissions import require
 from schema.products.filters import ProductFilter, domain_filter
 from schema.products.types import Product, ProductOrderEnum, load_visible_product
@@ -37,7 +36,7 @@ class ProductQuery:
         as_domain = domain_filter(filter)
         try:
             async with info.context.db.read() as session:
-                page = await domain.list_products(
+                found = await domain.list_products(
                     session,
                     info.context.principal,
                     product_filter=as_domain,
@@ -47,13 +46,10 @@ class ProductQuery:
                 )
         except DomainError as error:
             raise bad_input(error.problems[0].message) from error
-        makers = await organisation_loader(info).load_many(
-            list({p.manufacturer_id: None for p in page.items})
-        )
-        by_id = {m.id: m for m in makers if m is not None}
+        page, makers = found.page, found.makers
         principal = info.context.principal
         return connection(
-            [Product.from_row(p, by_id.get(p.manufacturer_id)) for p in page.items],
+            [Product.from_row(p, makers[p.manufacturer_id]) for p in page.items],
             page,
             after,
             lambda session: domain.count_products(session, principal, as_domain),

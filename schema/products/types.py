@@ -3,9 +3,11 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, cast
 
 import strawberry
+from sqlalchemy import Row
 from strawberry.types import Info
 
 from catalog.access import sees_release_lists, sees_reserved_units, sees_revisions
@@ -119,10 +121,11 @@ def _owner_or_reviewer(info: Info[Context, Any]) -> None:
 
 @strawberry.type
 class Product(Node):
-    row: strawberry.Private[ProductRow]
+    # An ORM instance, or a plain row read with the same columns (catalog/products/listing.py).
+    row: strawberry.Private[ProductRow | Row[Any]]
     # The manufacturer when the list that built this node already fetched it (one query per
     # page); otherwise it comes through the per-request DataLoader.
-    maker: strawberry.Private[Organisation | None]
+    maker: strawberry.Private[Organisation | SimpleNamespace | None]
     name: str
     category: ProductCategoryEnum
     summary: str
@@ -257,7 +260,9 @@ class Product(Node):
         return [Document.from_row(r) for r in rows]
 
     @classmethod
-    def from_row(cls, row: ProductRow, maker: Organisation | None = None) -> "Product":
+    def from_row(
+        cls, row: ProductRow | Row[Any], maker: Organisation | SimpleNamespace | None = None
+    ) -> "Product":
         return cls(
             id=to_global_id("Product", row.id),
             row=row,
@@ -279,4 +284,4 @@ class Product(Node):
 
 async def load_visible_product(info: Info[Context, Any], product_id: uuid.UUID) -> Product | None:
     row = await product_loader(info).load(product_id)
-    return Product.from_row(row) if row is not None else None
+    return Product.from_row(row, domain.maker_of(row)) if row is not None else None

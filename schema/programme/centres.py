@@ -25,9 +25,9 @@ class CreateExportCentreInput:
     name: str
     country: str = strawberry.field(description="A partner country of the programme.")
     city: str
-    status: CentreStatusEnum = CentreStatusEnum.PLANNED  # type: ignore[valid-type]
+    status: CentreStatusEnum = CentreStatusEnum.PLANNED
     categories: list[ProductCategoryEnum] = strawberry.field(default_factory=list)
-    services: list[CentreServiceEnum] = strawberry.field(default_factory=list)  # type: ignore[valid-type]
+    services: list[CentreServiceEnum] = strawberry.field(default_factory=list)
 
 
 @strawberry.input
@@ -36,9 +36,9 @@ class UpdateExportCentreInput:
     name: str | None = strawberry.UNSET
     country: str | None = strawberry.UNSET
     city: str | None = strawberry.UNSET
-    status: CentreStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    status: CentreStatusEnum | None = strawberry.UNSET
     categories: list[ProductCategoryEnum] | None = strawberry.UNSET
-    services: list[CentreServiceEnum] | None = strawberry.UNSET  # type: ignore[valid-type]
+    services: list[CentreServiceEnum] | None = strawberry.UNSET
 
 
 @strawberry.input

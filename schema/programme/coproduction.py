@@ -2,7 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 from strawberry.types import Info
@@ -21,14 +21,15 @@ from schema.products.types import Product, load_visible_product
 from schema.programme.mutations import id_or_not_found
 from schema.relay import page_size, to_global_id
 
-CoProductionStatusEnum = strawberry.enum(CoProductionStatus, name="CoProductionStatus")
+strawberry.enum(CoProductionStatus, name="CoProductionStatus")
+CoProductionStatusEnum: TypeAlias = CoProductionStatus
 
 
 @strawberry.type(description="A request to produce a product under licence in a partner country.")
 class CoProductionRequest:
     row: strawberry.Private[RequestRow]
     id: strawberry.ID
-    status: CoProductionStatusEnum  # type: ignore[valid-type]
+    status: CoProductionStatusEnum
     production_country: str
     local_partner_name: str
     planned_units_per_year: int
@@ -194,7 +195,7 @@ class CoProductionQuery:
     async def co_production_requests(
         self,
         info: Info[Context, Any],
-        status: CoProductionStatusEnum | None = None,  # type: ignore[valid-type]
+        status: CoProductionStatusEnum | None = None,
         first: int | None = None,
     ) -> list[CoProductionRequest]:
         require(info, "catalog:read")

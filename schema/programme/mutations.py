@@ -42,7 +42,7 @@ class MarkProductSensitiveInput:
 
 @strawberry.input
 class DeclareExportFreezeInput:
-    scope: FreezeScopeEnum  # type: ignore[valid-type]
+    scope: FreezeScopeEnum
     value: str = strawberry.field(description="A ProductCategory, or a control-entry prefix.")
     reason: str
 

@@ -40,7 +40,7 @@ class ProgrammeQuery:
     async def export_centres(
         self,
         info: Info[Context, Any],
-        status: CentreStatusEnum | None = None,  # type: ignore[valid-type]
+        status: CentreStatusEnum | None = None,
         country: str | None = None,
     ) -> list[ExportCentre]:
         require(info, "catalog:read")

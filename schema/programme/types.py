@@ -1,6 +1,7 @@
 """Types of the programme's structures."""
 
 from datetime import datetime
+from typing import TypeAlias
 
 import strawberry
 
@@ -10,7 +11,8 @@ from catalog.models import ExportFreeze as FreezeRow
 from schema.products.types import ProductCategoryEnum
 from schema.relay import to_global_id
 
-FreezeScopeEnum = strawberry.enum(FreezeScope, name="FreezeScope")
+strawberry.enum(FreezeScope, name="FreezeScope")
+FreezeScopeEnum: TypeAlias = FreezeScope
 RULES = "licensing:rules"
 
 
@@ -20,7 +22,7 @@ RULES = "licensing:rules"
 )
 class ExportFreeze:
     id: strawberry.ID
-    scope: FreezeScopeEnum  # type: ignore[valid-type]
+    scope: FreezeScopeEnum
     value: str
     reason: str
     version: int = strawberry.field(description="Bumped by every change (lifting).")
@@ -46,8 +48,10 @@ class ExportFreeze:
         )
 
 
-CentreStatusEnum = strawberry.enum(CentreStatus, name="ExportCentreStatus")
-CentreServiceEnum = strawberry.enum(CentreService, name="ExportCentreService")
+strawberry.enum(CentreStatus, name="ExportCentreStatus")
+CentreStatusEnum: TypeAlias = CentreStatus
+strawberry.enum(CentreService, name="ExportCentreService")
+CentreServiceEnum: TypeAlias = CentreService
 
 
 @strawberry.type(description="An export centre in a partner country.")
@@ -56,9 +60,9 @@ class ExportCentre:
     name: str
     country: str
     city: str
-    status: CentreStatusEnum  # type: ignore[valid-type]
+    status: CentreStatusEnum
     categories: list[ProductCategoryEnum]
-    services: list[CentreServiceEnum]  # type: ignore[valid-type]
+    services: list[CentreServiceEnum]
     created_at: datetime
     updated_at: datetime
 

@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from catalog.core.errors import DomainError
+from catalog.products.listing import maker_of
 from schema.context import Context
 from schema.loaders import product_loader
 from schema.permissions import require
@@ -66,7 +67,7 @@ class SearchQueries:
         edges = [
             SearchEdge(
                 cursor=result.cursor_of(index),
-                node=Product.from_row(row),
+                node=Product.from_row(row, maker_of(row)),
                 score=hit.score,
                 highlights=list(hit.highlights),
             )
