@@ -8,11 +8,12 @@ from datetime import date
 from sqlalchemy import func, select
 
 from catalog.core.db import Database
-from catalog.core.enums import SCOPES_BY_KIND, ProductCategory, TechTransfer
+from catalog.core.enums import SCOPES_BY_KIND, OrgKind, ProductCategory, TechTransfer
 from catalog.core.principal import Principal
 from catalog.models import (
     AuditEvent,
     LicensingCase,
+    Officer,
     Organisation,
     OutboxEvent,
     Product,
@@ -26,12 +27,31 @@ async def principal_of(db: Database, slug: str, subject: str | None = None) -> P
     async with db.read() as session:
         org = await session.scalar(select(Organisation).where(Organisation.slug == slug))
     assert org is not None, slug
+    subject = subject or f"client-{slug}"
+    officer = await _officer_of(db, org, subject) if org.kind in _OFFICER_KINDS else None
     return Principal.for_organisation(
         org,
-        subject=subject or f"client-{slug}",
-        client_id=subject or f"client-{slug}",
+        subject=subject,
+        client_id=subject,
         scopes=SCOPES_BY_KIND[org.kind],
+        officer_id=officer.id if officer else None,
+        officer_name=officer.name if officer else None,
     )
+
+
+_OFFICER_KINDS = (OrgKind.LICENSING, OrgKind.CURATOR)
+
+
+async def _officer_of(db: Database, org: Organisation, subject: str) -> Officer:
+    """The person a licensing or curator subject acts for: one officer per subject, so two
+    subjects are two people for four-eyes (made directly, as a fixture, without audit)."""
+    email = f"{subject}@{org.slug.lower()}.test"
+    async with db.write_session() as session, session.begin():
+        officer = await session.scalar(select(Officer).where(Officer.email == email))
+        if officer is None:
+            officer = Officer(org_id=org.id, name=subject, email=email)
+            session.add(officer)
+    return officer
 
 
 async def product_for(

@@ -14,6 +14,7 @@ import pytest
 import strawberry.schema.schema as strawberry_schema
 
 from api.graphql import pipeline as pipeline_module
+from api.graphql import transport as transport_module
 from schema import document as document_module
 from schema import limits as limits_module
 from tests.tokens import bearer
@@ -27,7 +28,8 @@ TOO_DEEP = '{ product(id: "x") { ' + "manufacturer { products(first: 1) { " * 5 
 
 
 class Spies:
-    """Counts parser and meter calls, and records what passes through `json`."""
+    """Counts parser and meter calls, and records what passes through `json` and through the
+    response encoder (`encode_json`, orjson with the standard library behind it)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: Counter[str] = Counter()
@@ -37,6 +39,7 @@ class Spies:
         real_loads, real_dumps = json.loads, json.dumps
         real_meter = limits_module.DocumentMeter
         real_read_body = pipeline_module.read_body
+        real_encode = transport_module.encode_json
 
         async def read_body(*args: Any, **kwargs: Any) -> bytes:
             self.calls["body read"] += 1
@@ -61,9 +64,14 @@ class Spies:
         def dumps(value: Any, *args: Any, **kwargs: Any) -> str:
             text = real_dumps(value, *args, **kwargs)
             self.dumped.append(text)
-            if isinstance(value, dict) and ("data" in value or "errors" in value):
-                self.calls["response serialised"] += 1
             return text
+
+        def encode_json(body: dict[str, Any]) -> bytes:
+            encoded = real_encode(body)
+            self.dumped.append(encoded.decode())
+            if "data" in body or "errors" in body:
+                self.calls["response serialised"] += 1
+            return encoded
 
         monkeypatch.setattr(document_module, "parse", parse)
         monkeypatch.setattr(strawberry_schema, "parse", parse)  # Strawberry's own parse step
@@ -72,6 +80,7 @@ class Spies:
         monkeypatch.setattr(pipeline_module, "read_body", read_body)
         monkeypatch.setattr(json, "loads", loads)
         monkeypatch.setattr(json, "dumps", dumps)
+        monkeypatch.setattr(transport_module, "encode_json", encode_json)
 
 
 def _unique(query: str) -> str:

@@ -16,7 +16,15 @@ from catalog.licensing import cases as licensing_cases
 from catalog.licensing import facts as routing_facts
 from catalog.licensing import rules as routing_rules
 from catalog.licensing.sla import resume_due_date
-from catalog.models import AuditEvent, LicensingCase, OutboxEvent, QuoteRequest, RuleSetVersion
+from catalog.models import (
+    AuditEvent,
+    CoProductionRequest,
+    LicensingCase,
+    OutboxEvent,
+    ProductionLine,
+    QuoteRequest,
+    RuleSetVersion,
+)
 from catalog.models.base import utcnow
 from catalog.quotes import listing as quote_listing
 from catalog.quotes import offers as quote_offers
@@ -337,6 +345,10 @@ async def test_who_sees_which_quote(seeded: Database) -> None:
 async def test_first_quote_without_a_rule_set_version_makes_one(seeded: Database) -> None:
     db = seeded
     async with db.write_session() as session, session.begin():
+        # The demo's co-production requests were routed on a version: a database that never
+        # had one has none of them either.
+        await session.execute(delete(ProductionLine))
+        await session.execute(delete(CoProductionRequest))
         await session.execute(delete(RuleSetVersion))
     pl = await principal_of(db, "demo-partner-PL")
     quote = await quotes.request_quote(db, pl, quote_input(await product_for(db, pl)))
