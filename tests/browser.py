@@ -4,13 +4,14 @@ in uvicorn on 127.0.0.1 over a seeded database with demo client credentials (dev
 import asyncio
 import json
 import os
+import re
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from api.app import create_app
 from api.settings import Settings
@@ -118,3 +119,34 @@ class Shots:
         self.count += 1
         path = self.directory / f"{self.name}-{self.count:02d}-{step}.png"
         await page.screenshot(path=str(path), full_page=full_page)
+
+
+@pytest.fixture
+def shots(screenshots: Path, request: pytest.FixtureRequest) -> "Shots":
+    return Shots(screenshots, re.sub(r"[^A-Za-z0-9]+", "-", request.node.name).strip("-"))
+
+
+@pytest.fixture
+async def open_page(
+    browser: Browser, market: Market
+) -> AsyncIterator[Callable[[str], Awaitable[Page]]]:
+    """`await open_page("demo-partner-PL")`: a page in a new context, signed in as that demo
+    client; the test fails if any page raised an uncaught error."""
+    contexts = []
+    errors: list[str] = []
+
+    async def signed_in(label: str) -> Page:
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = await context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await page.goto(market.url + "/")
+        await page.get_by_label("Demo organisation").select_option(label)
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.locator(".identity")).to_be_visible()
+        return page
+
+    yield signed_in
+    for context in contexts:
+        await context.close()
+    assert errors == []

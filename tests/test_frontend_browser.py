@@ -3,7 +3,6 @@ partners browse and open listings, curators review and release, the page works o
 
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -30,12 +29,6 @@ async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
     yield context
     await context.close()
     assert errors == []
-
-
-@pytest.fixture
-def shots(screenshots: Path, request: pytest.FixtureRequest) -> Shots:
-    name = re.sub(r"[^A-Za-z0-9]+", "-", request.node.name).strip("-")
-    return Shots(screenshots, name)
 
 
 async def sign_in(page: Page, market: Market, label: str) -> None:

@@ -1,12 +1,11 @@
 """Live updates in a real browser: "My quotes" and the officers' queues change while the page
 stays open (the page's own WebSocket, graphql-transport-ws), with no reload or navigation."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
-import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 
 from catalog.core.db import Database
 from catalog.core.enums import TechTransfer
@@ -15,30 +14,6 @@ from tests.quote_graphql import DECIDE, request_vars, requested
 from tests.quote_helpers import principal_of, product_for
 
 __all__ = ["browser", "market"]
-
-
-@pytest.fixture
-async def open_page(
-    browser: Browser, market: Market
-) -> AsyncIterator[Callable[[str], Awaitable[Page]]]:
-    contexts = []
-    errors: list[str] = []
-
-    async def signed_in(label: str) -> Page:
-        context = await browser.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = await context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        await page.goto(market.url + "/")
-        await page.get_by_label("Demo organisation").select_option(label)
-        await page.get_by_role("button", name="Sign in").click()
-        await expect(page.locator(".identity")).to_be_visible()
-        return page
-
-    yield signed_in
-    for context in contexts:
-        await context.close()
-    assert errors == []
 
 
 async def token(http: httpx.AsyncClient, market: Market, label: str) -> str:

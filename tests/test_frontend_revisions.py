@@ -3,48 +3,16 @@ them pending while partners still see the published listing; a curator compares 
 and proposed values and approves; the partner then sees the new listing."""
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
-import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 
-from tests.browser import Market, Shots, browser, market, screenshots
+from tests.browser import Shots, browser, market, screenshots
 
 __all__ = ["browser", "market", "screenshots"]
 
 OLD = "Pomich Evacuation Ground Drone"  # demo-manufacturer-1, released to PL
 NEW = "Pomich-2 Evacuation Ground Drone"
-
-
-@pytest.fixture
-def shots(screenshots: Path, request: pytest.FixtureRequest) -> Shots:
-    return Shots(screenshots, re.sub(r"[^A-Za-z0-9]+", "-", request.node.name).strip("-"))
-
-
-@pytest.fixture
-async def open_page(
-    browser: Browser, market: Market
-) -> AsyncIterator[Callable[[str], Awaitable[Page]]]:
-    """`await open_page("demo-curator")`: a page in a new context, signed in as that client."""
-    contexts = []
-    errors: list[str] = []
-
-    async def signed_in(label: str) -> Page:
-        context = await browser.new_context(viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        page = await context.new_page()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        await page.goto(market.url + "/")
-        await page.get_by_label("Demo organisation").select_option(label)
-        await page.get_by_role("button", name="Sign in").click()
-        await expect(page.locator(".identity")).to_be_visible()
-        return page
-
-    yield signed_in
-    for context in contexts:
-        await context.close()
-    assert errors == []
 
 
 async def partner_sees(page: Page, name: str) -> None:
