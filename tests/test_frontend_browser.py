@@ -8,9 +8,9 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from tests.browser import Market, Shots, browser, market, screenshots
+from tests.browser import Market, Shots, browser, market, screenshots, shots
 
-__all__ = ["browser", "market", "screenshots"]
+__all__ = ["browser", "market", "screenshots", "shots"]
 
 PHONE = {"width": 375, "height": 740}
 

@@ -9,11 +9,11 @@ from playwright.async_api import Page, expect
 
 from catalog.core.db import Database
 from catalog.core.enums import TechTransfer
-from tests.browser import Market, browser, market
+from tests.browser import Market, browser, market, open_page
 from tests.quote_graphql import DECIDE, request_vars, requested
 from tests.quote_helpers import principal_of, product_for
 
-__all__ = ["browser", "market"]
+__all__ = ["browser", "market", "open_page"]
 
 
 async def token(http: httpx.AsyncClient, market: Market, label: str) -> str:

@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable
 
 from playwright.async_api import Locator, Page, expect
 
-from tests.browser import Shots, browser, market, screenshots
+from tests.browser import Shots, browser, market, open_page, screenshots, shots
 
-__all__ = ["browser", "market", "screenshots"]
+__all__ = ["browser", "market", "open_page", "screenshots", "shots"]
 
 
 async def request_quote(page: Page, shots: Shots) -> None:

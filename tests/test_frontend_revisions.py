@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable
 
 from playwright.async_api import Page, expect
 
-from tests.browser import Shots, browser, market, screenshots
+from tests.browser import Shots, browser, market, open_page, screenshots, shots
 
-__all__ = ["browser", "market", "screenshots"]
+__all__ = ["browser", "market", "open_page", "screenshots", "shots"]
 
 OLD = "Pomich Evacuation Ground Drone"  # demo-manufacturer-1, released to PL
 NEW = "Pomich-2 Evacuation Ground Drone"
