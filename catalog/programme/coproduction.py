@@ -19,7 +19,6 @@ import uuid
 from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, false, select, true
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -33,6 +32,7 @@ from catalog.core.countries import is_iso_country
 from catalog.core.db import Database
 from catalog.core.enums import CaseDecisionKind, CoProductionStatus, OrgKind
 from catalog.core.errors import Codes, DomainError, Problem, not_found
+from catalog.core.idempotency import create_once
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
 from catalog.core.validation import check_length, check_range, collect
@@ -125,23 +125,13 @@ async def request_co_production(
 ) -> CoProductionRequest:
     org_id = require_active_partner(principal)
     given = _normalised(given)
-    async with db.read() as session:
-        earlier = await _existing(session, org_id, given.idempotency_key)
-    if earlier is not None:
-        return _same(earlier, given)
-    problems = _problems(given)
-    if problems:
-        raise DomainError(problems)
-    try:
-        return await _create(db, principal, given)
-    except IntegrityError as error:
-        async with db.read() as session:
-            earlier = await _existing(session, org_id, given.idempotency_key)
-        if earlier is None:
-            raise DomainError.one(
-                "a conflicting change happened; try again", Codes.CONFLICT
-            ) from error
-        return _same(earlier, given)
+    return await create_once(
+        db,
+        earlier=lambda session: _existing(session, org_id, given.idempotency_key),
+        same=lambda earlier: _same(earlier, given),
+        problems=lambda: _problems(given),
+        create=lambda: _create(db, principal, given),
+    )
 
 
 async def _route(

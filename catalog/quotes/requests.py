@@ -14,7 +14,6 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -23,6 +22,7 @@ from catalog.core.countries import is_iso_country
 from catalog.core.currencies import EUR
 from catalog.core.db import Database
 from catalog.core.errors import Codes, DomainError, Problem, not_found
+from catalog.core.idempotency import create_once
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
 from catalog.core.validation import check_length, collect
@@ -171,25 +171,13 @@ async def _lock_facts(
 async def request_quote(db: Database, principal: Principal, given: QuoteInput) -> QuoteRequest:
     partner_id = require_active_partner(principal)
     given = normalised(given)
-    async with db.read() as session:
-        earlier = await _existing(session, partner_id, given.idempotency_key)
-    if earlier is not None:
-        return _same_request(earlier, given)
-    problems = _input_problems(given, utcnow().date())
-    if problems:
-        raise DomainError(problems)
-    try:
-        return await _create_quote(db, principal, given)
-    except IntegrityError as error:
-        # A concurrent retry with the same key won the race: answer with its quote.
-        async with db.read() as session:
-            earlier = await _existing(session, partner_id, given.idempotency_key)
-        if earlier is None:
-            # Another constraint, e.g. two first-ever quotes both making rule-set version 1.
-            raise DomainError.one(
-                "a conflicting change happened; try again", Codes.CONFLICT
-            ) from error
-        return _same_request(earlier, given)
+    return await create_once(
+        db,
+        earlier=lambda session: _existing(session, partner_id, given.idempotency_key),
+        same=lambda earlier: _same_request(earlier, given),
+        problems=lambda: _input_problems(given, utcnow().date()),
+        create=lambda: _create_quote(db, principal, given),
+    )
 
 
 async def _create_quote(db: Database, principal: Principal, given: QuoteInput) -> QuoteRequest:
