@@ -48,7 +48,9 @@ def _product_columns() -> None:
     # the view over it (migration 0004) would be lost. SQLite adds a column with its CHECK.
     if op.get_bind().dialect.name == "sqlite":
         for name, ddl, check in PRODUCT_COLUMNS:
-            constraint = f" CONSTRAINT ck_product_{name}_non_negative CHECK ({check})" if check else ""
+            constraint = ""
+            if check:
+                constraint = f" CONSTRAINT ck_product_{name}_non_negative CHECK ({check})"
             op.execute(f"ALTER TABLE product ADD COLUMN {name} {ddl}{constraint}")
         return
     op.add_column("product", sa.Column("domestic_reserve", sa.Integer(), nullable=False,
