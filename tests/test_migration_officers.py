@@ -5,13 +5,11 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import MetaData, insert, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import text
 
 from api.migrate import downgrade, migrate
-from catalog.core.db import normalise_url
 from tests.databases import PostgresTemplates, SqliteTemplates
-from tests.test_migrations import _empty_database, _hex
+from tests.test_migrations import _deployed_database, _empty_database
 
 
 def _rows() -> dict[str, list[dict[str, object]]]:
@@ -35,16 +33,7 @@ async def test_0009_gives_each_licensing_client_an_officer(
     backend: str, sqlite_templates: SqliteTemplates, postgres_templates: PostgresTemplates | None
 ) -> None:
     url = await _empty_database(backend, sqlite_templates, postgres_templates)
-    await asyncio.to_thread(migrate, url, "0008")
-    rows = _rows()
-    metadata = MetaData()
-    engine = create_async_engine(normalise_url(url))
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.reflect, only=list(rows))
-        for table, values in rows.items():
-            if backend == "sqlite":  # reflected as CHAR(32): SQLAlchemy's Uuid stores hex
-                values = [{k: _hex(v) for k, v in row.items()} for row in values]
-            await conn.execute(insert(metadata.tables[table]), values)
+    engine = await _deployed_database(url, backend, "0008", _rows())
     await asyncio.to_thread(migrate, url, "0009")
     async with engine.connect() as conn:
         bound = (

@@ -11,22 +11,15 @@ from catalog.licensing.routing import QuoteFacts, RoutingDecision, route
 from catalog.models import ExportFreeze, Product
 from catalog.programme.coproduction import sensitivity
 from catalog.programme.coverage import covers
+from tests.test_routing import BASE
 
-FACTS = QuoteFacts(
-    category="GROUND_DRONE",
-    control_entry="ML6.a",
-    tech_transfer="NONE",
+# The routing tests' fixed quote, for two units delivered to Poland.
+FACTS = replace(
+    BASE,
     quantity=2,
     value_eur=Decimal("80000"),
     partner_country="PL",
     delivery_country="PL",
-    delivery_eu=True,
-    delivery_nato=True,
-    delivery_embargoed=False,
-    delivery_listed=True,
-    partner_embargoed=False,
-    partner_listed=True,
-    co_production=False,
 )
 MONDAY = date(2026, 3, 2)
 
