@@ -115,13 +115,17 @@ class _ListeningConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg
         super()._process_notification(pid, channel, payload)
 
 
-def _unread(conn: Any) -> bool:
-    """Bytes from the server wait on the listening socket (a notification not read yet)."""
+def _unread(conn: Any) -> bool | None:
+    """Bytes from the server wait on the listening socket (a notification not read yet);
+    None when the socket is gone (closed under us, as in a database outage)."""
     transport = getattr(conn, "_transport", None)
     sock = transport.get_extra_info("socket") if transport is not None else None
-    if sock is None:
-        return False
-    return bool(select.select([sock.fileno()], [], [], 0)[0])
+    if sock is None or sock.fileno() < 0:
+        return None
+    try:
+        return bool(select.select([sock.fileno()], [], [], 0)[0])
+    except (OSError, ValueError):  # closed between the check and the call
+        return None
 
 
 class PostgresFeed:
@@ -149,7 +153,10 @@ class PostgresFeed:
         # A notification already delivered to this host but not read yet: let the loop read
         # it first (each turn is microseconds; this happens only right after a change).
         for _ in range(3):
-            if not _unread(self._conn):
+            unread = _unread(self._conn)
+            if unread is None:  # the listener lost its socket: nothing is trusted until a
+                return None  # reconnection (a new generation) listens again
+            if not unread:
                 return self.db.changes.value, self.generation
             await asyncio.sleep(0)
         return None  # still unread: answer from the database this time, never from the cache

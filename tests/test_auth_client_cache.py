@@ -183,3 +183,26 @@ async def test_a_change_through_another_instance_holds_on_its_next_request(
             await warm(server, token, queries)
             await CHANGES[change](api, seeded, token, credentials)
             assert_refused_after(change, await products(server, token))
+
+
+def test_a_listener_whose_socket_is_gone_is_not_trusted() -> None:
+    """In a database outage the listening connection's socket can be closed (descriptor -1)
+    before asyncpg marks the connection closed: the cache must then say "cannot tell" (the
+    lookup goes to the database, which answers 503 while it is down), never raise."""
+    import socket
+    from types import SimpleNamespace
+
+    from auth.client_cache import _unread
+
+    closed = socket.socket()
+    closed.close()
+    assert closed.fileno() == -1
+    transport = SimpleNamespace(get_extra_info=lambda name: closed if name == "socket" else None)
+    assert _unread(SimpleNamespace(_transport=transport)) is None
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        transport = SimpleNamespace(get_extra_info=lambda name: ours)
+        assert _unread(SimpleNamespace(_transport=transport)) is False
+        theirs.send(b"A")  # a notification's bytes, not read yet
+        assert _unread(SimpleNamespace(_transport=transport)) is True
