@@ -15,7 +15,7 @@ from typing import Any
 from strawberry.types import Info
 
 from schema.context import Context
-from schema.execution import PlainLeafExecutionContext
+from schema.execution import CompiledExecutionContext
 
 RESULTS = "live:results"
 
@@ -26,7 +26,7 @@ def shared_payload(info: Info[Context, Any], key: tuple[Any, ...], payload: Any)
     return info.context.loaders.setdefault(name, payload)
 
 
-class SharedEventExecutionContext(PlainLeafExecutionContext):
+class SharedEventExecutionContext(CompiledExecutionContext):
     shares_event = False
 
     def build_per_event_executor(self, payload: Any) -> Any:
