@@ -43,14 +43,31 @@ def _in_values(values: Any) -> bool:
     return False
 
 
+# Parsed documents are shared between requests (schema/document.py), so a document's literals
+# are searched once: by identity, with the document kept alive beside its answer so that its id
+# is not reused; as many entries as the parse cache holds documents.
+_FOUND_IN: dict[int, tuple[DocumentNode, list[StringValueNode]]] = {}
+_REMEMBERED = 512
+
+
+def _unstorable_literals(document: DocumentNode) -> list[StringValueNode]:
+    known = _FOUND_IN.get(id(document))
+    if known is not None and known[0] is document:
+        return known[1]
+    literals = _Literals()
+    visit(document, literals)
+    if len(_FOUND_IN) >= _REMEMBERED:
+        _FOUND_IN.clear()
+    _FOUND_IN[id(document)] = (document, literals.found)
+    return literals.found
+
+
 def unstorable_characters(
     document: DocumentNode, variables: Mapping[str, Any] | None
 ) -> list[GraphQLError]:
-    literals = _Literals()
-    visit(document, literals)
     errors = [
         GraphQLError(MESSAGE, node, extensions={"code": ErrorCode.BAD_USER_INPUT})
-        for node in literals.found
+        for node in _unstorable_literals(document)
     ]
     if _in_values(variables):
         errors.append(GraphQLError(MESSAGE, extensions={"code": ErrorCode.BAD_USER_INPUT}))

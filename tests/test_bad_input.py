@@ -313,3 +313,17 @@ async def test_specs_for_another_category_are_refused_not_converted(
     assert (
         payload["errors"] == [] and payload["product"]["specs"]["__typename"] == "NavalDroneSpecs"
     )
+
+
+def test_a_shared_document_is_refused_every_time() -> None:
+    """Parsed documents are shared between requests; the search of their literals is kept with
+    them, and must still refuse the second request as it did the first."""
+    from schema.document import parse_document
+    from schema.input_text import unstorable_characters
+
+    document = parse_document('{ product(id: "nul\\u0000") { id } }', None)
+    assert parse_document('{ product(id: "nul\\u0000") { id } }', None) is document
+    first = unstorable_characters(document, None)
+    second = unstorable_characters(document, None)
+    assert len(first) == len(second) == 1
+    assert unstorable_characters(parse_document("{ __typename }", None), None) == []

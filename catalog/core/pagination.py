@@ -123,8 +123,11 @@ async def paginate(
     if after:
         statement = statement.where(after_clause(columns, decode_cursor(after, order, columns)))
     statement = statement.order_by(*order_by(columns)).limit(first + 1)
-    result = await session.execute(statement)
-    rows: list[Any] = list(result.all() if whole_rows else result.scalars().all())
+    if whole_rows:
+        # Plain columns need none of the ORM's result processing: Core runs them.
+        rows: list[Any] = list((await (await session.connection()).execute(statement)).all())
+    else:
+        rows = list((await session.execute(statement)).scalars().all())
     items = rows[:first]
     return Page(
         items=items,

@@ -59,7 +59,8 @@ async def get_many_visible(
     session: AsyncSession, principal: Principal, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, Row[Any]]:
     """Plain rows read like `Product` instances, each with its manufacturer (`maker_of`)."""
-    rows = await session.execute(
+    connection = await session.connection()  # plain columns: Core, not the ORM's results
+    rows = await connection.execute(
         select(*_PAGE_COLUMNS)
         .join(_maker, _maker.c.id == Product.manufacturer_id)
         .where(col(Product.id).in_(ids), visible_products(principal))
