@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
 from strawberry.extensions import SchemaExtension
 
@@ -44,6 +45,38 @@ class PreparedDocument:
         return self.measure.cost if self.measure is not None else 1
 
 
+# Measuring walks the whole document; its result depends on the document, the variables (page
+# sizes) and the limits only, so requests that repeat all of them share it. Keyed by the
+# schema's identity, with the schema kept beside the answer so that its id is not reused.
+_MEASURED: dict[tuple[int, str, bytes, int], tuple[GraphQLSchema, DocumentMeasure]] = {}
+
+
+def _measured(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    query: str,
+    variables: Mapping[str, Any] | None,
+    page_size_max: int,
+) -> DocumentMeasure:
+    try:
+        key = (
+            id(schema),
+            query,
+            orjson.dumps(variables, option=orjson.OPT_SORT_KEYS),
+            page_size_max,
+        )
+    except TypeError:  # variables that are not plain JSON: measured, not kept
+        return measure_document(schema, document, variables, page_size_max)
+    known = _MEASURED.get(key)
+    if known is not None and known[0] is schema:
+        return known[1]
+    measure = measure_document(schema, document, variables, page_size_max)
+    if len(_MEASURED) >= PARSED_DOCUMENTS:
+        _MEASURED.clear()
+    _MEASURED[key] = (schema, measure)
+    return measure
+
+
 def prepare_document(
     schema: GraphQLSchema,
     query: str,
@@ -55,7 +88,7 @@ def prepare_document(
         document = parse_document(query, max_tokens)
     except GraphQLError as error:
         return PreparedDocument(query, None, syntax_error=error)
-    measure = measure_document(schema, document, variables, page_size_max)
+    measure = _measured(schema, document, query, variables, page_size_max)
     return PreparedDocument(query, document, measure=measure)
 
 

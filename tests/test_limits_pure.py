@@ -95,3 +95,17 @@ async def test_nesting_past_the_parser_limit_is_a_parse_failure() -> None:
     assert result.data is None and result.errors
     assert [e.extensions["code"] for e in result.errors] == ["GRAPHQL_PARSE_FAILED"]  # type: ignore[index]
     assert "nested too deeply" in result.errors[0].message
+
+
+def test_a_kept_measure_belongs_to_its_variables() -> None:
+    """Measures are kept per (query, variables, limit): the same query with another page size
+    costs what that page size costs, every time."""
+    from schema.document import query_cost
+
+    query = "query($n: Int) { products(first: $n) { edges { node { id name } } } }"
+    small = query_cost(schema._schema, query, {"n": 2}, 100)
+    large = query_cost(schema._schema, query, {"n": 50}, 100)
+    assert large > small
+    assert query_cost(schema._schema, query, {"n": 2}, 100) == small
+    assert query_cost(schema._schema, query, {"n": 50}, 100) == large
+    assert query_cost(schema._schema, query, {"n": 2}, 10) == small  # under the limit
