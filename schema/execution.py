@@ -36,6 +36,7 @@ from schema.execution_plan import (
     FieldStep,
     Plan,
     Shape,
+    Steps,
     plan_selection,
 )
 
@@ -59,17 +60,23 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
-        steps = self._plan(parent_type, grouped_field_set)
-        results: dict[str, Any] = {}
+        plan = self._plan(parent_type, grouped_field_set)
+        results = plan.leaves(source_value) if plan.leaves is not None else None
+        steps: Steps | list[tuple[str, FieldDetailsList, FieldStep]]
+        if results is None:
+            results, steps = {}, plan.steps  # field by field
+        else:
+            steps = plan.others  # the plain leaves are in `results` already
         awaiting: list[str] = []
         is_awaitable = self.is_awaitable
         try:
             for key, details, step in steps:
                 if step is None:
+                    field_path = Path(path, key, parent_type.name)
                     result = self.execute_field(
-                        parent_type, source_value, details, Path(path, key, parent_type.name), None
+                        parent_type, source_value, details, field_path, None
                     )
-                elif step.read is not None and step.shape.kind is LEAF:
+                elif step.plain_leaf:
                     result = self._plain_leaf(step, parent_type, source_value, details, path, key)
                 else:
                     field_path = Path(path, key, parent_type.name)

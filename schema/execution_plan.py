@@ -10,7 +10,7 @@ import operator
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     GraphQLAbstractType,
@@ -28,6 +28,8 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetails
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+
+from schema.execution_leaves import LeafReader, leaf_reader
 
 # How a value of a type completes (compared by identity).
 LEAF = "leaf"
@@ -51,12 +53,29 @@ class Shape:
 class FieldStep:
     field: GraphQLField
     shape: Shape
-    resolve: Callable[..., Any]
+    # (source, graphql-core's resolve info) → the value: Strawberry's resolver function called
+    # directly where nothing stands between (see `direct_resolver`), else the field's resolver.
+    resolve: Callable[[Any, Any], Any]
     # The value without a resolver call: Strawberry's plain attribute fields, `__typename`.
     read: Callable[[Any], Any] | None
+    read_name: str | None = None  # the attribute `read` reads, if that is what it does
+
+    @property
+    def plain_leaf(self) -> bool:
+        return self.read is not None and self.shape.kind is LEAF
 
 
-Plan = list[tuple[str, list[FieldDetails], FieldStep | None]]
+Steps = list[tuple[str, list[FieldDetails], FieldStep | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    steps: Steps  # every field in order, None where graphql-core's path runs it whole
+    # When every field has a step: the generated read of the plain leaves
+    # (schema/execution_leaves.py), and the other fields' steps, in order.
+    leaves: LeafReader | None
+    others: list[tuple[str, list[FieldDetails], FieldStep]]
+
 
 # Per schema, per (type name, field name): the field's step, or None where graphql-core's own
 # path runs the field (arguments, graphql-core's default resolver). Held weakly, so a schema
@@ -78,8 +97,8 @@ def shape_of(declared: GraphQLOutputType) -> Shape:
     raise TypeError(f"not an output type: {declared}")
 
 
-def attribute_reader(field: GraphQLField) -> Callable[[Any], Any] | None:
-    """The attribute read that Strawberry's resolver for a plain field amounts to: no resolver
+def attribute_read(field: GraphQLField) -> str | None:
+    """The attribute whose read Strawberry's resolver for a plain field amounts to: no resolver
     of its own, no extension, no permission, no exception handler, the default `getattr`."""
     definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
     resolve = field.resolve
@@ -88,7 +107,7 @@ def attribute_reader(field: GraphQLField) -> Callable[[Any], Any] | None:
     basic = getattr(resolve, "__name__", "") == "_get_basic_result" and definition.is_basic_field
     if not basic or definition.default_resolver is not getattr:
         return None
-    return operator.attrgetter(definition.python_name)
+    return definition.python_name
 
 
 def field_step(
@@ -111,7 +130,50 @@ def _compile_field(
     if name == "__typename":
         type_name = parent_type.name
         return FieldStep(field, shape, field.resolve, lambda _source: type_name)
-    return FieldStep(field, shape, field.resolve, attribute_reader(field))
+    resolve = direct_resolver(field) or field.resolve
+    attribute = attribute_read(field)
+    read: Callable[[Any], Any] | None = operator.attrgetter(attribute) if attribute else None
+    return FieldStep(field, shape, resolve, read, attribute)
+
+
+def direct_resolver(field: GraphQLField) -> Callable[[Any, Any], Any] | None:
+    """The resolver function of a field without arguments, extensions (permissions) or
+    exception handlers, called as Strawberry calls it (the source as `self`, `root` or
+    `parent`, Strawberry's `Info` where asked for) without the argument conversion and the
+    extension chain it builds on every call. None where anything of that stands between."""
+    definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(definition, StrawberryField) or field.resolve is None:
+        return None
+    resolver = definition.base_resolver
+    if resolver is None or definition.extensions or resolver.arguments or field.args:
+        return None
+    closure = _closure_of(field.resolve)
+    strawberry_info = closure.get("_strawberry_info_from_graphql")
+    handlers = closure.get("field_exception_handlers")
+    if handlers is None or len(handlers) or not callable(strawberry_info):
+        return None
+    function = cast(Callable[..., Any], resolver.wrapped_func)  # bound by Strawberry
+    passes_self = resolver.self_parameter is not None
+    source_names = [p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p]
+    info_name = resolver.info_parameter.name if resolver.info_parameter else None
+
+    def resolve(source: Any, info: Any) -> Any:
+        keywords = dict.fromkeys(source_names, source)
+        if info_name is not None:
+            keywords[info_name] = strawberry_info(info)
+        return function(source, **keywords) if passes_self else function(**keywords)
+
+    return resolve
+
+
+def _closure_of(function: Callable[..., Any]) -> dict[str, Any]:
+    """The variables a Strawberry resolver closes over ({} when it is something else)."""
+    cells = getattr(function, "__closure__", None) or ()
+    names = getattr(getattr(function, "__code__", None), "co_freevars", ())
+    try:
+        return {name: cell.cell_contents for name, cell in zip(names, cells, strict=True)}
+    except ValueError:  # an empty cell
+        return {}
 
 
 def plan_selection(
@@ -121,13 +183,20 @@ def plan_selection(
 ) -> Plan:
     """Each response key with its field details and step; None where the field takes
     graphql-core's path whole: arguments or directives written on it, fragment variables."""
-    plan: Plan = []
+    steps: Steps = []
     for key, details in grouped_field_set.items():
         step = None
         if all(_plain_selection(d) for d in details):
             step = field_step(schema, parent_type, details[0].node.name.value)
-        plan.append((key, details, step))
-    return plan
+        steps.append((key, details, step))
+    if any(step is None for _, _, step in steps):
+        return Plan(steps, None, [])
+    selection = [(key, step if step and step.plain_leaf else None) for key, _, step in steps]
+    if all(step is None for _, step in selection):
+        return Plan(steps, None, [])
+    leaves = leaf_reader(schema, parent_type.name, selection)
+    others = [(k, d, s) for k, d, s in steps if s is not None and not s.plain_leaf]
+    return Plan(steps, leaves, others)
 
 
 def _plain_selection(details: FieldDetails) -> bool:
