@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar, cast
 
+import orjson
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped
@@ -68,8 +69,11 @@ def encode_cursor(order: str, row: Any, columns: list[SortColumn]) -> str:
     values = [
         _encode_value(getattr(row, cast(InstrumentedAttribute[Any], c.column).key)) for c in columns
     ]
-    raw = json.dumps({"o": order, "k": values}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    try:
+        raw = orjson.dumps({"o": order, "k": values})
+    except TypeError:  # what orjson refuses (integers past 64 bits): the standard encoder
+        raw = json.dumps({"o": order, "k": values}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, order: str, columns: list[SortColumn]) -> list[Any]:
