@@ -2,6 +2,7 @@
 
 import errno
 import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -56,6 +57,31 @@ def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# A pooled PostgreSQL connection idle longer than this is checked before use (a server restart
+# in the meantime leaves it dead). pool_pre_ping would check every checkout: three round trips
+# (BEGIN, a statement, ROLLBACK) per request. A connection in use within the last second that
+# died since fails its statement instead, which invalidates the pool (SQLAlchemy) and answers
+# that one request 503.
+PING_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "checkin")
+    def on_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def on_checkout(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_IDLE_SECONDS:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            # The pool drops this connection and checks out another (a fresh one if need be).
+            raise sa_exc.DisconnectionError(str(error)) from error
+
+
 class Database:
     """Owns the engines. On SQLite writes use their own one-connection engine so that writers
     queue in-process instead of contending for the file lock."""
@@ -85,7 +111,6 @@ class Database:
                 echo=echo,
                 pool_size=pool_size,
                 max_overflow=pool_size,
-                pool_pre_ping=True,
                 pool_timeout=connect_timeout_s,
                 connect_args={
                     "timeout": connect_timeout_s,
@@ -93,14 +118,23 @@ class Database:
                 },
             )
             self.write_engine = self.engine
+            _ping_when_idle(self.engine)
         # Writes to the tables that in-process caches hold move this counter (and, on
         # PostgreSQL, notify other processes): catalog/core/changes.py.
         self.changes = ChangeCounter()
         for engine in {self.engine, self.write_engine}:
             install_change_signals(engine, self.changes, notify=not self.is_sqlite)
         self._closers: list[Callable[[], Awaitable[None]]] = []
-        self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self._read_engine(), expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
+
+    def _read_engine(self) -> AsyncEngine:
+        """PostgreSQL reads run without BEGIN and ROLLBACK: at READ COMMITTED (the server's
+        default and ours) every statement takes its own snapshot inside a transaction too, so a
+        read-only session gains nothing from one but two round trips."""
+        if self.is_sqlite:
+            return self.engine
+        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def dialect(self) -> str:

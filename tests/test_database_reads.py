@@ -1,0 +1,71 @@
+"""PostgreSQL read sessions: no transaction around them, and pooled connections checked only
+when they have been idle (catalog/core/db.py)."""
+
+import asyncio
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+
+from catalog.core import db as db_module
+from catalog.core.db import Database
+
+ONLY_POSTGRES = pytest.mark.parametrize("backend", ["postgres"])
+
+
+@ONLY_POSTGRES
+async def test_a_read_session_opens_no_transaction(db: Database) -> None:
+    """Inside a transaction now() stands still; between autocommitted statements it moves."""
+    async with db.read() as session:
+        first = await session.scalar(text("SELECT clock_timestamp() = now()"))
+        await asyncio.sleep(0.01)
+        second = await session.scalar(text("SELECT clock_timestamp() - now() < interval '5 ms'"))
+    assert first is not None and second is True
+
+
+@ONLY_POSTGRES
+async def test_writes_still_run_in_one_transaction(db: Database) -> None:
+    async with db.write_session() as session, session.begin():
+        started = await session.scalar(text("SELECT now()"))
+        await asyncio.sleep(0.01)
+        again = await session.scalar(text("SELECT now()"))
+    assert started == again
+
+
+async def _terminate_others(url: str) -> int:
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(dsn)
+    try:
+        killed = await connection.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await connection.close()
+    return len(killed)
+
+
+@ONLY_POSTGRES
+async def test_an_idle_connection_killed_meanwhile_is_replaced_unseen(
+    db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with db.read() as session:
+        assert await session.scalar(text("SELECT 1")) == 1  # one connection now pooled
+    assert await _terminate_others(database_url) >= 1
+    monkeypatch.setattr(db_module, "PING_IDLE_SECONDS", 0.0)  # it has been idle long enough
+    async with db.read() as session:
+        assert await session.scalar(text("SELECT 2")) == 2
+
+
+@ONLY_POSTGRES
+async def test_a_busy_connection_is_not_pinged(db: Database, database_url: str) -> None:
+    """Within PING_IDLE_SECONDS of its last use a connection goes out unchecked: one killed
+    meanwhile fails its statement once, which drops the pool; the next read reconnects."""
+    async with db.read() as session:
+        await session.scalar(text("SELECT 1"))
+    await _terminate_others(database_url)
+    with pytest.raises(Exception, match=r"(?i)connection|closed|terminat"):
+        async with db.read() as session:
+            await session.scalar(text("SELECT 1"))
+    async with db.read() as session:
+        assert await session.scalar(text("SELECT 3")) == 3
