@@ -69,3 +69,24 @@ async def test_a_busy_connection_is_not_pinged(db: Database, database_url: str) 
             await session.scalar(text("SELECT 1"))
     async with db.read() as session:
         assert await session.scalar(text("SELECT 3")) == 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"range_km": 120, "comms": "mesh", "platforms": ["a", "b"], "x": 1.5, "n": null}',
+        '{"big": 123456789012345678901234567890, "neg": -9223372036854775809}',
+        '{"serial": "12345678901234567890"}',
+        '{"nan": NaN, "inf": Infinity}',
+        '{"lone": "\\ud800"}',
+        '{"k": 1, "k": 2}',
+        "[1e400, -0.0, 5e-324]",
+    ],
+)
+def test_json_columns_read_as_the_standard_decoder_reads_them(text: str) -> None:
+    import json
+
+    from catalog.core.db import json_loads
+
+    expected, found = json.loads(text), json_loads(text)
+    assert repr(found) == repr(expected)  # 2 and 2.0, -0.0 and 0.0 told apart

@@ -1,12 +1,15 @@
 """Async engines and sessions for SQLite (embedded default) and PostgreSQL (production)."""
 
 import errno
+import json
+import re
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
@@ -55,6 +58,22 @@ def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_LONG_DIGITS = re.compile(r"[0-9]{19}")
+
+
+def json_loads(text: str) -> Any:
+    """JSON columns as Python values: orjson, several times faster on a page's specs. The
+    standard decoder wherever the two could differ: orjson reads an integer past 64 bits as a
+    float (any run of 19 digits sends the text to the standard decoder), and refuses what the
+    standard one accepts (NaN, lone surrogates)."""
+    if _LONG_DIGITS.search(text):
+        return json.loads(text)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 # A pooled PostgreSQL connection idle longer than this is checked before use (a server restart
@@ -109,6 +128,7 @@ class Database:
             self.engine = create_async_engine(
                 self.url,
                 echo=echo,
+                json_deserializer=json_loads,
                 pool_size=pool_size,
                 max_overflow=pool_size,
                 pool_timeout=connect_timeout_s,
