@@ -113,7 +113,22 @@ def attribute_read(field: GraphQLField) -> str | None:
 def field_step(
     schema: GraphQLSchema, parent_type: GraphQLObjectType, name: str
 ) -> FieldStep | None:
-    known = _STEPS.setdefault(schema, {})
+    return _step(_steps_of(schema), schema, parent_type, name)
+
+
+def _steps_of(schema: GraphQLSchema) -> dict[tuple[str, str], FieldStep | None]:
+    known = _STEPS.get(schema)
+    if known is None:
+        known = _STEPS[schema] = {}
+    return known
+
+
+def _step(
+    known: dict[tuple[str, str], FieldStep | None],
+    schema: GraphQLSchema,
+    parent_type: GraphQLObjectType,
+    name: str,
+) -> FieldStep | None:
     key = (parent_type.name, name)
     if key not in known:
         known[key] = _compile_field(schema, parent_type, name)
@@ -183,11 +198,12 @@ def plan_selection(
 ) -> Plan:
     """Each response key with its field details and step; None where the field takes
     graphql-core's path whole: arguments or directives written on it, fragment variables."""
+    known = _steps_of(schema)
     steps: Steps = []
     for key, details in grouped_field_set.items():
         step = None
         if all(_plain_selection(d) for d in details):
-            step = field_step(schema, parent_type, details[0].node.name.value)
+            step = _step(known, schema, parent_type, details[0].node.name.value)
         steps.append((key, details, step))
     if any(step is None for _, _, step in steps):
         return Plan(steps, None, [])
