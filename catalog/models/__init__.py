@@ -13,12 +13,19 @@ from catalog.models.programme import (
     ProductionLine,
 )
 from catalog.models.quotes import QuoteOffer, QuoteRequest
-from catalog.models.records import AuditEvent, OutboxCursor, OutboxEvent
+from catalog.models.records import (
+    AuditEvent,
+    AuditPending,
+    OutboxCursor,
+    OutboxEvent,
+    OutboxPending,
+)
 from catalog.models.revisions import ProductRevision
 from catalog.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AuditEvent",
+    "AuditPending",
     "CaseDecision",
     "CoProductionRequest",
     "Country",
@@ -33,6 +40,7 @@ __all__ = [
     "Organisation",
     "OutboxCursor",
     "OutboxEvent",
+    "OutboxPending",
     "Product",
     "ProductExportCentre",
     "ProductRevision",

@@ -1,4 +1,5 @@
-"""The append-only audit log (hash-chained) and the transactional outbox."""
+"""The append-only audit log (hash-chained), the transactional outbox, and the records a write
+commits for the chain's single appender to link (catalog/core/appender.py)."""
 
 import uuid
 from datetime import datetime
@@ -29,8 +30,8 @@ class AuditEvent(SQLModel, table=True):
 
 
 class OutboxEvent(SQLModel, table=True):
-    """Rows are appended in the business transaction, after the audit lock is taken, so ids
-    grow in commit order and a consumer may safely remember the last id it processed."""
+    """Rows are appended by the chain's appender under the audit lock (from `OutboxPending`),
+    so ids grow in commit order and a consumer may safely remember the last id it processed."""
 
     __tablename__ = "outbox_event"
 
@@ -39,6 +40,43 @@ class OutboxEvent(SQLModel, table=True):
     )
     created_at: datetime = created_field()
     topic: str = Field(sa_type=sa.String(64), index=True)
+    entity_type: str = Field(sa_type=sa.String(32))
+    entity_id: str = Field(sa_type=sa.String(64))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+
+
+def _pending_id() -> Any:
+    return Field(
+        default=None, sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
+
+
+class AuditPending(SQLModel, table=True):
+    """An audit event committed with its write, waiting for the appender to link it into the
+    chain (and then deleted). The columns are `AuditEvent`'s, so a row the write could commit
+    is a row the appender can always insert."""
+
+    __tablename__ = "audit_pending"
+
+    id: int | None = _pending_id()
+    occurred_at: datetime = created_field()
+    actor: str = Field(sa_type=sa.String(200))
+    actor_org_id: uuid.UUID | None = Field(default=None)
+    action: str = Field(sa_type=sa.String(64))
+    entity_type: str = Field(sa_type=sa.String(32))
+    entity_id: str = Field(sa_type=sa.String(64))
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+
+
+class OutboxPending(SQLModel, table=True):
+    """An outbox row committed with its write, moved into `outbox_event` by the appender (so
+    that outbox ids keep commit order without a lock in the write itself)."""
+
+    __tablename__ = "outbox_pending"
+
+    id: int | None = _pending_id()
+    created_at: datetime = created_field()
+    topic: str = Field(sa_type=sa.String(64))
     entity_type: str = Field(sa_type=sa.String(32))
     entity_id: str = Field(sa_type=sa.String(64))
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
