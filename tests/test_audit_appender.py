@@ -12,7 +12,6 @@ pending rows and one appender at a time links them, on SQLite and PostgreSQL.
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -195,32 +194,49 @@ async def test_the_worker_links_leftovers(db: Database) -> None:
 async def test_a_failed_run_fails_its_writers_and_the_next_run_links_their_rows(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = appender.link_pending
+    real = appender._link_all
 
-    async def unavailable(_db: Database, batch: int = appender.BATCH) -> int:
-        raise ConnectionError("database away")
+    async def failing(_conn: object, _batch: int) -> int:
+        raise ValueError("the run failed")
 
-    monkeypatch.setattr(appender, "link_pending", unavailable)
-    with pytest.raises(ConnectionError):
+    monkeypatch.setattr(appender, "_link_all", failing)
+    with pytest.raises(ValueError, match="the run failed"):
         await _one_write(db, 1)
     assert await count_pending(db) == 2  # committed, waiting
-    monkeypatch.setattr(appender, "link_pending", real)
+    monkeypatch.setattr(appender, "_link_all", real)
     assert await settle(db) == 2
     assert (await _chain(db))[0] == 2
+
+
+async def test_the_appender_reconnects_when_its_connection_was_dropped(
+    postgres_db: Database,
+) -> None:
+    """A database restart drops the connection the appender keeps: the next run reconnects."""
+    db = postgres_db
+    await _one_write(db, 1)
+    async with db.engine.connect() as admin:
+        await admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    await _one_write(db, 2)
+    assert (await _chain(db))[0] == 4 and await count_pending(db) == 0
 
 
 # ---------------------------------------------------------------- coalescing, without a database
 
 
 class _Gate:
-    """A stand-in for `link_pending` whose runs wait until released."""
+    """A stand-in for an appender run that waits until released."""
 
     def __init__(self) -> None:
         self.runs = 0
         self.started = asyncio.Event()
         self.release = asyncio.Event()
 
-    async def __call__(self, _db: object, batch: int = 0) -> int:
+    async def __call__(self) -> int:
         self.runs += 1
         self.started.set()
         await self.release.wait()
@@ -228,27 +244,21 @@ class _Gate:
         return self.runs
 
 
-async def test_writers_arriving_during_a_run_share_the_next_one(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+async def test_writers_arriving_during_a_run_share_the_next_one() -> None:
     gate = _Gate()
-    monkeypatch.setattr(appender, "link_pending", gate)
-    fake_db = Database(f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")  # never connected
-    try:
-        first = asyncio.create_task(settle(fake_db))
-        await gate.started.wait()
-        later = [asyncio.create_task(settle(fake_db)) for _ in range(5)]
-        gone = asyncio.create_task(settle(fake_db))
-        await asyncio.sleep(0)
-        gone.cancel()  # a caller that gives up cancels nobody's run
-        gate.release.set()
-        assert await first == 1
-        await _until(lambda: _is(gate.runs == 2))
-        gate.release.set()
-        assert await asyncio.gather(*later) == [2] * 5
-        assert gate.runs == 2 and gone.cancelled()
-    finally:
-        await fake_db.dispose()
+    runs = appender.Coalescer(gate)
+    first = asyncio.create_task(runs.after_now())
+    await gate.started.wait()
+    later = [asyncio.create_task(runs.after_now()) for _ in range(5)]
+    gone = asyncio.create_task(runs.after_now())
+    await asyncio.sleep(0)
+    gone.cancel()  # a caller that gives up cancels nobody's run
+    gate.release.set()
+    assert await first == 1
+    await _until(lambda: _is(gate.runs == 2))
+    gate.release.set()
+    assert await asyncio.gather(*later) == [2] * 5
+    assert gate.runs == 2 and gone.cancelled()
 
 
 async def _is(value: bool) -> bool:

@@ -1,48 +1,54 @@
 """The chain's single appender: links committed writes' audit events into the hash chain.
 
-A write (catalog/core/transactions.py) commits its audit events to `audit_pending` and its
-outbox rows to `outbox_pending`, in the same transaction as its business change, without
-touching the chain: no lock, no read of the chain head. So writers no longer queue behind one
-lock held until each commit.
+A write (catalog/core/transactions.py) commits its audit events and outbox rows to
+`audit_pending`, in the same transaction as its business change, without touching the chain:
+no lock, no read of the chain head. So writers no longer queue behind one lock held until
+each commit.
 
 After its commit a writer calls `settle(db)`. One appender transaction at a time (the
-PostgreSQL advisory lock `lock_chain`; on SQLite the write lock taken by BEGIN IMMEDIATE)
-takes the pending rows in id order, reads the chain head, inserts the `audit_event` rows with
-their links (ids ascending in chain order, so `verify_chain` reads the chain as it always
-did), moves the outbox rows into `outbox_event` (their ids therefore still grow in commit
-order, which the outbox consumers rely on), deletes what it linked and commits: all of it or
-none, so a crash at any point leaves the rows pending for the next run, never links one twice.
+PostgreSQL advisory lock of `audit.lock_chain`; on SQLite the write lock BEGIN IMMEDIATE takes)
+deletes the oldest pending rows, reading the chain head in the same statement, inserts the
+`audit_event` rows with their links (ids ascending in chain order, so `verify_chain` reads the
+chain as it always did), moves the outbox rows into `outbox_event` (whose ids therefore still
+grow in commit order, which the outbox consumers rely on) and commits: all of it or none, so a
+crash at any point leaves the rows pending for the next run and never links one twice.
 
 Group commit: in each process, writers that commit while a run is in progress wait for the
 next run, and that one run links all of them. `settle` returns once a run that began after
-its call has finished, so a writer reads its own audit events as soon as `write()` returns
-(a run in another process that linked them first counts: the lock orders the runs). Rows a
-crashed process left are linked by the next run anywhere; `market worker` runs one
-periodically (`link_leftovers`), and `market verify-audit` reports rows still pending.
+its call has finished, so a writer reads its own audit events as soon as `write()` returns (a
+run in another process that linked them first counts: the lock orders the runs). Rows a
+crashed process left are linked by the next run anywhere; `market worker` looks for them
+every second (`link_leftovers`), and `market verify-audit` counts those not linked yet.
 
-SQLite takes the same path. Its writers are already serialised (one write connection,
-BEGIN IMMEDIATE), so it gains no concurrency; it keeps one mechanism and one set of tests for
-both databases, and a run links many writers' rows in one short transaction. Measured on the
-quotes benchmark, the deferred path costs SQLite no throughput worth a second mechanism (see
-README, Performance).
+On PostgreSQL the process's appender keeps one connection of its own, so that a run, which
+every waiting writer depends on, never waits for the pool, a new connection or its ping; a
+run is six round trips (begin, lock, take, two inserts, commit). SQLite has one write
+connection, the writers': each run takes it like a writer.
+
+SQLite takes the same deferred path. Its writers are already serialised (one connection,
+BEGIN IMMEDIATE), so it gains no concurrency, but one mechanism means one set of rules and
+tests for both databases, and a run links many writers' rows in one short transaction; the
+quotes benchmark showed no throughput worth a second mechanism (README, Performance).
 """
 
 import asyncio
+import contextlib
 import itertools
 import weakref
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
-from catalog.core.audit import event_hash, last_hash, lock_chain
-from catalog.core.db import Database
-from catalog.core.live import announce
-from catalog.models import AuditEvent, AuditPending, OutboxEvent, OutboxPending
+from catalog.core.audit import AUDIT_CHAIN_LOCK_KEY, GENESIS_HASH, event_hash
+from catalog.core.db import Database, is_unavailable
+from catalog.core.live import OUTBOX_CHANNEL
+from catalog.models import AuditEvent, AuditPending, OutboxEvent
 
-BATCH = 1000  # pending rows of each table per appender transaction
+_Row = sa.Row[*tuple[Any, ...]]  # a row of any columns
+BATCH = 1000  # pending rows per appender transaction
 
 
 def _table(model: type[SQLModel]) -> sa.Table:
@@ -53,148 +59,155 @@ def _table(model: type[SQLModel]) -> sa.Table:
 
 _AUDIT = _table(AuditEvent)
 _OUTBOX = _table(OutboxEvent)
-AUDIT_PENDING = _table(AuditPending)
-OUTBOX_PENDING = _table(OutboxPending)
+PENDING = _table(AuditPending)
+_HEAD = sa.select(_AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1).scalar_subquery()
 
 
 class ChainOrderError(RuntimeError):
     """The database assigned audit ids out of the order the chain links them (never expected;
-    the transaction is rolled back rather than leaving a chain `verify_chain` would reject)."""
+    the transaction is rolled back rather than leave a chain `verify_chain` would reject)."""
 
 
-async def _take(session: AsyncSession, table: sa.Table, batch: int) -> list[sa.Row[Any]]:
-    """Delete the oldest `batch` pending rows and return them in id order."""
-    oldest = sa.select(table.c.id).order_by(table.c.id).limit(batch).scalar_subquery()
-    taken = await session.execute(
-        sa.delete(table).where(table.c.id.in_(oldest)).returning(*table.c)
+async def _lock(conn: AsyncConnection) -> None:
+    """The chain lock (SQLite: BEGIN IMMEDIATE has taken it). On PostgreSQL the same round trip
+    wakes every process's live listeners when the run commits (catalog/core/live.py)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:key), pg_notify(:channel, '')"),
+            {"key": AUDIT_CHAIN_LOCK_KEY, "channel": OUTBOX_CHANNEL},
+        )
+
+
+async def _take(conn: AsyncConnection, batch: int) -> list[_Row]:
+    """Delete the oldest `batch` pending rows; each comes back with the chain head, read by
+    the same statement, after the lock."""
+    oldest = sa.select(PENDING.c.id).order_by(PENDING.c.id).limit(batch).scalar_subquery()
+    statement = (
+        sa.delete(PENDING)
+        .where(PENDING.c.id.in_(oldest))
+        .returning(*PENDING.c, _HEAD.label("head"))
     )
-    return sorted(taken.all(), key=lambda row: int(row.id))
+    return sorted((await conn.execute(statement)).all(), key=lambda row: int(row.id))
 
 
-def _linked(rows: Sequence[sa.Row[Any]], prev: str) -> list[dict[str, Any]]:
+def _linked(rows: Sequence[_Row], prev: str) -> list[dict[str, Any]]:
     events = []
     for row in rows:
-        digest = event_hash(
-            prev_hash=prev,
-            occurred_at=row.occurred_at,
-            actor=row.actor,
-            actor_org_id=str(row.actor_org_id) if row.actor_org_id else None,
-            action=row.action,
-            entity_type=row.entity_type,
-            entity_id=row.entity_id,
-            data=row.data,
-        )
+        fields = {
+            "occurred_at": row.occurred_at,
+            "actor": row.actor,
+            "action": row.action,
+            "entity_type": row.entity_type,
+            "entity_id": row.entity_id,
+            "data": row.data,
+        }
+        org = str(row.actor_org_id) if row.actor_org_id else None
+        digest = event_hash(prev_hash=prev, actor_org_id=org, **fields)
         events.append(
-            {
-                "occurred_at": row.occurred_at,
-                "actor": row.actor,
-                "actor_org_id": row.actor_org_id,
-                "action": row.action,
-                "entity_type": row.entity_type,
-                "entity_id": row.entity_id,
-                "data": row.data,
-                "prev_hash": prev,
-                "hash": digest,
-            }
+            {**fields, "actor_org_id": row.actor_org_id, "prev_hash": prev, "hash": digest}
         )
         prev = digest
     return events
 
 
-async def _insert_chain(session: AsyncSession, rows: Sequence[sa.Row[Any]]) -> None:
-    events = _linked(rows, await last_hash(session))
-    inserted = await session.execute(
-        sa.insert(_AUDIT).returning(_AUDIT.c.id, sort_by_parameter_order=True), events
+async def _insert_chain(conn: AsyncConnection, rows: Sequence[_Row], head: str) -> None:
+    inserted = await conn.execute(
+        sa.insert(_AUDIT).returning(_AUDIT.c.id, sort_by_parameter_order=True), _linked(rows, head)
     )
     ids = [int(row.id) for row in inserted]
     if any(later <= earlier for earlier, later in itertools.pairwise(ids)):
         raise ChainOrderError(f"audit ids {ids[:5]}… do not ascend in chain order")
 
 
-async def _link_batch(session: AsyncSession, batch: int) -> tuple[int, int]:
-    await lock_chain(session)  # before the first read: every statement after it sees the head
-    audits = await _take(session, AUDIT_PENDING, batch)
-    outbox = await _take(session, OUTBOX_PENDING, batch)
+async def _link_batch(conn: AsyncConnection, batch: int) -> tuple[int, int]:
+    """One appender transaction's work: (audit events linked, rows taken)."""
+    await _lock(conn)  # before the first read: the statements after it see the current head
+    taken = await _take(conn, batch)
+    audits = [row for row in taken if not row.outbox]
     if audits:
-        await _insert_chain(session, audits)
+        await _insert_chain(conn, audits, taken[0].head or GENESIS_HASH)
+    outbox = [row for row in taken if row.outbox]
     if outbox:
-        await session.execute(
+        await conn.execute(
             sa.insert(_OUTBOX),
             [
                 {
-                    "created_at": row.created_at,
-                    "topic": row.topic,
+                    "created_at": row.occurred_at,
+                    "topic": row.action,
                     "entity_type": row.entity_type,
                     "entity_id": row.entity_id,
-                    "payload": row.payload,
+                    "payload": row.data,
                 }
                 for row in outbox
             ],
         )
-        await announce(session)
-    return len(audits), len(outbox)
+    return len(audits), len(taken)
+
+
+async def _link_all(conn: AsyncConnection, batch: int) -> int:
+    linked = 0
+    while True:
+        async with conn.begin():
+            audits, taken = await _link_batch(conn, batch)
+        linked += audits
+        if taken < batch:
+            return linked
 
 
 async def link_pending(db: Database, batch: int = BATCH) -> int:
     """Link every row pending when the call began (and any committed meanwhile), one
-    transaction per batch; the number of audit events linked. Safe beside other appenders in
-    this or any process: each transaction holds the chain lock."""
-    linked = 0
-    while True:
-        async with db.write_session() as session, session.begin():
-            audits, outbox = await _link_batch(session, batch)
-        linked += audits
-        if audits < batch and outbox < batch:
-            return linked
+    transaction per batch, on a connection of its own; the number of audit events linked.
+    Safe beside any other appender, in this process or another: each transaction holds the
+    chain lock. Writers use `settle`, which shares runs."""
+    async with db.write_engine.connect() as conn:
+        return await _link_all(conn, batch)
 
 
 async def count_pending(db: Database) -> int:
     """Audit events committed and not linked yet (in-flight writes, or a crashed process's)."""
+    statement = sa.select(sa.func.count()).where(PENDING.c.outbox.is_(False))
     async with db.read() as session:
-        return int(await session.scalar(sa.select(sa.func.count()).select_from(AUDIT_PENDING)) or 0)
+        return int(await session.scalar(statement) or 0)
 
 
 async def link_leftovers(db: Database) -> int:
     """For a periodic caller (the worker): link what is pending, reading first so that an idle
     database costs no write transaction."""
     async with db.read() as session:
-        waiting = await session.scalar(
-            sa.select(
-                sa.exists(sa.select(AUDIT_PENDING.c.id)) | sa.exists(sa.select(OUTBOX_PENDING.c.id))
-            )
-        )
+        waiting = await session.scalar(sa.select(sa.exists(sa.select(PENDING.c.id))))
     return await settle(db) if waiting else 0
 
 
 # ---------------------------------------------------------------- one appender per process
 
 
-class _Appender:
-    """Runs `link_pending` one at a time; callers arriving during a run share the next one."""
+class Coalescer:
+    """Runs `run` one call at a time; callers arriving during a call share the next one."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self._next: asyncio.Future[int] | None = None  # the run that starts after the current
+    def __init__(self, run: Callable[[], Awaitable[int]]) -> None:
+        self._run_once = run
+        self._next: asyncio.Future[int] | None = None  # the call that starts after the current
         self._running: asyncio.Task[None] | None = None
 
-    async def settle(self, db: Database) -> int:
+    async def after_now(self) -> int:
+        """The result of a call that begins after this one was made."""
         awaited = self._next
         if awaited is None:
-            awaited = self._next = self.loop.create_future()
+            awaited = self._next = asyncio.get_running_loop().create_future()
             if self._running is None:
-                self._start(db)
-        # Shielded: a caller that gives up (a client gone) must not cancel the others' run.
+                self._start()
+        # Shielded: a caller that gives up (a client gone) must not cancel the others' call.
         return await asyncio.shield(awaited)
 
-    def _start(self, db: Database) -> None:
+    def _start(self) -> None:
         future, self._next = self._next, None
         assert future is not None
-        self._running = self.loop.create_task(self._run(db, future))
+        self._running = asyncio.get_running_loop().create_task(self._run(future))
 
-    async def _run(self, db: Database, future: asyncio.Future[int]) -> None:
+    async def _run(self, future: asyncio.Future[int]) -> None:
         try:
-            linked = await link_pending(db)
-        except asyncio.CancelledError:  # the loop is closing: nobody runs after this
+            result = await self._run_once()
+        except asyncio.CancelledError:  # the loop is closing: nothing runs after this
             for waiting in (future, self._next):
                 if waiting is not None:
                     waiting.cancel()
@@ -203,10 +216,58 @@ class _Appender:
         except Exception as error:  # the waiters get it; their rows stay pending
             future.set_exception(error)
         else:
-            future.set_result(linked)
+            future.set_result(result)
         self._running = None
         if self._next is not None:
-            self._start(db)
+            self._start()
+
+
+class _Appender:
+    def __init__(self, db: Database) -> None:
+        self.loop = asyncio.get_running_loop()
+        database = weakref.ref(db)  # the registry's value must not keep its key alive
+        self.runs = Coalescer(lambda: self._link(_alive(database)))
+        self._conn: AsyncConnection | None = None
+        self._closing_registered = False
+
+    async def _link(self, db: Database) -> int:
+        if db.is_sqlite:
+            return await link_pending(db)
+        fresh = self._conn is None
+        if self._conn is None:
+            self._conn = await db.write_engine.connect()
+            if not self._closing_registered:
+                db.on_dispose(self.close)
+                self._closing_registered = True
+        try:
+            return await _link_all(self._conn, BATCH)
+        except Exception as error:
+            await self._discard()
+            if fresh or not is_unavailable(error):
+                raise
+            # The server dropped the held connection since the last run (a restart): once
+            # more on a new one, as the pool's ping would have done.
+            return await self._link(db)
+
+    async def _discard(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # already broken: nothing more to release
+                await conn.invalidate()
+                await conn.close()
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # a connection of a loop already closed
+                await conn.close()
+
+
+def _alive(database: "weakref.ref[Database]") -> Database:
+    db = database()
+    if db is None:
+        raise RuntimeError("the database was released while a write waited for its appender")
+    return db
 
 
 _appenders: "weakref.WeakKeyDictionary[Database, _Appender]" = weakref.WeakKeyDictionary()
@@ -215,8 +276,7 @@ _appenders: "weakref.WeakKeyDictionary[Database, _Appender]" = weakref.WeakKeyDi
 async def settle(db: Database) -> int:
     """Return once an appender run that began after this call has finished, i.e. once every
     write this process committed before the call is linked; the number that run linked."""
-    loop = asyncio.get_running_loop()
     appender = _appenders.get(db)
-    if appender is None or appender.loop is not loop:
-        appender = _appenders[db] = _Appender(loop)
-    return await appender.settle(db)
+    if appender is None or appender.loop is not asyncio.get_running_loop():
+        appender = _appenders[db] = _Appender(db)
+    return await appender.runs.after_now()

@@ -2,7 +2,7 @@
 `outbox_cursor` says, and handlers are idempotent (a batch may be seen again after a crash).
 
 Outbox ids grow in commit order (the chain's appender moves a write's rows from
-`outbox_pending` into `outbox_event` under the audit lock, catalog/core/appender.py), so
+`audit_pending` into `outbox_event` under the audit lock, catalog/core/appender.py), so
 "every event after my cursor" never skips an event that commits later with a smaller id.
 
 The cursor is consumer bookkeeping, not a business change: it is advanced in its own
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from catalog.core.db import Database
-from catalog.models import OutboxCursor, OutboxEvent, OutboxPending
+from catalog.models import AuditPending, OutboxCursor, OutboxEvent
 from catalog.models.base import utcnow
 
 Handler = Callable[[AsyncSession, Sequence[OutboxEvent]], Awaitable[None]]
@@ -44,8 +44,8 @@ async def pending_entity_ids(db: Database, consumer: str, entity_type: str) -> s
                 sa.select(col(OutboxEvent.entity_id)).where(
                     col(OutboxEvent.id) > after, col(OutboxEvent.entity_type) == entity_type
                 ),
-                sa.select(col(OutboxPending.entity_id)).where(
-                    col(OutboxPending.entity_type) == entity_type
+                sa.select(col(AuditPending.entity_id)).where(
+                    col(AuditPending.outbox), col(AuditPending.entity_type) == entity_type
                 ),
             )
         )

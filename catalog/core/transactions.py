@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.core.appender import AUDIT_PENDING, OUTBOX_PENDING, settle
+from catalog.core.appender import PENDING, settle
 from catalog.core.audit import canonical_json
 from catalog.core.db import Database
 from catalog.core.principal import Principal
@@ -70,42 +70,26 @@ class WriteTransaction:
 
 
 async def record_pending(tx: WriteTransaction) -> None:
-    """The write's audit events and outbox rows, as pending rows of its own transaction: they
-    commit with the business change or not at all. The chain is not touched here; `write`
-    has them linked after the commit (catalog/core/appender.py)."""
-    session = tx.session
-    await session.flush()  # business rows first: their constraint errors come first
-    occurred_at = utcnow()
-    actor_org = tx.actor.org_id
-    await session.execute(
-        sa.insert(AUDIT_PENDING),
+    """The write's audit events and outbox rows, as pending rows of its own transaction (one
+    statement): they commit with the business change or not at all. The chain is not touched
+    here; `write` has them linked after the commit (catalog/core/appender.py)."""
+    await tx.session.flush()  # business rows first: their constraint errors come first
+    common = {"occurred_at": utcnow(), "actor": tx.actor.subject, "actor_org_id": tx.actor.org_id}
+    rows = [(False, record) for record in tx.audits] + [(True, record) for record in tx.outbox]
+    await tx.session.execute(
+        sa.insert(PENDING),
         [
             {
-                "occurred_at": occurred_at,
-                "actor": tx.actor.subject,
-                "actor_org_id": actor_org,
-                "action": pending.action,
-                "entity_type": pending.entity_type,
-                "entity_id": pending.entity_id,
-                "data": pending.data,
+                **common,
+                "outbox": outbox,
+                "action": record.action,
+                "entity_type": record.entity_type,
+                "entity_id": record.entity_id,
+                "data": record.data,
             }
-            for pending in tx.audits
+            for outbox, record in rows
         ],
     )
-    if tx.outbox:
-        await session.execute(
-            sa.insert(OUTBOX_PENDING),
-            [
-                {
-                    "created_at": occurred_at,
-                    "topic": pending.action,
-                    "entity_type": pending.entity_type,
-                    "entity_id": pending.entity_id,
-                    "payload": pending.data,
-                }
-                for pending in tx.outbox
-            ],
-        )
 
 
 @asynccontextmanager

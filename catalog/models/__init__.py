@@ -18,7 +18,6 @@ from catalog.models.records import (
     AuditPending,
     OutboxCursor,
     OutboxEvent,
-    OutboxPending,
 )
 from catalog.models.revisions import ProductRevision
 from catalog.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -40,7 +39,6 @@ __all__ = [
     "Organisation",
     "OutboxCursor",
     "OutboxEvent",
-    "OutboxPending",
     "Product",
     "ProductExportCentre",
     "ProductRevision",

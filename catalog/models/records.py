@@ -30,7 +30,7 @@ class AuditEvent(SQLModel, table=True):
 
 
 class OutboxEvent(SQLModel, table=True):
-    """Rows are appended by the chain's appender under the audit lock (from `OutboxPending`),
+    """Rows are appended by the chain's appender under the audit lock (from `AuditPending`),
     so ids grow in commit order and a consumer may safely remember the last id it processed."""
 
     __tablename__ = "outbox_event"
@@ -45,20 +45,19 @@ class OutboxEvent(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
 
 
-def _pending_id() -> Any:
-    return Field(
-        default=None, sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
-    )
-
-
 class AuditPending(SQLModel, table=True):
-    """An audit event committed with its write, waiting for the appender to link it into the
-    chain (and then deleted). The columns are `AuditEvent`'s, so a row the write could commit
-    is a row the appender can always insert."""
+    """A write's audit event or outbox row, committed with its business change and waiting for
+    the chain's appender (catalog/core/appender.py), which links audit events into
+    `audit_event`, moves outbox rows into `outbox_event` (so that outbox ids keep commit order
+    without a lock in the write itself) and deletes them. The columns have the types of those
+    tables, so a row a write could commit is a row the appender can always insert."""
 
     __tablename__ = "audit_pending"
 
-    id: int | None = _pending_id()
+    id: int | None = Field(
+        default=None, sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
+    outbox: bool = False  # an outbox row: `action` is its topic, `data` its payload
     occurred_at: datetime = created_field()
     actor: str = Field(sa_type=sa.String(200))
     actor_org_id: uuid.UUID | None = Field(default=None)
@@ -66,20 +65,6 @@ class AuditPending(SQLModel, table=True):
     entity_type: str = Field(sa_type=sa.String(32))
     entity_id: str = Field(sa_type=sa.String(64))
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
-
-
-class OutboxPending(SQLModel, table=True):
-    """An outbox row committed with its write, moved into `outbox_event` by the appender (so
-    that outbox ids keep commit order without a lock in the write itself)."""
-
-    __tablename__ = "outbox_pending"
-
-    id: int | None = _pending_id()
-    created_at: datetime = created_field()
-    topic: str = Field(sa_type=sa.String(64))
-    entity_type: str = Field(sa_type=sa.String(32))
-    entity_id: str = Field(sa_type=sa.String(64))
-    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
 
 
 class OutboxCursor(SQLModel, table=True):
