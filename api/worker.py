@@ -23,10 +23,11 @@ import signal
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from catalog.core.appender import link_leftovers
+from catalog.core.appender import LEFTOVER_AFTER, link_leftovers
 from catalog.core.db import Database
 from catalog.core.outage import Outage, is_transient
 from catalog.licensing import holds
@@ -106,14 +107,14 @@ class Worker:
         self.request_stop()
 
 
-def audit_step(db: Database) -> Step:
-    """Link what writers left pending. A write links its own rows before answering, so this
-    finds only what a crashed process (or a failed appender run) left behind."""
+def audit_step(db: Database, older_than: timedelta = LEFTOVER_AFTER) -> Step:
+    """Link what writers left pending: a write links its own rows before answering, so a row
+    pending for longer was left by a crashed process (or a failed appender run)."""
 
     async def link(_should_stop: ShouldStop) -> int:
-        linked = await link_leftovers(db)
+        linked = await link_leftovers(db, older_than)
         if linked:
-            log.info("linked pending audit events", extra={"events": linked})
+            log.info("linked audit events a writer left pending", extra={"events": linked})
         return linked
 
     return Step("audit chain", link)

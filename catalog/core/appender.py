@@ -17,8 +17,9 @@ Group commit: in each process, writers that commit while a run is in progress wa
 next run, and that one run links all of them. `settle` returns once a run that began after
 its call has finished, so a writer reads its own audit events as soon as `write()` returns (a
 run in another process that linked them first counts: the lock orders the runs). Rows a
-crashed process left are linked by the next run anywhere; `market worker` looks for them
-every second (`link_leftovers`), and `market verify-audit` counts those not linked yet.
+crashed process left are linked by the next run anywhere, and `market worker` links any row
+pending for more than a few seconds (`link_leftovers`); `market verify-audit` counts those
+not linked yet.
 
 On PostgreSQL the process's appender keeps one connection of its own, so that a run, which
 every waiting writer depends on, never waits for the pool, a new connection or its ping; a
@@ -36,6 +37,7 @@ import contextlib
 import itertools
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,9 +48,12 @@ from catalog.core.audit import AUDIT_CHAIN_LOCK_KEY, GENESIS_HASH, event_hash
 from catalog.core.db import Database, is_unavailable
 from catalog.core.live import OUTBOX_CHANNEL
 from catalog.models import AuditEvent, AuditPending, OutboxEvent
+from catalog.models.base import utcnow
 
 _Row = sa.Row[*tuple[Any, ...]]  # a row of any columns
 BATCH = 1000  # pending rows per appender transaction
+# A pending row older than this was left by a crash or a failed run (a write waits for its run).
+LEFTOVER_AFTER = timedelta(seconds=5)
 
 
 def _table(model: type[SQLModel]) -> sa.Table:
@@ -170,11 +175,14 @@ async def count_pending(db: Database) -> int:
         return int(await session.scalar(statement) or 0)
 
 
-async def link_leftovers(db: Database) -> int:
-    """For a periodic caller (the worker): link what is pending, reading first so that an idle
-    database costs no write transaction."""
+async def link_leftovers(db: Database, older_than: timedelta = LEFTOVER_AFTER) -> int:
+    """For a periodic caller (the worker): when a row has been pending longer than a writer
+    waits for its run, a process crashed (or its run failed) after the commit; link it, and
+    everything pending with it. Reads first, so that an idle database costs no write
+    transaction, and leaves the rows of writes in flight to their own process's run."""
+    stale = sa.select(PENDING.c.id).where(PENDING.c.occurred_at < utcnow() - older_than)
     async with db.read() as session:
-        waiting = await session.scalar(sa.select(sa.exists(sa.select(PENDING.c.id))))
+        waiting = await session.scalar(sa.select(sa.exists(stale)))
     return await settle(db) if waiting else 0
 
 
