@@ -46,7 +46,7 @@ from sqlmodel import SQLModel
 
 from catalog.core.audit import AUDIT_CHAIN_LOCK_KEY, GENESIS_HASH, event_hash
 from catalog.core.db import Database, is_unavailable
-from catalog.core.live import OUTBOX_CHANNEL
+from catalog.core.live import announcement
 from catalog.models import AuditEvent, AuditPending, OutboxEvent
 from catalog.models.base import utcnow
 
@@ -77,10 +77,8 @@ async def _lock(conn: AsyncConnection) -> None:
     """The chain lock (SQLite: BEGIN IMMEDIATE has taken it). On PostgreSQL the same round trip
     wakes every process's live listeners when the run commits (catalog/core/live.py)."""
     if conn.dialect.name == "postgresql":
-        await conn.execute(
-            sa.text("SELECT pg_advisory_xact_lock(:key), pg_notify(:channel, '')"),
-            {"key": AUDIT_CHAIN_LOCK_KEY, "channel": OUTBOX_CHANNEL},
-        )
+        key = sa.literal(AUDIT_CHAIN_LOCK_KEY, sa.BigInteger())
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key), announcement()))
 
 
 async def _take(conn: AsyncConnection, batch: int) -> list[_Row]:
