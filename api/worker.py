@@ -1,4 +1,6 @@
-"""`market worker`: drains the outbox into webhook deliveries and sends them, and every
+"""`market worker`: links audit events left pending (a process that crashed between a write's
+commit and its appender run, catalog/core/appender.py), drains the outbox into webhook
+deliveries and sends them, and every
 `HOLD_SWEEP_SECONDS` holds the licensing cases whose release expired since (releases expire
 with time, not with a write), until SIGTERM.
 
@@ -21,9 +23,11 @@ import signal
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from catalog.core.appender import LEFTOVER_AFTER, link_leftovers
 from catalog.core.db import Database
 from catalog.core.outage import Outage, is_transient
 from catalog.licensing import holds
@@ -101,6 +105,19 @@ class Worker:
     def _on_signal(self, sig: signal.Signals) -> None:
         log.info("stop requested", extra={"signal": sig.name})
         self.request_stop()
+
+
+def audit_step(db: Database, older_than: timedelta = LEFTOVER_AFTER) -> Step:
+    """Link what writers left pending: a write links its own rows before answering, so a row
+    pending for longer was left by a crashed process (or a failed appender run)."""
+
+    async def link(_should_stop: ShouldStop) -> int:
+        linked = await link_leftovers(db, older_than)
+        if linked:
+            log.info("linked audit events a writer left pending", extra={"events": linked})
+        return linked
+
+    return Step("audit chain", link)
 
 
 def webhook_steps(db: Database, egress: Egress) -> list[Step]:
@@ -202,11 +219,15 @@ async def run_worker(
     also: Sequence[tuple[str, Companion]] = (),
     hold_sweep_seconds: float = 60.0,
 ) -> int:
-    """The webhook steps and the expiry sweep until a stop signal, alongside `also` (named
-    companions such as the search indexer, each with its own outage state), which share the
-    same stop event. Returns the rows handled."""
+    """The audit step, the webhook steps and the expiry sweep until a stop signal, alongside
+    `also` (named companions such as the search indexer, each with its own outage state),
+    which share the same stop event. Returns the rows handled."""
     async with Egress(allow_networks) as egress:
-        steps = [*webhook_steps(db, egress), hold_sweep_step(db, hold_sweep_seconds)]
+        steps = [
+            audit_step(db),
+            *webhook_steps(db, egress),
+            hold_sweep_step(db, hold_sweep_seconds),
+        ]
         worker = Worker(steps, idle_seconds=idle_seconds)
         worker.install_signal_handlers()
         companions = [(Outage(name), task) for name, task in also]

@@ -5,7 +5,9 @@ setting switched off in one of them), runs interleaved, so that both see the sam
     python -m bench.ab --scenario products --a-root /tmp/previous-revision
 
 Prints, per server, the median req/s and server CPU ms per request, and B's ratio to A. On a
-shared machine the CPU time per request is the steadier of the two.
+shared machine the CPU time per request is the steadier of the two. Each server gets an
+unmeasured warm-up run first. A writing scenario (quotes) is held against the database as in
+`bench.run`: every run prints its ledger (successes = rows written) and a mismatch stops it.
 """
 
 import asyncio
@@ -19,7 +21,8 @@ from rich.console import Console
 
 from api.children import stop_signals_raise
 from bench.databases import loaded_database
-from bench.measure import RunSettings, Sample, TokenSource, sample
+from bench.ledger import KeyedRun
+from bench.measure import RunSettings, Sample, TokenSource, VariantResult, sample
 from bench.run import create_bench_client, scenario_context
 from bench.scenarios import SCENARIOS
 from bench.server import ROOT, start_server
@@ -58,18 +61,47 @@ async def compare(
                         for n, s in servers.items()
                     }
                     samples: dict[str, list[Sample]] = {"A": [], "B": []}
+                    writes = SCENARIOS[scenario].writes
+
+                    def measure(name: str, run: RunSettings, result: VariantResult) -> Sample:
+                        server, token = servers[name], tokens[name].fetch()
+                        # A writing scenario: each run's writes are held against the database
+                        # (successes = rows written), as `bench.run` does.
+                        keyed = (
+                            KeyedRun(server.base_url, chosen, token, lambda: writes.count(ctx))
+                            if writes is not None and chosen.keyed
+                            else None
+                        )
+                        measured = sample(
+                            server, chosen, token, run, run.connections, keyed, result
+                        )
+                        result.samples.append(measured)
+                        if result.ledgers:
+                            ledger = result.ledgers[-1]
+                            console.print(f"{result.variant} {ledger.summary()}", soft_wrap=True)
+                            if not ledger.agreed:
+                                raise RuntimeError(f"{name}: the writes do not agree")
+                        return measured
+
+                    if settings.warmup_seconds:  # unmeasured: caches, pools, first connections
+                        warm = RunSettings(1, settings.warmup_seconds, 0, settings.connections)
+                        for name in "AB":
+                            measure(name, warm, _ledger_holder(f"{name} warm-up"))
+                    results = {name: _ledger_holder(name) for name in "AB"}
                     for i in range(settings.runs):
                         for name in "AB" if i % 2 == 0 else "BA":
-                            server = servers[name]
-                            token = tokens[name].fetch()
-                            measured = sample(server, chosen, token, settings, settings.connections)
-                            samples[name].append(measured)
+                            samples[name].append(measure(name, settings, results[name]))
                     return samples
                 finally:
                     for server in servers.values():
                         server.stop()
 
             return await asyncio.to_thread(run)
+
+
+def _ledger_holder(name: str) -> VariantResult:
+    """Where `sample` numbers and keeps the runs' ledgers."""
+    return VariantResult("ab", name, "", 0, name, False, 0)
 
 
 cli = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
@@ -88,9 +120,10 @@ def main(
     runs: Annotated[int, typer.Option(min=1)] = 6,
     seconds: Annotated[int, typer.Option(min=1)] = 2,
     connections: Annotated[int, typer.Option(min=1)] = 8,
+    warmup: Annotated[int, typer.Option(min=0, help="Unmeasured seconds per server first")] = 1,
 ) -> None:
     console = Console()
-    settings = RunSettings(runs, seconds, 0, connections)
+    settings = RunSettings(runs, seconds, warmup, connections)
     envs = (parse_env(a_env or []), parse_env(b_env or []))
     with stop_signals_raise():
         samples = asyncio.run(

@@ -5,6 +5,7 @@ quote exists without its case, and retrying the unanswered requests creates no d
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import pytest
 from sqlalchemy import text
 
 from auth.clients import create_client
+from catalog.core.appender import count_pending, link_leftovers
+from catalog.core.audit import verify_chain
 from catalog.core.db import Database
 from catalog.demo.seed import seed_demo
 from tests.databases import PostgresTemplates
@@ -28,6 +31,12 @@ REQUEST = """mutation($input: RequestQuoteInput!) { requestQuote(input: $input) 
 CASES_PER_QUOTE = """
 SELECT q.idempotency_key, count(c.id) AS cases
 FROM quote_request q LEFT JOIN licensing_case c ON c.quote_request_id = q.id
+GROUP BY q.id, q.idempotency_key
+"""
+AUDITED_QUOTES = """
+SELECT q.idempotency_key, count(a.id) AS events
+FROM quote_request q LEFT JOIN audit_event a
+  ON a.entity_id = CAST(q.id AS VARCHAR(64)) AND a.action = 'quote.requested'
 GROUP BY q.id, q.idempotency_key
 """
 
@@ -148,5 +157,15 @@ async def test_sigkill_during_quote_burst_leaves_no_quote_without_case(
             rows = (await session.execute(text(CASES_PER_QUOTE))).all()
         assert sorted(row.idempotency_key for row in rows) == sorted(keys)
         assert all(row.cases == 1 for row in rows)
+
+        # No audit event was lost: what the killed process committed and had not linked yet
+        # is linked by the next run (here the worker's), once.
+        await link_leftovers(db, older_than=timedelta(0))
+        async with db.read() as session:
+            chain = await verify_chain(session)
+            audited = (await session.execute(text(AUDITED_QUOTES))).all()
+        assert chain.ok and await count_pending(db) == 0
+        assert sorted(key for key, _ in audited) == sorted(keys)
+        assert all(events == 1 for _, events in audited), audited
     finally:
         await asyncio.to_thread(restarted.stop)

@@ -1,18 +1,18 @@
 """Live events: committed outbox rows as GraphQL subscriptions see them.
 
 The outbox is the source (events follow commits and survive crashes); on PostgreSQL each
-write that appends outbox rows also sends a `NOTIFY` on `OUTBOX_CHANNEL`, delivered only when
-it commits, so every API process wakes up and reads the new rows (notify/live.py). On SQLite
+transaction that moves writes' rows into the outbox also sends a `NOTIFY` on `OUTBOX_CHANNEL`,
+delivered only when it commits, so every API process wakes up and reads the new rows
+(notify/live.py). On SQLite
 (one process) the rows are polled. `LiveFeed` is what a subscription resolver reads: the
 events of its topics, each one already re-checked against the subscriber's access.
 """
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
 OUTBOX_CHANNEL = "market_outbox"
 
@@ -37,10 +37,9 @@ class LiveFeed(Protocol):
         ...
 
 
-async def announce(session: AsyncSession) -> None:
-    """Wake the live listeners of every process when this transaction commits (PostgreSQL
-    delivers a NOTIFY at commit, never for a rolled-back transaction)."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(
-            sa.text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOX_CHANNEL}
-        )
+def announcement() -> sa.ColumnElement[Any]:
+    """Selected in a transaction, it wakes the live listeners of every process when that
+    transaction commits (PostgreSQL delivers a NOTIFY at commit, never for a rolled-back
+    transaction). The chain's appender, which moves writes' rows into the outbox, selects it
+    with its lock (catalog/core/appender.py)."""
+    return sa.func.pg_notify(OUTBOX_CHANNEL, "")

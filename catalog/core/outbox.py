@@ -1,8 +1,9 @@
 """Outbox consumers: each one processes `outbox_event` rows in id order, exactly as far as its
 `outbox_cursor` says, and handlers are idempotent (a batch may be seen again after a crash).
 
-Outbox ids grow in commit order (writers append them under the audit lock), so "every event
-after my cursor" never skips an event that commits later with a smaller id.
+Outbox ids grow in commit order (the chain's appender moves a write's rows from
+`audit_pending` into `outbox_event` under the audit lock, catalog/core/appender.py), so
+"every event after my cursor" never skips an event that commits later with a smaller id.
 
 The cursor is consumer bookkeeping, not a business change: it is advanced in its own
 transaction (with the handler's own bookkeeping, if any) and records no audit event.
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from catalog.core.db import Database
-from catalog.models import OutboxCursor, OutboxEvent
+from catalog.models import AuditPending, OutboxCursor, OutboxEvent
 from catalog.models.base import utcnow
 
 Handler = Callable[[AsyncSession, Sequence[OutboxEvent]], Awaitable[None]]
@@ -34,13 +35,19 @@ async def cursor_position(db: Database, consumer: str) -> int:
 
 
 async def pending_entity_ids(db: Database, consumer: str, entity_type: str) -> set[str]:
-    """Entities with events the consumer has not processed yet (its view of them may lag)."""
+    """Entities with events the consumer has not processed yet (its view of them may lag),
+    including events committed and not yet moved into the outbox by the appender."""
     after = await cursor_position(db, consumer)
     async with db.read() as session:
         rows = await session.execute(
-            sa.select(col(OutboxEvent.entity_id))
-            .where(col(OutboxEvent.id) > after, col(OutboxEvent.entity_type) == entity_type)
-            .distinct()
+            sa.union(
+                sa.select(col(OutboxEvent.entity_id)).where(
+                    col(OutboxEvent.id) > after, col(OutboxEvent.entity_type) == entity_type
+                ),
+                sa.select(col(AuditPending.entity_id)).where(
+                    col(AuditPending.outbox), col(AuditPending.entity_type) == entity_type
+                ),
+            )
         )
         return {row[0] for row in rows}
 

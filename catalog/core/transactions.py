@@ -6,7 +6,9 @@
         tx.emit("product.changed", "Product", product.id)
 
 Either the business change, its audit events and its outbox rows all commit, or none do.
-A write that records no audit event is refused, so no feature can forget the log.
+A write that records no audit event is refused, so no feature can forget the log. They commit
+as pending rows; the chain's single appender (catalog/core/appender.py) links them into the
+hash chain and the outbox after the commit, and `write` returns once it has.
 """
 
 import json
@@ -16,13 +18,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.core.audit import canonical_json, event_hash, last_hash, lock_chain
+from catalog.core.appender import PENDING, settle
+from catalog.core.audit import canonical_json
 from catalog.core.db import Database
-from catalog.core.live import announce
 from catalog.core.principal import Principal
-from catalog.models import AuditEvent, OutboxEvent
 from catalog.models.base import utcnow
 
 
@@ -67,51 +69,27 @@ class WriteTransaction:
         self.outbox.append(_Pending(topic, entity_type, str(entity_id), _plain(payload)))
 
 
-async def _append_records(tx: WriteTransaction) -> None:
-    session = tx.session
-    await session.flush()  # business rows first: constraint errors surface before the lock
-    await lock_chain(session)
-    prev = await last_hash(session)
-    occurred_at = utcnow()
-    actor_org = str(tx.actor.org_id) if tx.actor.org_id else None
-    for pending in tx.audits:
-        digest = event_hash(
-            prev_hash=prev,
-            occurred_at=occurred_at,
-            actor=tx.actor.subject,
-            actor_org_id=actor_org,
-            action=pending.action,
-            entity_type=pending.entity_type,
-            entity_id=pending.entity_id,
-            data=pending.data,
-        )
-        session.add(
-            AuditEvent(
-                occurred_at=occurred_at,
-                actor=tx.actor.subject,
-                actor_org_id=tx.actor.org_id,
-                action=pending.action,
-                entity_type=pending.entity_type,
-                entity_id=pending.entity_id,
-                data=pending.data,
-                prev_hash=prev,
-                hash=digest,
-            )
-        )
-        prev = digest
-    for pending in tx.outbox:
-        session.add(
-            OutboxEvent(
-                created_at=occurred_at,
-                topic=pending.action,
-                entity_type=pending.entity_type,
-                entity_id=pending.entity_id,
-                payload=pending.data,
-            )
-        )
-    await session.flush()
-    if tx.outbox:
-        await announce(session)
+async def record_pending(tx: WriteTransaction) -> None:
+    """The write's audit events and outbox rows, as pending rows of its own transaction (one
+    statement): they commit with the business change or not at all. The chain is not touched
+    here; `write` has them linked after the commit (catalog/core/appender.py)."""
+    await tx.session.flush()  # business rows first: their constraint errors come first
+    common = {"occurred_at": utcnow(), "actor": tx.actor.subject, "actor_org_id": tx.actor.org_id}
+    rows = [(False, record) for record in tx.audits] + [(True, record) for record in tx.outbox]
+    await tx.session.execute(
+        sa.insert(PENDING),
+        [
+            {
+                **common,
+                "outbox": outbox,
+                "action": record.action,
+                "entity_type": record.entity_type,
+                "entity_id": record.entity_id,
+                "data": record.data,
+            }
+            for outbox, record in rows
+        ],
+    )
 
 
 @asynccontextmanager
@@ -122,6 +100,10 @@ async def write(db: Database, actor: Principal) -> AsyncIterator[WriteTransactio
         yield tx
         if not tx.audits:
             raise RuntimeError("every write must record at least one audit event")
-        await _append_records(tx)
+        await record_pending(tx)
+    # Read your writes: the caller's audit events are in the chain (and its outbox rows in
+    # the outbox) when this returns. A failed run raises here, after the commit; the rows
+    # stay pending for the next run.
+    await settle(db)
     # A revocation or suspension holds on the next request, in every process (core/changes.py).
     await db.changes.propagated(before)

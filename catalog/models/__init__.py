@@ -13,12 +13,18 @@ from catalog.models.programme import (
     ProductionLine,
 )
 from catalog.models.quotes import QuoteOffer, QuoteRequest
-from catalog.models.records import AuditEvent, OutboxCursor, OutboxEvent
+from catalog.models.records import (
+    AuditEvent,
+    AuditPending,
+    OutboxCursor,
+    OutboxEvent,
+)
 from catalog.models.revisions import ProductRevision
 from catalog.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AuditEvent",
+    "AuditPending",
     "CaseDecision",
     "CoProductionRequest",
     "Country",

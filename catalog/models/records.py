@@ -1,4 +1,5 @@
-"""The append-only audit log (hash-chained) and the transactional outbox."""
+"""The append-only audit log (hash-chained), the transactional outbox, and the records a write
+commits for the chain's single appender to link (catalog/core/appender.py)."""
 
 import uuid
 from datetime import datetime
@@ -29,8 +30,8 @@ class AuditEvent(SQLModel, table=True):
 
 
 class OutboxEvent(SQLModel, table=True):
-    """Rows are appended in the business transaction, after the audit lock is taken, so ids
-    grow in commit order and a consumer may safely remember the last id it processed."""
+    """Rows are appended by the chain's appender under the audit lock (from `AuditPending`),
+    so ids grow in commit order and a consumer may safely remember the last id it processed."""
 
     __tablename__ = "outbox_event"
 
@@ -42,6 +43,28 @@ class OutboxEvent(SQLModel, table=True):
     entity_type: str = Field(sa_type=sa.String(32))
     entity_id: str = Field(sa_type=sa.String(64))
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+
+
+class AuditPending(SQLModel, table=True):
+    """A write's audit event or outbox row, committed with its business change and waiting for
+    the chain's appender (catalog/core/appender.py), which links audit events into
+    `audit_event`, moves outbox rows into `outbox_event` (so that outbox ids keep commit order
+    without a lock in the write itself) and deletes them. The columns have the types of those
+    tables, so a row a write could commit is a row the appender can always insert."""
+
+    __tablename__ = "audit_pending"
+
+    id: int | None = Field(
+        default=None, sa_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
+    outbox: bool = False  # an outbox row: `action` is its topic, `data` its payload
+    occurred_at: datetime = created_field()
+    actor: str = Field(sa_type=sa.String(200))
+    actor_org_id: uuid.UUID | None = Field(default=None)
+    action: str = Field(sa_type=sa.String(64))
+    entity_type: str = Field(sa_type=sa.String(32))
+    entity_id: str = Field(sa_type=sa.String(64))
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
 
 
 class OutboxCursor(SQLModel, table=True):
