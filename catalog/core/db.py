@@ -2,7 +2,6 @@
 
 import errno
 import socket
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,7 +19,6 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from catalog.core.changes import ChangeCounter
 from catalog.core.changes import install as install_change_signals
-from catalog.core.sqlite_inline import inline_connector
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # PostgreSQL refusing service for now: starting up, shutting down, crashed, out of connections.
@@ -39,7 +37,7 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
-def _configure_sqlite(engine: AsyncEngine, *, immediate: bool, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
     """WAL and foreign keys on every connection; writers take the lock when they begin, so two
     writers never deadlock upgrading a read lock."""
 
@@ -49,7 +47,7 @@ def _configure_sqlite(engine: AsyncEngine, *, immediate: bool, busy_timeout_ms: 
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -60,9 +58,7 @@ def _configure_sqlite(engine: AsyncEngine, *, immediate: bool, busy_timeout_ms: 
 
 class Database:
     """Owns the engines. On SQLite writes use their own one-connection engine so that writers
-    queue in-process instead of contending for the file lock; reads run on the event loop's
-    thread (catalog/core/sqlite_inline.py), writes on aiosqlite's, since a writer may wait for
-    the file lock."""
+    queue in-process instead of contending for the file lock."""
 
     def __init__(
         self,
@@ -76,22 +72,12 @@ class Database:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
-            connect = inline_connector(
-                self.url,
-                busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS,
-                statement_timeout_ms=statement_timeout_ms,
-            )
-            self.engine = create_async_engine(
-                self.url, echo=echo, pool_size=pool_size, async_creator=connect
-            )
-            # 0: a busy read comes back at once and the driver waits without holding the loop.
-            _configure_sqlite(self.engine, immediate=False, busy_timeout_ms=0)
+            self.engine = create_async_engine(self.url, echo=echo, pool_size=pool_size)
+            _configure_sqlite(self.engine, immediate=False)
             self.write_engine = create_async_engine(
                 self.url, echo=echo, pool_size=1, max_overflow=0
             )
-            _configure_sqlite(
-                self.write_engine, immediate=True, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS
-            )
+            _configure_sqlite(self.write_engine, immediate=True)
         else:
             # Fail fast when PostgreSQL is away, and never let one statement run unbounded.
             self.engine = create_async_engine(
@@ -184,10 +170,7 @@ def is_unavailable(error: BaseException) -> bool:
 
 
 def is_statement_timeout(error: BaseException) -> bool:
-    """Whether `error` is the server cancelling a statement that ran past its timeout (on
-    SQLite: the read driver interrupting it, the only use of SQLITE_INTERRUPT here)."""
+    """Whether `error` is the server cancelling a statement that ran past its timeout."""
     return any(
-        getattr(cause, "sqlstate", None) == STATEMENT_TIMEOUT_SQLSTATE
-        or getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT
-        for cause in _causes(error)
+        getattr(cause, "sqlstate", None) == STATEMENT_TIMEOUT_SQLSTATE for cause in _causes(error)
     )
