@@ -7,9 +7,9 @@ clients, organisations or the revoked-token list, whatever code path or process 
 (catalog/core/changes.py), so a revoked token, a revoked client or a suspended organisation
 fails on its very next request:
 
-- SQLite: `PRAGMA data_version` on a connection of the cache's own, which changes when any
-  other connection (of this process or another) commits; read on the event loop's thread,
-  some microseconds, no thread hop;
+- SQLite: `PRAGMA data_version` on a connection of the cache's own (the value is per
+  connection), which changes when any other connection (of this process or another) commits;
+  read on the event loop's thread, some microseconds, no thread hop, never waiting for a lock;
 - PostgreSQL: a listening connection (`LISTEN market_changes`), opened by the first lookup
   (which waits for it); while it is lost nothing is served from the cache, and every
   reconnection starts a new generation, since notifications sent meanwhile are lost.
@@ -89,8 +89,11 @@ class SqliteFeed:
         try:
             if self._conn is None:
                 # Used only from event loops, one request at a time per call (no await inside).
+                # timeout=0: never wait for a lock on the loop (sqlite3's default is 5 s); while
+                # another connection holds the file (WAL recovery, an exclusive-mode
+                # connection) the stamp is "cannot tell" and the lookup asks the database.
                 self._conn = sqlite3.connect(
-                    self.path, isolation_level=None, check_same_thread=False
+                    self.path, timeout=0, isolation_level=None, check_same_thread=False
                 )
             version = self._conn.execute("PRAGMA data_version").fetchone()[0]
         except sqlite3.Error:

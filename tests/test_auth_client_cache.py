@@ -5,6 +5,7 @@ another one (its own engines, cache and, on PostgreSQL, listening connection: wh
 worker process has)."""
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -16,12 +17,14 @@ from sqlalchemy import event, select
 
 from api.app import create_app
 from api.settings import Settings
+from auth.client_cache import SqliteFeed
 from auth.clients import create_client, revoke_client
 from catalog.core.db import Database
 from catalog.core.enums import VettingStatus
 from catalog.core.principal import SYSTEM
 from catalog.core.transactions import write
 from catalog.models import Organisation
+from tests.databases import SqliteTemplates
 from tests.live import serve
 from tests.tokens import bearer
 
@@ -206,3 +209,28 @@ def test_a_listener_whose_socket_is_gone_is_not_trusted() -> None:
         assert _unread(SimpleNamespace(_transport=transport)) is False
         theirs.send(b"A")  # a notification's bytes, not read yet
         assert _unread(SimpleNamespace(_transport=transport)) is True
+
+
+async def test_the_sqlite_change_stamp_never_waits_for_a_lock(
+    sqlite_templates: SqliteTemplates,
+) -> None:
+    """The stamp is read on the event loop's thread: while another connection holds the
+    database file (a WAL recovery, an exclusive-mode connection) it is "cannot tell" at once,
+    and the lookup asks the database (whose driver waits on its own thread), instead of the
+    loop waiting there for sqlite3's default five seconds."""
+    path = sqlite_templates.clone()
+    db = Database(sqlite_templates.url_for(path), pool_size=1)
+    feed = SqliteFeed(db, str(path))
+    blocker = sqlite3.connect(path, isolation_level=None)
+    try:
+        blocker.execute("PRAGMA locking_mode=EXCLUSIVE")
+        blocker.execute("BEGIN EXCLUSIVE")
+        assert await feed.stamp() is None
+        blocker.close()  # an exclusive-mode connection keeps its lock until it closes
+        assert await feed.stamp() is not None
+        assert feed._conn is not None
+        assert feed._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 0
+    finally:
+        blocker.close()
+        await feed.close()
+        await db.dispose()
