@@ -21,7 +21,8 @@ from rich.console import Console
 
 from api.children import stop_signals_raise
 from bench.databases import loaded_database
-from bench.ledger import KeyedRun
+from bench.ledger import KeyedRun, Ledger
+from bench.loadgen import run_wrk
 from bench.measure import RunSettings, Sample, TokenSource, VariantResult, sample
 from bench.run import create_bench_client, scenario_context
 from bench.scenarios import SCENARIOS
@@ -63,34 +64,52 @@ async def compare(
                     samples: dict[str, list[Sample]] = {"A": [], "B": []}
                     writes = SCENARIOS[scenario].writes
 
-                    def measure(name: str, run: RunSettings, result: VariantResult) -> Sample:
-                        server, token = servers[name], tokens[name].fetch()
+                    def keyed_run(name: str, token: str) -> KeyedRun | None:
                         # A writing scenario: each run's writes are held against the database
                         # (successes = rows written), as `bench.run` does.
-                        keyed = (
-                            KeyedRun(server.base_url, chosen, token, lambda: writes.count(ctx))
-                            if writes is not None and chosen.keyed
-                            else None
+                        if writes is None or not chosen.keyed:
+                            return None
+                        server = servers[name]
+                        return KeyedRun(server.base_url, chosen, token, lambda: writes.count(ctx))
+
+                    def check(label: str, ledger: Ledger) -> None:
+                        console.print(f"{label} {ledger.summary()}", soft_wrap=True)
+                        if not ledger.agreed:
+                            raise RuntimeError(f"{label}: the writes do not agree")
+
+                    def warm_up(name: str) -> None:
+                        """Unmeasured (caches, pools, first connections); a cold server may
+                        answer nothing in it."""
+                        server, token = servers[name], tokens[name].fetch()
+                        keyed = keyed_run(name, token)
+                        load = run_wrk(
+                            f"{server.base_url}{chosen.path}",
+                            chosen.body,
+                            token,
+                            seconds=settings.warmup_seconds,
+                            connections=settings.connections,
+                            key_prefix=keyed.begin() if keyed else None,
                         )
+                        if keyed:
+                            check(name, keyed.end("warm-up", load.keyed))
+
+                    def measure(name: str, result: VariantResult) -> Sample:
+                        server, token = servers[name], tokens[name].fetch()
+                        keyed = keyed_run(name, token)
                         measured = sample(
-                            server, chosen, token, run, run.connections, keyed, result
+                            server, chosen, token, settings, settings.connections, keyed, result
                         )
                         result.samples.append(measured)
                         if result.ledgers:
-                            ledger = result.ledgers[-1]
-                            console.print(f"{result.variant} {ledger.summary()}", soft_wrap=True)
-                            if not ledger.agreed:
-                                raise RuntimeError(f"{name}: the writes do not agree")
+                            check(name, result.ledgers[-1])
                         return measured
 
-                    if settings.warmup_seconds:  # unmeasured: caches, pools, first connections
-                        warm = RunSettings(1, settings.warmup_seconds, 0, settings.connections)
-                        for name in "AB":
-                            measure(name, warm, _ledger_holder(f"{name} warm-up"))
+                    for name in "AB" if settings.warmup_seconds else "":
+                        warm_up(name)
                     results = {name: _ledger_holder(name) for name in "AB"}
                     for i in range(settings.runs):
                         for name in "AB" if i % 2 == 0 else "BA":
-                            samples[name].append(measure(name, settings, results[name]))
+                            samples[name].append(measure(name, results[name]))
                     return samples
                 finally:
                     for server in servers.values():
@@ -120,7 +139,7 @@ def main(
     runs: Annotated[int, typer.Option(min=1)] = 6,
     seconds: Annotated[int, typer.Option(min=1)] = 2,
     connections: Annotated[int, typer.Option(min=1)] = 8,
-    warmup: Annotated[int, typer.Option(min=0, help="Unmeasured seconds per server first")] = 1,
+    warmup: Annotated[int, typer.Option(min=0, help="Unmeasured seconds per server first")] = 2,
 ) -> None:
     console = Console()
     settings = RunSettings(runs, seconds, warmup, connections)
