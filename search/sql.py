@@ -120,10 +120,14 @@ class SqlSearch:
         query = validate_query(query)
         async with self.db.read() as session:
             words = await self.query_words(session, query.text)
-            matching = self.index.matching(words, release_country(principal)) if words else None
+            country = release_country(principal)
+            matching = self.index.matching(words, country) if words else None
             visible = visible_products(principal)
+            if matching is not None and country is not None:
+                # The index narrowed the matches to the country's releases: few candidates.
+                visible = self.index.per_candidate(visible)
             conditions: list[sa.ColumnElement[bool] | sa.TextClause] = [
-                visible if matching is None else self.index.per_candidate(visible),
+                visible,
                 *filter_clauses(query.filter),
             ]
             if matching is not None:

@@ -33,16 +33,28 @@ async def cursor_position(db: Database, consumer: str) -> int:
     return int(position or 0)
 
 
+def pending_entities(consumer: str, entity_type: str) -> sa.Select[str]:
+    """The ids of entities with events the consumer has not processed yet (its view of them
+    may lag), as one statement: cursor and events read together."""
+    after = (
+        sa.select(col(OutboxCursor.last_event_id))
+        .where(col(OutboxCursor.consumer) == consumer)
+        .scalar_subquery()
+    )
+    return (
+        sa.select(col(OutboxEvent.entity_id))
+        .where(
+            col(OutboxEvent.id) > sa.func.coalesce(after, 0),
+            col(OutboxEvent.entity_type) == entity_type,
+        )
+        .distinct()
+    )
+
+
 async def pending_entity_ids(db: Database, consumer: str, entity_type: str) -> set[str]:
     """Entities with events the consumer has not processed yet (its view of them may lag)."""
-    after = await cursor_position(db, consumer)
     async with db.read() as session:
-        rows = await session.execute(
-            sa.select(col(OutboxEvent.entity_id))
-            .where(col(OutboxEvent.id) > after, col(OutboxEvent.entity_type) == entity_type)
-            .distinct()
-        )
-        return {row[0] for row in rows}
+        return set(await session.scalars(pending_entities(consumer, entity_type)))
 
 
 async def last_event_id(db: Database) -> int:
