@@ -4,6 +4,7 @@ Both render the same query plan: every query word must match, each through one o
 alternatives (the word, its typo variants from the term vocabulary, a prefix for the last word).
 """
 
+import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, FromClause, TextClause
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import col
 
 from catalog.models import Product
@@ -57,6 +60,36 @@ def _w(weight: str) -> str:
     return f":{weight}" if weight else ""
 
 
+class InOrder(sa.Join):
+    """An inner join whose left side SQLite must read first. Without table statistics (a
+    database nobody ran ANALYZE on) its planner starts from the product table's status index
+    or from the release pairs and runs the full-text match once per row: 2.6 s instead of
+    8 ms for "kremin" at 100k products. CROSS JOIN is how SQLite is told the order
+    (https://sqlite.org/optoverview.html#crossjoin); other databases get a plain JOIN."""
+
+    inherit_cache = True
+
+
+@compiles(InOrder, "sqlite")
+def _cross_join(join: InOrder, compiler: SQLCompiler, **kw: Any) -> str:
+    """SQLAlchemy's own rendering of a join (SQLCompiler.visit_join), with CROSS JOIN."""
+    kw.pop("asfrom", None)
+    linter = kw.pop("from_linter", None)
+    onclause = join.onclause
+    assert onclause is not None, "InOrder joins always name their condition"
+    if linter:  # the joined tables are connected, not a cartesian product
+        lefts = [f._de_clone() for f in join.left._from_objects]
+        rights = [f._de_clone() for f in join.right._from_objects]
+        linter.edges.update(itertools.product(lefts, rights))
+    return (
+        join.left._compiler_dispatch(compiler, asfrom=True, from_linter=linter, **kw)
+        + " CROSS JOIN "
+        + join.right._compiler_dispatch(compiler, asfrom=True, from_linter=linter, **kw)
+        + " ON "
+        + onclause._compiler_dispatch(compiler, from_linter=linter, **kw)
+    )
+
+
 def _fts5_rowids(expression: str, name: str) -> sa.Select[Any]:
     return (
         sa.select(sa.literal_column("rowid"))
@@ -80,14 +113,22 @@ class SqliteIndex:
         not revoked (migration 0014), probed by the match's rowids in order."""
         source: FromClause
         if released_to is None:
-            source = self.fts.join(self.docs, self.docs.c.doc_id == self.fts.c.rowid).join(
-                Product, col(Product.id) == self.docs.c.product_id
+            source = InOrder(
+                InOrder(self.fts, self.docs, self.docs.c.doc_id == self.fts.c.rowid),
+                Product,
+                col(Product.id) == self.docs.c.product_id,
             )
         else:
             pairs = self.released
-            source = self.fts.join(
-                pairs, sa.and_(pairs.c.country == released_to, pairs.c.doc_id == self.fts.c.rowid)
-            ).join(Product, col(Product.id) == pairs.c.product_id)
+            source = InOrder(
+                InOrder(
+                    self.fts,
+                    pairs,
+                    sa.and_(pairs.c.country == released_to, pairs.c.doc_id == self.fts.c.rowid),
+                ),
+                Product,
+                col(Product.id) == pairs.c.product_id,
+            )
         condition = sa.text("product_search_fts MATCH :match").bindparams(
             match=_fts5(words, with_typos=True)
         )
