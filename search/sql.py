@@ -133,8 +133,9 @@ class SqlSearch:
             if matching is not None:
                 conditions.insert(0, matching.condition)
             rows = (await session.execute(self._ranked(query, matching, conditions))).all()
-        ranked = sorted((r for r in rows if r.kind == "hit"), key=lambda r: r.n)
-        counts = [r for r in rows if r.kind == "count"]
+        # Rows by position: a few hundred of them, and a Row's attributes cost a lookup each.
+        ranked = sorted((r for r in rows if r[0] == "hit"), key=lambda r: r[5])
+        counts = [r for r in rows if r[0] == "count"]
         hits = tuple(
             SearchHit(row.id, float(row.score or 0.0), _highlights(row, words))
             for row in ranked[: query.first]
@@ -239,8 +240,11 @@ def _count(
     )
 
 
-def _uuid(value: str) -> uuid.UUID:
-    return uuid.UUID(value)
+def _facet_value(facet: str, value: str) -> str:
+    """Manufacturer ids in their canonical text (SQLite stores 32 hex digits)."""
+    if facet != "manufacturer" or len(value) == 36:
+        return value
+    return str(uuid.UUID(value))
 
 
 def _highlights(row: Any, words: list[QueryWord]) -> tuple[str, ...]:
@@ -258,12 +262,11 @@ def _highlights(row: Any, words: list[QueryWord]) -> tuple[str, ...]:
 def _facets(query: SearchQuery, counts: Sequence[Any]) -> tuple[int, tuple[Facet, ...]]:
     total = 0
     values: dict[str, list[FacetValue]] = {name: [] for name in query.facets}
-    for facet, value, n, label in ((r.facet, r.value, r.n, r.name) for r in counts):
+    for _kind, _id, _score, facet, value, n, label, *_ in counts:
         if facet == "":
             total = int(n)
         elif value is not None:
-            shown = str(_uuid(value)) if facet == "manufacturer" else value
-            values[facet].append(FacetValue(shown, int(n), label))
+            values[facet].append(FacetValue(_facet_value(facet, value), int(n), label))
     facets = []
     for name in query.facets:
         values[name].sort(key=lambda v: (-v.count, v.value))
