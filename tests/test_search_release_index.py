@@ -3,7 +3,6 @@ the index (migration 0014). The pairs it reads must follow every write, and narr
 never change an answer: `visible_products` still decides on what is left."""
 
 import dataclasses
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +19,8 @@ from search.backend import SearchQuery, SearchResult
 from search.sql import SqlSearch
 from tests.search_support import (
     add_product,
+    indexed_pairs,
+    live_pairs,
     principal_for,
     rename,
     rename_organisation,
@@ -28,39 +29,6 @@ from tests.search_support import (
 )
 
 FACETS = ("category", "controlEntry", "manufacturer", "techTransfer")
-
-
-async def live_pairs(db: Database) -> set[tuple[str, uuid.UUID]]:
-    async with db.read() as session:
-        rows = await session.execute(
-            sa.text("SELECT DISTINCT country, product_id FROM release WHERE revoked_at IS NULL")
-        )
-        return {(country, _uuid(product)) for country, product in rows}
-
-
-async def indexed_pairs(db: Database) -> set[tuple[str, uuid.UUID]]:
-    async with db.read() as session:
-        if not db.is_sqlite:
-            rows = await session.execute(
-                sa.text("SELECT unnest(released_to), product_id FROM product_search")
-            )
-            return {(country, _uuid(product)) for country, product in rows}
-        rows = await session.execute(
-            sa.text(
-                "SELECT r.country, r.product_id, s.product_id FROM product_search_release AS r"
-                " LEFT JOIN product_search AS s ON s.doc_id = r.doc_id"
-            )
-        )
-        pairs = set()
-        for country, product, document_product in rows:
-            # Every pair points at a live document, and at that document's product.
-            assert document_product == product, (country, product, document_product)
-            pairs.add((country, _uuid(product)))
-        return pairs
-
-
-def _uuid(value: object) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 async def test_release_pairs_follow_every_write(db: Database) -> None:
