@@ -51,12 +51,6 @@ def pending_entities(consumer: str, entity_type: str) -> sa.Select[str]:
     )
 
 
-async def pending_entity_ids(db: Database, consumer: str, entity_type: str) -> set[str]:
-    """Entities with events the consumer has not processed yet (its view of them may lag)."""
-    async with db.read() as session:
-        return set(await session.scalars(pending_entities(consumer, entity_type)))
-
-
 async def last_event_id(db: Database) -> int:
     async with db.read() as session:
         return int(await session.scalar(sa.select(sa.func.max(OutboxEvent.id))) or 0)
