@@ -41,10 +41,14 @@ from catalog.models.base import utcnow
 
 BATCH_SIZE = 5000
 AUDIT_ACTION = "bench.dataset_loaded"
-# PostgreSQL's per-row search-index trigger (migration 0004) triples the load time; the loader
-# pauses it inside its transaction and refreshes the index per batch with the migration's own
-# set-based function instead. SQLite cannot pause triggers; there they run per row.
-SEARCH_TRIGGER = "product_search_product_sync"
+# PostgreSQL's per-row search-index triggers (migrations 0004 and 0014: product rows, release
+# rows) triple the load time; the loader pauses them inside its transaction and refreshes the
+# index per batch with the migration's own set-based function instead (it reads the batch's
+# releases too). SQLite cannot pause triggers; there they run per row.
+SEARCH_TRIGGERS = {
+    "product": "product_search_product_sync",
+    "release": "product_search_release_sync",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,17 +141,28 @@ async def _reserve_accepted_units(session: AsyncSession) -> None:
     )
 
 
-async def _pause_search_trigger(session: AsyncSession) -> bool:
+async def _pause_search_triggers(session: AsyncSession) -> bool:
     if session.bind.dialect.name != "postgresql":
         return False
-    found = await session.scalar(
-        text("SELECT 1 FROM pg_trigger WHERE tgname = :name AND tgrelid = 'product'::regclass"),
-        {"name": SEARCH_TRIGGER},
-    )
-    if found is None:
+    found = {
+        table: await session.scalar(
+            text(
+                "SELECT 1 FROM pg_trigger"
+                " WHERE tgname = :name AND tgrelid = CAST(:table AS regclass)"
+            ),
+            {"name": trigger, "table": table},
+        )
+        for table, trigger in SEARCH_TRIGGERS.items()
+    }
+    if None in found.values():
         return False
-    await session.execute(text(f"ALTER TABLE product DISABLE TRIGGER {SEARCH_TRIGGER}"))
+    await _set_search_triggers(session, "DISABLE")
     return True
+
+
+async def _set_search_triggers(session: AsyncSession, state: str) -> None:
+    for table, trigger in SEARCH_TRIGGERS.items():
+        await session.execute(text(f"ALTER TABLE {table} {state} TRIGGER {trigger}"))
 
 
 async def _refresh_search(session: AsyncSession, products: list[dict[str, Any]]) -> None:
@@ -184,7 +199,7 @@ async def load_dataset(
         rules, version = gen.rules()
         counts["rules"] = await _insert(session, "routing_rule", rules)
         await _insert(session, "rule_set_version", [version])
-        paused = await _pause_search_trigger(session)
+        paused = await _pause_search_triggers(session)
         batches = gen.product_batches(BATCH_SIZE)
         # Generate the next batch in a thread while the database stores this one; the
         # generator is only ever advanced by one thread at a time, so the rows stay the same.
@@ -204,7 +219,7 @@ async def load_dataset(
         counts["offers"] = await _insert(session, "quote_offer", quotes.offers)
         await _reserve_accepted_units(session)
         if paused:
-            await session.execute(text(f"ALTER TABLE product ENABLE TRIGGER {SEARCH_TRIGGER}"))
+            await _set_search_triggers(session, "ENABLE")
         await _append_audit_event(session, seed, counts)
     await _analyze(db)
     return LoadReport(**counts, seconds=time.perf_counter() - started)

@@ -1,12 +1,12 @@
-"""The `raw` floor for search: the sql backend's one ranking statement (visible matches found
-once, ranked for the page and counted for every facet), run per request through the plain
-driver.
+"""The `raw` floor for search: the sql backend's one statement (visible matches found once,
+ranked for the page with the hits' display columns, counted for every facet with the
+manufacturers' names), run per request through the plain driver.
 
 Writing the typo expansion and ranking by hand again would only copy search/sql.py, so the
 statement is the one that backend sends, captured from its first run for a caller and query;
 the floor then leaves out what is planned per request (the typo expansion's vocabulary lookup,
-the statement's compilation, the hits' display columns) and keeps the one round trip that any
-search must make.
+the statement's construction and compilation, the highlights) and keeps the one round trip
+that any search must make.
 """
 
 import uuid
@@ -68,11 +68,12 @@ class RawSearch:
 
 
 def connection(rows: list[Any], query: SearchQuery) -> dict[str, Any]:
-    """Rows of (kind, id, score, facet, value, n) as the search field's selection."""
+    """Rows of (kind, id, score, facet, value, n, display columns…) as the search field's
+    selection."""
     hits = sorted((r for r in rows if r[0] == "hit"), key=lambda r: r[5])[: query.first]
     total = 0
     values: dict[str, list[tuple[int, str]]] = {name: [] for name in query.facets}
-    for kind, _id, _score, facet, value, n in rows:
+    for kind, _id, _score, facet, value, n, *_ in rows:
         if kind != "count":
             continue
         if facet == "":

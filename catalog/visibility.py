@@ -55,21 +55,31 @@ def exporting_to(country: str) -> ColumnElement[bool]:
     )
 
 
+def release_country(principal: Principal) -> str | None:
+    """The country every product visible to the caller has a live release to: a vetted
+    partner's. None for every other caller. An index may use it to narrow what it reads before
+    `visible_products` decides; it grants nothing by itself."""
+    if (
+        principal.kind is OrgKind.PARTNER
+        and principal.vetting is VettingStatus.VETTED
+        and principal.country is not None
+    ):
+        return principal.country
+    return None
+
+
 def visible_products(principal: Principal, *, now: datetime | None = None) -> ColumnElement[bool]:
     kind = principal.kind
     if kind in (OrgKind.CURATOR, OrgKind.LICENSING):
         return true()
     if kind is OrgKind.MANUFACTURER and principal.org_id is not None:
         return col(Product.manufacturer_id) == principal.org_id
-    if (
-        kind is OrgKind.PARTNER
-        and principal.vetting is VettingStatus.VETTED
-        and principal.country is not None
-    ):
+    country = release_country(principal)
+    if country is not None:
         return and_(
             col(Product.status) == ProductStatus.PUBLISHED,
-            live_release_to(principal.country, now or utcnow()),
-            exporting_to(principal.country),
+            live_release_to(country, now or utcnow()),
+            exporting_to(country),
         )
     return false()
 

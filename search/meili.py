@@ -8,6 +8,10 @@ events the indexer has not processed yet and that the database now hides (a revo
 suspension takes effect before the worker runs). Products that just became visible appear once
 indexed.
 
+A search is one index query, then one database statement (`_recheck`) holding all of the
+above: the embargo check, the page's re-check, the indexer's backlog, the manufacturers'
+names. Only while the indexer lags behind a change does it take more (`_discount_stale`).
+
 The official client is blocking, so every call runs in a worker thread.
 """
 
@@ -16,7 +20,8 @@ import html
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -28,7 +33,7 @@ from sqlmodel import col
 from catalog.access import is_active_partner
 from catalog.core.db import Database
 from catalog.core.enums import OrgKind, ProductStatus
-from catalog.core.outbox import pending_entity_ids
+from catalog.core.outbox import pending_entities
 from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
 from catalog.products.filters import ProductFilter
@@ -135,6 +140,14 @@ def _formatted(value: Any) -> str | None:
     return html.escape(text).replace(_PRE, "<mark>").replace(_POST, "</mark>")
 
 
+@dataclass(frozen=True, slots=True)
+class _Rechecked:
+    allowed: bool
+    visible: set[uuid.UUID]
+    pending: set[str]
+    labels: dict[str, str]
+
+
 class MeiliSearch:
     name = "meilisearch"
 
@@ -195,12 +208,6 @@ class MeiliSearch:
             after = ids[-1]
             yield len(ids)
 
-    async def _may_see_anything(self, principal: Principal) -> bool:
-        if principal.kind is not OrgKind.PARTNER or principal.country is None:
-            return True
-        async with self.db.read() as session:
-            return bool(await session.scalar(sa.select(exporting_to(principal.country))))
-
     async def search(self, principal: Principal, query: SearchQuery) -> SearchResult:
         query = validate_query(query)
         now = int(time.time())
@@ -209,33 +216,68 @@ class MeiliSearch:
             return _empty(query)
         filters = scope + product_filter(query.filter)
         facet_fields = sorted({FACETS[n] for n in query.facets} | {"category"})
-        # Independent round trips run side by side: a search used to wait for five in a row.
-        allowed, pending, response = await _together(
-            self._may_see_anything(principal),
-            pending_entity_ids(self.db, CONSUMER, "Product"),
-            self._index_search(query, filters, facet_fields),
-        )
-        if not allowed:
-            return _empty(query)
+        response = await self._index_search(query, filters, facet_fields)
         distribution = _counts(response.get("facetDistribution", {}))
-        await self._discount_stale(
-            principal, query.text, filters, facet_fields, distribution, pending
-        )
         page = [uuid.UUID(h["id"]) for h in response["hits"][: query.first]]
-        visible, labels = await _together(
-            self._visible_ids(principal, page), self._labels(query, distribution)
+        makers = distribution.get("manufacturer_id", {}) if "manufacturer" in query.facets else {}
+        checked = await self._recheck(principal, page, [uuid.UUID(m) for m in makers])
+        if not checked.allowed:
+            return _empty(query)
+        await self._discount_stale(
+            principal, query.text, filters, facet_fields, distribution, checked.pending
         )
         hits = tuple(
             SearchHit(uuid.UUID(h["id"]), float(h.get("_rankingScore", 0.0)), _highlights(h))
             for h in response["hits"][: query.first]
-            if uuid.UUID(h["id"]) in visible
+            if uuid.UUID(h["id"]) in checked.visible
         )
         return SearchResult(
             hits=hits,
             offset=query.offset,
             has_next_page=len(response["hits"]) > query.first,
             total=sum(distribution.get("category", {}).values()),
-            facets=_facets(query, distribution, labels),
+            facets=_facets(query, distribution, checked.labels),
+        )
+
+    async def _recheck(
+        self, principal: Principal, page: Sequence[uuid.UUID], makers: Sequence[uuid.UUID]
+    ) -> _Rechecked:
+        """What the database says now, in one statement after the index answered: whether the
+        partner's country still takes exports (the index filter cannot know an embargo),
+        which of the page's hits `visible_products` allows, the products whose changes the
+        indexer has not applied yet, and the manufacturers' names."""
+        null = sa.cast(sa.null(), sa.String)
+        pending = pending_entities(CONSUMER, "Product").subquery()
+        parts: list[sa.Select[str, str, str]] = [
+            sa.select(sa.literal("pending"), sa.cast(pending.c.entity_id, sa.String), null)
+        ]
+        country = principal.country if principal.kind is OrgKind.PARTNER else None
+        if country is not None:
+            parts.append(sa.select(sa.literal("allowed"), null, null).where(exporting_to(country)))
+        if page:
+            parts.append(
+                sa.select(sa.literal("visible"), sa.cast(col(Product.id), sa.String), null).where(
+                    col(Product.id).in_(page), visible_products(principal)
+                )
+            )
+        if makers:
+            parts.append(
+                sa.select(
+                    sa.literal("label"),
+                    sa.cast(col(Organisation.id), sa.String),
+                    col(Organisation.name),
+                ).where(col(Organisation.id).in_(makers))
+            )
+        async with self.db.read() as session:
+            rows = (await session.execute(sa.union_all(*parts))).all()
+        found: dict[str, list[Any]] = {"pending": [], "allowed": [], "visible": [], "label": []}
+        for kind, key, name in rows:
+            found[kind].append((key, name))
+        return _Rechecked(
+            allowed=country is None or bool(found["allowed"]),
+            visible={uuid.UUID(key) for key, _ in found["visible"]},
+            pending={key for key, _ in found["pending"]},
+            labels={str(uuid.UUID(key)): name for key, name in found["label"]},
         )
 
     async def _index_search(
@@ -311,23 +353,6 @@ class MeiliSearch:
                         distribution.get(field, {}).get(value, 0) - count
                     )
 
-    async def _labels(
-        self, query: SearchQuery, distribution: dict[str, dict[str, int]]
-    ) -> dict[str, str]:
-        """Manufacturer names for the manufacturer facet's values."""
-        if "manufacturer" not in query.facets:
-            return {}
-        ids = [uuid.UUID(v) for v in distribution.get("manufacturer_id", {})]
-        if not ids:
-            return {}
-        async with self.db.read() as session:
-            rows = await session.execute(
-                sa.select(col(Organisation.id), col(Organisation.name)).where(
-                    col(Organisation.id).in_(ids)
-                )
-            )
-            return {str(i): n for i, n in rows}
-
 
 def _facets(
     query: SearchQuery, distribution: dict[str, dict[str, int]], labels: dict[str, str]
@@ -342,19 +367,6 @@ def _facets(
         values.sort(key=lambda v: (-v.count, v.value))
         facets.append(Facet(name, tuple(values[:MAX_FACET_VALUES])))
     return tuple(facets)
-
-
-async def _together(*steps: Awaitable[Any]) -> list[Any]:
-    """Runs the steps concurrently; the first failure cancels the others and is raised as it
-    is (not wrapped in an exception group), so callers still see Meilisearch's own errors."""
-    tasks = [asyncio.ensure_future(step) for step in steps]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 def _counts(raw: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:

@@ -10,13 +10,14 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from catalog.core.db import Database
 from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
 from catalog.products.filters import filter_clauses
-from catalog.visibility import visible_products
+from catalog.visibility import release_country, visible_products
 from search.backend import (
     FACETS,
     MAX_FACET_VALUES,
@@ -47,7 +48,12 @@ from search.text import (
 from search.vocabulary import PostgresVocabulary, SqliteVocabulary, Vocabulary
 
 SNIPPET_WORDS = 12
-_shown = (col(Product.id), col(Product.name), col(Product.summary), col(Product.description))
+# The display columns of a page's hits, for highlights.
+_shown: tuple[sa.Label[Any], ...] = (
+    col(Product.name).label("name"),
+    col(Product.summary).label("summary"),
+    col(Product.description).label("description"),
+)
 
 
 class SqlSearch:
@@ -87,7 +93,7 @@ class SqlSearch:
             after = ids[-1]
             yield len(ids)
 
-    async def query_words(self, text: str) -> list[QueryWord]:
+    async def query_words(self, session: AsyncSession, text: str) -> list[QueryWord]:
         words = tokens(text)
         prefix_last = bool(words) and not text[-1:].isspace()
         planned = []
@@ -95,7 +101,7 @@ class SqlSearch:
             budget = typo_budget(word)
             typos: list[str] = []
             if budget:
-                candidates = await self.vocabulary.candidates(word, budget)
+                candidates = await self.vocabulary.candidates(session, word, budget)
                 # Closest first when there are more variants than a query may expand to.
                 typos = sorted(
                     {t for t in candidates if is_typo_of(word, t)},
@@ -112,26 +118,30 @@ class SqlSearch:
 
     async def search(self, principal: Principal, query: SearchQuery) -> SearchResult:
         query = validate_query(query)
-        words = await self.query_words(query.text)
-        matching = self.index.matching(words) if words else None
-        conditions: list[sa.ColumnElement[bool] | sa.TextClause] = [
-            visible_products(principal),
-            *filter_clauses(query.filter),
-        ]
-        if matching is not None:
-            conditions.insert(0, matching.condition)
         async with self.db.read() as session:
+            words = await self.query_words(session, query.text)
+            country = release_country(principal)
+            matching = self.index.matching(words, country) if words else None
+            visible = visible_products(principal)
+            if matching is not None and country is not None:
+                # The index narrowed the matches to the country's releases: few candidates.
+                visible = self.index.per_candidate(visible)
+            conditions: list[sa.ColumnElement[bool] | sa.TextClause] = [
+                visible,
+                *filter_clauses(query.filter),
+            ]
+            if matching is not None:
+                conditions.insert(0, matching.condition)
             rows = (await session.execute(self._ranked(query, matching, conditions))).all()
-            ranked = sorted((r for r in rows if r.kind == "hit"), key=lambda r: r.n)
-            counts = [r for r in rows if r.kind == "count"]
-            shown = await self._shown(session, [r.id for r in ranked[: query.first]])
-            labels = await self._manufacturer_labels(session, counts)
+        # Rows by position: a few hundred of them, and a Row's attributes cost a lookup each.
+        ranked = sorted((r for r in rows if r[0] == "hit"), key=lambda r: r[5])
+        counts = [r for r in rows if r[0] == "count"]
         hits = tuple(
-            SearchHit(row.id, float(row.score or 0.0), _highlights(shown[row.id], words))
+            SearchHit(row.id, float(row.score or 0.0), _highlights(row, words))
             for row in ranked[: query.first]
         )
         wants_counts = query.with_total or bool(query.facets)
-        total, facets = _facets(query, counts, labels) if wants_counts else (None, ())
+        total, facets = _facets(query, counts) if wants_counts else (None, ())
         return SearchResult(
             hits=hits,
             offset=query.offset,
@@ -145,7 +155,12 @@ class SqlSearch:
     ) -> sa.CompoundSelect[Any]:
         """One statement: the visible matches are found once (a materialised CTE), then
         ranked for the page and counted for the total and facets. Matching and checking
-        visibility is what costs; doing it twice (hits, then counts) doubled the time."""
+        visibility is what costs; doing it twice (hits, then counts) doubled the time.
+
+        Rows are (kind, id, score, facet, value, n, name, summary, description): a "hit" has
+        its rank in n and the display columns of its product (read for the page only); a
+        "count" has a facet (`""` for the total), a value and its count in n, and for a
+        manufacturer the organisation's name in `name`."""
         name_exact = sa.case((sa.func.lower(Product.name) == fold(query.text.strip()), 0), else_=1)
         facet_columns = [getattr(Product, FACETS[name]).label(name) for name in query.facets]
         if matching is None:
@@ -172,7 +187,7 @@ class SqlSearch:
             .subquery("top")
         )
         top_order = [top.c[n].desc() if n == "score" else top.c[n] for n in order_names]
-        parts = [
+        parts: list[sa.Select[Any]] = [
             sa.select(
                 sa.literal("hit").label("kind"),
                 top.c.id.label("id"),
@@ -180,35 +195,34 @@ class SqlSearch:
                 sa.cast(sa.null(), sa.String).label("facet"),
                 sa.cast(sa.null(), sa.String).label("value"),
                 sa.func.row_number().over(order_by=top_order).label("n"),
-            )
+                *_shown,
+            ).select_from(top.join(Product, col(Product.id) == top.c.id))
         ]
         if query.with_total or query.facets:
             parts.append(_count(hits, sa.literal(""), sa.cast(sa.null(), sa.String)))
-            for name in query.facets:
-                column = hits.c[name]
-                parts.append(_count(hits, sa.literal(name), sa.cast(column, sa.String), column))
+        for name in query.facets:
+            column = hits.c[name]
+            # Manufacturer values carry the organisation's name as their label.
+            labelled = name == "manufacturer"
+            parts.append(
+                _count(
+                    hits, sa.literal(name), sa.cast(column, sa.String), column, labelled=labelled
+                )
+            )
         return sa.union_all(*parts)
 
-    async def _shown(self, session: Any, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-        """Display columns for the page's hits only, not for every match."""
-        if not ids:
-            return {}
-        rows = await session.execute(sa.select(*_shown).where(col(Product.id).in_(ids)))
-        return {row.id: row for row in rows}
 
-    async def _manufacturer_labels(self, session: Any, counts: Sequence[Any]) -> dict[str, str]:
-        ids = {_uuid(row.value) for row in counts if row.facet == "manufacturer"}
-        if not ids:
-            return {}
-        rows = await session.execute(
-            sa.select(col(Organisation.id), col(Organisation.name)).where(
-                col(Organisation.id).in_(ids)
-            )
-        )
-        return {str(org_id): name for org_id, name in rows}
+_NULL_TEXT = sa.cast(sa.null(), sa.String)
 
 
-def _count(hits: Any, facet: Any, value: Any, *group: Any) -> sa.Select[*tuple[Any, ...]]:
+def _count(
+    hits: Any, facet: Any, value: Any, *group: Any, labelled: bool = False
+) -> sa.Select[*tuple[Any, ...]]:
+    label: Any = _NULL_TEXT
+    source = hits
+    if labelled:
+        label = sa.func.max(Organisation.name)
+        source = hits.outerjoin(Organisation, col(Organisation.id) == group[0])
     return (
         sa.select(
             sa.literal("count"),
@@ -217,14 +231,20 @@ def _count(hits: Any, facet: Any, value: Any, *group: Any) -> sa.Select[*tuple[A
             facet,
             value,
             sa.func.count(),
+            label,
+            _NULL_TEXT,
+            _NULL_TEXT,
         )
-        .select_from(hits)
+        .select_from(source)
         .group_by(*group)
     )
 
 
-def _uuid(value: str) -> uuid.UUID:
-    return uuid.UUID(value)
+def _facet_value(facet: str, value: str) -> str:
+    """Manufacturer ids in their canonical text (SQLite stores 32 hex digits)."""
+    if facet != "manufacturer" or len(value) == 36:
+        return value
+    return str(uuid.UUID(value))
 
 
 def _highlights(row: Any, words: list[QueryWord]) -> tuple[str, ...]:
@@ -239,18 +259,16 @@ def _highlights(row: Any, words: list[QueryWord]) -> tuple[str, ...]:
     return tuple(h for h in found if h)
 
 
-def _facets(
-    query: SearchQuery, counts: Sequence[Any], labels: dict[str, str]
-) -> tuple[int, tuple[Facet, ...]]:
-    total = next((int(row.n) for row in counts if row.facet == ""), 0)
+def _facets(query: SearchQuery, counts: Sequence[Any]) -> tuple[int, tuple[Facet, ...]]:
+    total = 0
+    values: dict[str, list[FacetValue]] = {name: [] for name in query.facets}
+    for _kind, _id, _score, facet, value, n, label, *_ in counts:
+        if facet == "":
+            total = int(n)
+        elif value is not None:
+            values[facet].append(FacetValue(_facet_value(facet, value), int(n), label))
     facets = []
     for name in query.facets:
-        values = []
-        for row in counts:
-            if row.facet != name or row.value is None:
-                continue
-            value = str(_uuid(row.value)) if name == "manufacturer" else row.value
-            values.append(FacetValue(value, int(row.n), labels.get(value)))
-        values.sort(key=lambda v: (-v.count, v.value))
-        facets.append(Facet(name, tuple(values[:MAX_FACET_VALUES])))
+        values[name].sort(key=lambda v: (-v.count, v.value))
+        facets.append(Facet(name, tuple(values[name][:MAX_FACET_VALUES])))
     return total, tuple(facets)

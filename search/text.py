@@ -15,10 +15,14 @@ MAX_QUERY_WORDS = 10
 MAX_EXPANSIONS_PER_WORD = 20
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 _WORD = re.compile(r"\w+", re.UNICODE)
+_WORD_SPLIT = re.compile(r"(\w+)")
+_HTML_SPECIAL = re.compile(r"[&<>\"']")  # what html.escape replaces
 
 
 def fold(text: str) -> str:
     """Lower case without diacritics, as the indexes store terms."""
+    if text.isascii():  # nothing to decompose; the common case, and many times faster
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -98,17 +102,18 @@ class QueryWord:
 def highlight(text: str, words: list[QueryWord], *, crop: int | None = None) -> str | None:
     """HTML-escaped `text` with matched words in <mark>, cropped to about `crop` words around
     the first match; None when nothing matches."""
-    parts = re.split(r"(\w+)", text)
+    parts = _WORD_SPLIT.split(text)
+    escape = html.escape if _HTML_SPECIAL.search(text) else str
     marked = False
     first_match: int | None = None
     out: list[str] = []
     for index, part in enumerate(parts):
         if index % 2 == 1 and any(w.matches(fold(part)) for w in words):
-            out.append(f"{MARK_OPEN}{html.escape(part)}{MARK_CLOSE}")
+            out.append(f"{MARK_OPEN}{escape(part)}{MARK_CLOSE}")
             marked = True
             first_match = index if first_match is None else first_match
         else:
-            out.append(html.escape(part))
+            out.append(escape(part))
     if not marked:
         return None
     if crop is None or first_match is None:

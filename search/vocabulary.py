@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.core.db import Database
 from search.text import first_letter_variants, prefix_range
@@ -57,7 +58,8 @@ class SqliteVocabulary:
         assert self._terms is not None
         return self._terms
 
-    async def candidates(self, word: str, budget: int) -> list[str]:
+    async def candidates(self, session: AsyncSession, word: str, budget: int) -> list[str]:
+        """From the vocabulary in memory; `session` is not used."""
         terms = await self._current()
         low, high = prefix_range(word[0])
         found = _within_lengths(
@@ -72,32 +74,30 @@ class PostgresVocabulary:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def candidates(self, word: str, budget: int) -> list[str]:
+    async def candidates(self, session: AsyncSession, word: str, budget: int) -> list[str]:
+        """Read in the search's own session, in one round trip."""
         low, high = prefix_range(word[0])
-        async with self.db.read() as session:
-            rows = await session.execute(
-                sa.text(
-                    "SELECT term FROM product_search_term WHERE term >= :low AND term < :high"
-                    " AND length(term) BETWEEN :shortest AND :longest"
-                ),
-                {
-                    "low": low,
-                    "high": high,
-                    "shortest": len(word) - budget,
-                    "longest": len(word) + budget,
-                },
-            )
-            terms = [row[0] for row in rows]
-            if budget >= 2:
-                variants = sorted(first_letter_variants(word))
-                found = await session.execute(
-                    sa.text("SELECT term FROM product_search_term WHERE term IN :terms").bindparams(
-                        sa.bindparam("terms", expanding=True)
-                    ),
-                    {"terms": variants},
-                )
-                terms += [row[0] for row in found]
-        return terms
+        params: dict[str, object] = {
+            "low": low,
+            "high": high,
+            "shortest": len(word) - budget,
+            "longest": len(word) + budget,
+        }
+        stmt = _SAME_FIRST_LETTER
+        if budget >= 2:
+            stmt = _SAME_FIRST_LETTER_OR_VARIANTS
+            params["terms"] = sorted(first_letter_variants(word))
+        return [row[0] for row in await session.execute(stmt, params)]
 
+
+_SAME_FIRST_LETTER_SQL = (
+    "SELECT term FROM product_search_term"
+    " WHERE term >= :low AND term < :high AND length(term) BETWEEN :shortest AND :longest"
+)
+_SAME_FIRST_LETTER = sa.text(_SAME_FIRST_LETTER_SQL)
+# A first-letter typo (from 9 letters) may start with any letter: those are looked up by name.
+_SAME_FIRST_LETTER_OR_VARIANTS = sa.text(_SAME_FIRST_LETTER_SQL + " OR term IN :terms").bindparams(
+    sa.bindparam("terms", expanding=True)
+)
 
 Vocabulary = SqliteVocabulary | PostgresVocabulary

@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import select, update
 
 from catalog.core.db import Database
@@ -110,3 +111,38 @@ async def rename_organisation(db: Database, slug: str, name: str) -> None:
         org.name = name
         tx.audit("organisation.renamed", "Organisation", org.id, {"name": name})
         tx.emit("organisation.changed", "Organisation", org.id)
+
+
+async def live_pairs(db: Database) -> set[tuple[str, uuid.UUID]]:
+    """(country, product) for every release that is not revoked."""
+    async with db.read() as session:
+        rows = await session.execute(
+            sa.text("SELECT DISTINCT country, product_id FROM release WHERE revoked_at IS NULL")
+        )
+        return {(country, _uuid(product)) for country, product in rows}
+
+
+async def indexed_pairs(db: Database) -> set[tuple[str, uuid.UUID]]:
+    """(country, product) as the search index records them for narrowing (migration 0014)."""
+    async with db.read() as session:
+        if not db.is_sqlite:
+            rows = await session.execute(
+                sa.text("SELECT unnest(released_to), product_id FROM product_search")
+            )
+            return {(country, _uuid(product)) for country, product in rows}
+        rows = await session.execute(
+            sa.text(
+                "SELECT r.country, r.product_id, s.product_id FROM product_search_release AS r"
+                " LEFT JOIN product_search AS s ON s.doc_id = r.doc_id"
+            )
+        )
+        pairs = set()
+        for country, product, document_product in rows:
+            # Every pair points at a live document, and at that document's product.
+            assert document_product == product, (country, product, document_product)
+            pairs.add((country, _uuid(product)))
+        return pairs
+
+
+def _uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select, text
 
-from bench.dataset import AUDIT_ACTION, SEARCH_TRIGGER, load_dataset
+from bench.dataset import AUDIT_ACTION, SEARCH_TRIGGERS, load_dataset
 from bench.generate import CatalogueGenerator, quote_count
 from bench.rule_generator import TOTAL_RULES
 from catalog.core.audit import verify_chain
@@ -26,6 +26,7 @@ from catalog.models import (
     RuleSetVersion,
 )
 from catalog.products.specs import validate_combat_record, validate_specs
+from tests.search_support import indexed_pairs, live_pairs
 
 SIZE = 400
 
@@ -124,13 +125,18 @@ async def test_bulk_load_writes_the_catalogue_and_one_chained_audit_event(
         async with db.read() as session:
             indexed = await session.scalar(text("SELECT count(*) FROM product_search"))
         assert indexed == SIZE  # the search index covers the bulk-loaded products
-        if db.dialect == "postgresql":  # its per-row search trigger is back on after the load
+        # ...and their releases, for narrowing a partner's matches (migration 0014)
+        assert await indexed_pairs(db) == await live_pairs(db)
+        if db.dialect == "postgresql":  # its per-row search triggers are back on after the load
             async with db.read() as session:
-                state = await session.scalar(
-                    text("SELECT tgenabled::text FROM pg_trigger WHERE tgname = :name"),
-                    {"name": SEARCH_TRIGGER},
-                )
-            assert state == "O"
+                states = [
+                    await session.scalar(
+                        text("SELECT tgenabled::text FROM pg_trigger WHERE tgname = :name"),
+                        {"name": name},
+                    )
+                    for name in SEARCH_TRIGGERS.values()
+                ]
+            assert states == ["O"] * len(SEARCH_TRIGGERS)
         async with db.read() as session:
             chain = await verify_chain(session)
             actions = list(await session.scalars(select(AuditEvent.action)))

@@ -4,6 +4,7 @@
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 
@@ -11,6 +12,7 @@ from catalog.core.db import Database
 from catalog.core.enums import ProductCategory, ProductStatus
 from catalog.core.errors import DomainError
 from catalog.demo.seed import seed_demo
+from catalog.models.base import utcnow
 from catalog.products.filters import ProductFilter
 from search.backend import SearchBackend, SearchQuery, SearchResult
 from search.indexer import index_pending, rebuild
@@ -166,6 +168,29 @@ async def test_hidden_products_are_never_hits_nor_counted(search: Search) -> Non
     assert all(f.values == () for f in revoked.facets)
     await search.sync()
     assert (await search.run("demo-partner-PL", "zyrkon")).total == 0
+
+
+async def test_hidden_best_matches_neither_shorten_a_page_nor_show(search: Search) -> None:
+    """The exact-name matches rank first but are hidden from Poland (an expired release, a
+    suspended listing, a revoked release): pages of visible products stay full."""
+    past = utcnow() - timedelta(days=1)
+    hidden = [await add_product(search.db, "Zyxvor", countries=("PL",), expires_at=past)]
+    hidden.append(await add_product(search.db, "Zyxvor", countries=("PL",)))
+    await set_status(search.db, hidden[-1], ProductStatus.SUSPENDED)
+    hidden.append(await add_product(search.db, "Zyxvor", countries=("PL",)))
+    await revoke(search.db, hidden[-1], "PL")
+    shown = [await add_product(search.db, f"Zyxvor Rover {n}", countries=("PL",)) for n in "ABC"]
+    await search.sync()
+    pages = [
+        await search.run("demo-partner-PL", "zyxvor", first=2, offset=0, facets=("category",)),
+        await search.run("demo-partner-PL", "zyxvor", first=2, offset=2, facets=("category",)),
+    ]
+    assert [len(p.hits) for p in pages] == [2, 1]
+    assert [p.has_next_page for p in pages] == [True, False]
+    assert sorted(h.product_id for p in pages for h in p.hits) == sorted(shown)
+    assert all(p.total == 3 and p.facets[0].values[0].count == 3 for p in pages)
+    curator = await search.ids("demo-curator", "zyxvor", first=10)
+    assert set(curator[:3]) == set(hidden)  # they are the best matches
 
 
 async def test_suspension_hides_at_once(search: Search) -> None:

@@ -34,22 +34,24 @@ async def cursor_position(db: Database, consumer: str) -> int:
     return int(position or 0)
 
 
-async def pending_entity_ids(db: Database, consumer: str, entity_type: str) -> set[str]:
-    """Entities with events the consumer has not processed yet (its view of them may lag),
-    including events committed and not yet moved into the outbox by the appender."""
-    after = await cursor_position(db, consumer)
-    async with db.read() as session:
-        rows = await session.execute(
-            sa.union(
-                sa.select(col(OutboxEvent.entity_id)).where(
-                    col(OutboxEvent.id) > after, col(OutboxEvent.entity_type) == entity_type
-                ),
-                sa.select(col(AuditPending.entity_id)).where(
-                    col(AuditPending.outbox), col(AuditPending.entity_type) == entity_type
-                ),
-            )
-        )
-        return {row[0] for row in rows}
+def pending_entities(consumer: str, entity_type: str) -> sa.CompoundSelect[tuple[str]]:
+    """The ids of entities with events the consumer has not processed yet (its view of them
+    may lag), as one statement: cursor and events read together, and the events committed but
+    not yet moved into the outbox by the appender (catalog/core/appender.py)."""
+    after = (
+        sa.select(col(OutboxCursor.last_event_id))
+        .where(col(OutboxCursor.consumer) == consumer)
+        .scalar_subquery()
+    )
+    return sa.union(
+        sa.select(col(OutboxEvent.entity_id)).where(
+            col(OutboxEvent.id) > sa.func.coalesce(after, 0),
+            col(OutboxEvent.entity_type) == entity_type,
+        ),
+        sa.select(col(AuditPending.entity_id)).where(
+            col(AuditPending.outbox), col(AuditPending.entity_type) == entity_type
+        ),
+    )
 
 
 async def last_event_id(db: Database) -> int:
