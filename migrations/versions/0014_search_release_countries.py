@@ -66,7 +66,7 @@ ON release BEGIN{_SQLITE_PAIR_GONE}
     INSERT OR IGNORE INTO product_search_release (country, doc_id, product_id)
     SELECT new.country, doc_id, product_id FROM product_search
     WHERE product_id = new.product_id AND new.revoked_at IS NULL;
-END""",
+END""",  # noqa: S608  (interpolates only the module's constants)
     f"""
 CREATE TRIGGER product_search_release_ad AFTER DELETE ON release BEGIN{_SQLITE_PAIR_GONE}
 END""",
