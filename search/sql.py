@@ -6,11 +6,13 @@ The index (`product_search`) is maintained by triggers in the writing transactio
 """
 
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import visitors
 from sqlmodel import col
 
 from catalog.core.db import Database
@@ -48,6 +50,8 @@ from search.text import (
 from search.vocabulary import PostgresVocabulary, SqliteVocabulary, Vocabulary
 
 SNIPPET_WORDS = 12
+# Ranking statements kept per shape (see `_Statements`).
+STATEMENT_SHAPES = 128
 # The display columns of a page's hits, for highlights.
 _shown: tuple[sa.Label[Any], ...] = (
     col(Product.name).label("name"),
@@ -65,6 +69,7 @@ class SqlSearch:
         self.vocabulary: Vocabulary = (
             SqliteVocabulary(db) if db.is_sqlite else PostgresVocabulary(db)
         )
+        self.statements = _Statements()
 
     async def health(self) -> Health:
         try:
@@ -132,7 +137,10 @@ class SqlSearch:
             ]
             if matching is not None:
                 conditions.insert(0, matching.condition)
-            rows = (await session.execute(self._ranked(query, matching, conditions))).all()
+            stmt, params = self.statements.get(self, query, matching, conditions)
+            params.update(limit=query.first + 1, offset=query.offset)
+            params.update(name_exact=fold(query.text.strip()))
+            rows = (await session.execute(stmt, params)).all()
         # Rows by position: a few hundred of them, and a Row's attributes cost a lookup each.
         ranked = sorted((r for r in rows if r[0] == "hit"), key=lambda r: r[5])
         counts = [r for r in rows if r[0] == "count"]
@@ -161,7 +169,10 @@ class SqlSearch:
         its rank in n and the display columns of its product (read for the page only); a
         "count" has a facet (`""` for the total), a value and its count in n, and for a
         manufacturer the organisation's name in `name`."""
-        name_exact = sa.case((sa.func.lower(Product.name) == fold(query.text.strip()), 0), else_=1)
+        name_exact = sa.case(
+            (sa.func.lower(Product.name) == sa.bindparam("name_exact", type_=sa.String), 0),
+            else_=1,
+        )
         facet_columns = [getattr(Product, FACETS[name]).label(name) for name in query.facets]
         if matching is None:
             keys: list[Any] = [sa.literal(0.0).label("score")]
@@ -182,8 +193,8 @@ class SqlSearch:
         top = (
             sa.select(hits.c.id, hits.c.score, *[hits.c[n] for n in order_names if n != "score"])
             .order_by(*order)
-            .limit(query.first + 1)
-            .offset(query.offset)
+            .limit(sa.bindparam("limit", type_=sa.Integer))
+            .offset(sa.bindparam("offset", type_=sa.Integer))
             .subquery("top")
         )
         top_order = [top.c[n].desc() if n == "score" else top.c[n] for n in order_names]
@@ -210,6 +221,71 @@ class SqlSearch:
                 )
             )
         return sa.union_all(*parts)
+
+
+class _Statements:
+    """The ranking statement per shape, built once. Building it (a few dozen SQLAlchemy
+    constructs) and deriving its cache key cost about as much CPU as SQLite's whole ranking
+    at 100k products. A shape is everything but the values: the query's facets and whether
+    it counts, and the structure of the match, visibility and filter conditions (SQLAlchemy's
+    own cache key of them). Their values are taken from the conditions built for this
+    search, so the visibility predicate is still `visible_products` as called for the caller;
+    in the kept statement those values are named parameters, in the cache key's order."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[Any, sa.CompoundSelect[Any]] = OrderedDict()
+
+    def get(
+        self,
+        owner: "SqlSearch",
+        query: SearchQuery,
+        matching: Matching | None,
+        conditions: list[Any],
+    ) -> tuple[sa.CompoundSelect[Any], dict[str, Any]]:
+        probe = sa.select(sa.literal(1)).where(*conditions)
+        if matching is not None:
+            probe = probe.add_columns(
+                matching.score, matching.typo_tier, matching.name_tier
+            ).select_from(matching.source)
+        key = probe._generate_cache_key()
+        assert key is not None, "every search condition is cacheable"
+        values = {f"c{i}": p.effective_value for i, p in enumerate(key.bindparams)}
+        shape = (key.key, query.facets, query.with_total)
+        stmt = self._kept.get(shape)
+        if stmt is None:
+            names = {id(p): f"c{i}" for i, p in enumerate(key.bindparams)}
+
+            def named(element: Any, **_: Any) -> Any:
+                name = names.get(id(element))
+                if name is None:
+                    return None
+                return sa.bindparam(
+                    name, type_=element.type, expanding=element.expanding, unique=False
+                )
+
+            conditions = [visitors.replacement_traverse(c, {}, named) for c in conditions]
+            if matching is not None:
+                matching = _replaced(matching, named)
+            stmt = owner._ranked(query, matching, conditions)
+            self._kept[shape] = stmt
+            if len(self._kept) > STATEMENT_SHAPES:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(shape)
+        return stmt, values
+
+
+def _replaced(matching: Matching, named: Any) -> Matching:
+    def swap(element: Any) -> Any:
+        return visitors.replacement_traverse(element, {}, named)
+
+    return Matching(
+        swap(matching.source),
+        swap(matching.condition),
+        swap(matching.score),
+        swap(matching.typo_tier),
+        swap(matching.name_tier),
+    )
 
 
 _NULL_TEXT = sa.cast(sa.null(), sa.String)
