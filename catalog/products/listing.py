@@ -1,13 +1,14 @@
 """Products as callers see them: listing, lookup and counts, always through
 `visible_products`."""
 
+import functools
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -41,12 +42,27 @@ SORT_COLUMNS: dict[ProductOrder, list[SortColumn]] = {
 
 
 _maker = Organisation.__table__.alias("maker")  # type: ignore[attr-defined]  # SQLModel declares no __table__
+# What a product's manufacturer shows (and its id, for its own products): every other column
+# would be decoded for fifty rows a page and never read.
+_MAKER_FIELDS = ("id", "slug", "name", "country")
+_PRODUCT_COLUMNS = tuple(Product.__table__.columns)  # type: ignore[attr-defined]  # SQLModel declares no __table__
+_MAKER_COLUMNS = tuple(_maker.c[name].label(f"maker_{name}") for name in _MAKER_FIELDS)
 # Every product column under its own name, then the manufacturer's as `maker_<column>`.
-_PAGE_COLUMNS = [
-    *Product.__table__.columns,  # type: ignore[attr-defined]  # SQLModel declares no __table__
-    *(column.label(f"maker_{column.name}") for column in _maker.columns),
-]
-_MAKER_FIELDS = tuple(column.name for column in _maker.columns)
+_PAGE_COLUMNS = [*_PRODUCT_COLUMNS, *_MAKER_COLUMNS]
+# What a page always reads: the id (cursors, loaders) and the manufacturer (makers by id).
+_ALWAYS_READ = frozenset({"id", "manufacturer_id"})
+
+
+@functools.lru_cache(maxsize=256)
+def page_columns(read: frozenset[str] | None) -> tuple[Any, ...]:
+    """The page's columns when only the product columns in `read` are read (None: all). The
+    others come back as NULL under their own names, untyped, so that the row keeps its shape
+    and nothing is decoded for them."""
+    if read is None:
+        return tuple(_PAGE_COLUMNS)
+    wanted = read | _ALWAYS_READ
+    product = (c if c.name in wanted else null().label(c.name) for c in _PRODUCT_COLUMNS)
+    return (*product, *_MAKER_COLUMNS)
 
 
 def maker_of(row: Row[Any]) -> SimpleNamespace:
@@ -85,11 +101,15 @@ async def list_products(
     order: ProductOrder,
     first: int,
     after: str | None,
+    reads: frozenset[str] | None = None,
 ) -> ProductPage:
     """One statement per page, plain rows: a page of fifty ORM instances and a second query
-    for their manufacturers cost more than the whole statement."""
+    for their manufacturers cost more than the whole statement. `reads`: the product columns
+    the caller reads (with the ordering's, which the cursors hold); None reads every one."""
+    if reads is not None:
+        reads = reads | {c.column.key for c in SORT_COLUMNS[order]}  # type: ignore[attr-defined]
     statement = (
-        select(*_PAGE_COLUMNS)
+        select(*page_columns(reads))
         .join(_maker, _maker.c.id == Product.manufacturer_id)
         .where(visible_products(principal), *filter_clauses(product_filter))
     )
