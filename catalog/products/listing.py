@@ -8,15 +8,21 @@ from enum import StrEnum
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, func, null, select
+from sqlalchemy import Row, Select, func, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from catalog.core.pagination import Page, SortColumn, paginate
+from catalog.core.pagination import Page, SortColumn, page_of, page_statement, page_values
 from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
 from catalog.products.filters import ProductFilter, filter_clauses
-from catalog.visibility import visible_products
+from catalog.visibility import (
+    CallerShape,
+    caller_shape,
+    visibility_values,
+    visible_products,
+    visible_products_prepared,
+)
 
 
 class ProductOrder(StrEnum):
@@ -105,28 +111,43 @@ async def list_products(
 ) -> ProductPage:
     """One statement per page, plain rows: a page of fifty ORM instances and a second query
     for their manufacturers cost more than the whole statement. `reads`: the product columns
-    the caller reads (with the ordering's, which the cursors hold); None reads every one."""
-    if reads is not None:
-        reads = reads | {c.column.key for c in SORT_COLUMNS[order]}  # type: ignore[attr-defined]
-    statement = (
-        select(*page_columns(reads))
-        .join(_maker, _maker.c.id == Product.manufacturer_id)
-        .where(visible_products(principal), *filter_clauses(product_filter))
-    )
-    page: Page[Row[Any]] = await paginate(
-        session,
-        statement,
-        order=order,
-        columns=SORT_COLUMNS[order],
-        first=first,
-        after=after,
-        whole_rows=True,
-    )
+    the caller reads; None reads every one."""
+    columns = SORT_COLUMNS[order]
+    values = page_values(order, columns, first, after)
+    clauses = filter_clauses(product_filter)
+    if clauses:
+        statement = page_statement(
+            _page_select(reads, order).where(visible_products(principal), *clauses),
+            columns,
+            after=bool(after),
+        )
+    else:  # the common page: its statement is built once per kind of caller
+        statement = _unfiltered_page(caller_shape(principal), reads, order, bool(after))
+        values.update(visibility_values(principal))
+    # Plain columns need none of the ORM's result processing: Core runs them.
+    connection = await session.connection()
+    rows: list[Row[Any]] = list((await connection.execute(statement, values)).all())
+    page = page_of(rows, order, columns, first)
     makers = {}
     for row in page.items:
         if row.manufacturer_id not in makers:
             makers[row.manufacturer_id] = maker_of(row)
     return ProductPage(page, makers)
+
+
+def _page_select(reads: frozenset[str] | None, order: ProductOrder) -> Select[Any]:
+    if reads is not None:  # the cursors hold the ordering's columns
+        reads = reads | {c.column.key for c in SORT_COLUMNS[order]}  # type: ignore[attr-defined]
+    return select(*page_columns(reads)).join(_maker, _maker.c.id == Product.manufacturer_id)
+
+
+@functools.lru_cache(maxsize=256)
+def _unfiltered_page(
+    shape: CallerShape, reads: frozenset[str] | None, order: ProductOrder, after: bool
+) -> Select[Any]:
+    """Built once, it keeps SQLAlchemy's cache key too: neither is computed per request."""
+    visible = _page_select(reads, order).where(visible_products_prepared(shape))
+    return page_statement(visible, SORT_COLUMNS[order], after=after)
 
 
 async def count_products(
