@@ -8,7 +8,7 @@ from enum import StrEnum
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, Select, func, null, select
+from sqlalchemy import Row, Select, bindparam, func, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -82,12 +82,22 @@ async def get_many_visible(
 ) -> dict[uuid.UUID, Row[Any]]:
     """Plain rows read like `Product` instances, each with its manufacturer (`maker_of`)."""
     connection = await session.connection()  # plain columns: Core, not the ORM's results
-    rows = await connection.execute(
+    values = {"ids": ids, **visibility_values(principal)}
+    rows = await connection.execute(_visible_by_id(caller_shape(principal)), values)
+    return {row.id: row for row in rows}
+
+
+@functools.lru_cache(maxsize=32)
+def _visible_by_id(shape: CallerShape) -> Select[Any]:
+    """Built once per kind of caller, like the unfiltered page."""
+    return (
         select(*_PAGE_COLUMNS)
         .join(_maker, _maker.c.id == Product.manufacturer_id)
-        .where(col(Product.id).in_(ids), visible_products(principal))
+        .where(
+            col(Product.id).in_(bindparam("ids", expanding=True)),
+            visible_products_prepared(shape),
+        )
     )
-    return {row.id: row for row in rows}
 
 
 @dataclass(frozen=True, slots=True)
