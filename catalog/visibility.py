@@ -15,10 +15,14 @@ Documents (`visible_documents`) follow the entity they are attached to, narrowed
 catalog/access/ describes.
 """
 
+import functools
+import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import Mapped
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import col
 
 from catalog.access import is_active_partner, reads_beyond_me, visible_quotes
@@ -29,7 +33,7 @@ from catalog.models.base import utcnow
 
 
 def live_release_to(
-    country: str | ColumnElement[str] | Mapped[str], now: datetime
+    country: str | ColumnElement[str] | Mapped[str], now: datetime | ColumnElement[datetime]
 ) -> ColumnElement[bool]:
     """A release of the outer Product to `country` (a code, or a column of the outer query)
     that is neither revoked nor expired."""
@@ -43,7 +47,7 @@ def live_release_to(
     )
 
 
-def exporting_to(country: str) -> ColumnElement[bool]:
+def exporting_to(country: str | ColumnElement[str]) -> ColumnElement[bool]:
     """`country` is on the partner-country list and not embargoed (the list never holds an
     embargoed country; both are checked so that neither mistake alone opens the catalogue)."""
     return exists(
@@ -69,19 +73,57 @@ def release_country(principal: Principal) -> str | None:
 
 
 def visible_products(principal: Principal, *, now: datetime | None = None) -> ColumnElement[bool]:
-    kind = principal.kind
+    return _visible_products(
+        principal.kind, release_country(principal), principal.org_id, now or utcnow()
+    )
+
+
+def _visible_products(
+    kind: OrgKind | None,
+    country: str | ColumnElement[str] | None,
+    org_id: uuid.UUID | ColumnElement[uuid.UUID] | None,
+    now: datetime | ColumnElement[datetime],
+) -> ColumnElement[bool]:
     if kind in (OrgKind.CURATOR, OrgKind.LICENSING):
         return true()
-    if kind is OrgKind.MANUFACTURER and principal.org_id is not None:
-        return col(Product.manufacturer_id) == principal.org_id
-    country = release_country(principal)
+    if kind is OrgKind.MANUFACTURER and org_id is not None:
+        return col(Product.manufacturer_id) == org_id
     if country is not None:
         return and_(
             col(Product.status) == ProductStatus.PUBLISHED,
-            live_release_to(country, now or utcnow()),
+            live_release_to(country, now),
             exporting_to(country),
         )
     return false()
+
+
+# `visible_products` with the caller's values as bound parameters, for statements built once
+# per kind of caller and run with `visibility_values`: the same rule, the same SQL.
+CallerShape = tuple[OrgKind | None, bool, bool]
+_COUNTRY: BindParameter[str] = bindparam("visible_country")
+_ORG: BindParameter[uuid.UUID] = bindparam("visible_org")
+_NOW: BindParameter[datetime] = bindparam("visible_now")
+
+
+def caller_shape(principal: Principal) -> CallerShape:
+    """What decides the shape of `visible_products` for this caller (not its values)."""
+    return principal.kind, release_country(principal) is not None, principal.org_id is not None
+
+
+@functools.lru_cache(maxsize=32)
+def visible_products_prepared(shape: CallerShape) -> ColumnElement[bool]:
+    kind, has_country, has_org = shape
+    country, org_id = _COUNTRY if has_country else None, _ORG if has_org else None
+    return _visible_products(kind, country, org_id, _NOW)
+
+
+def visibility_values(principal: Principal, *, now: datetime | None = None) -> dict[str, Any]:
+    """The values of `visible_products_prepared(caller_shape(principal))`'s parameters."""
+    return {
+        "visible_country": release_country(principal),
+        "visible_org": principal.org_id,
+        "visible_now": now or utcnow(),
+    }
 
 
 # Quote statuses after licensing approved the case (the manufacturer may see the EUC then).

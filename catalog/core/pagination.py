@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar, cast
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, Mapped
 
@@ -108,6 +108,38 @@ def order_by(columns: list[SortColumn]) -> list[Any]:
     return [c.column.desc() if c.descending else c.column.asc() for c in columns]
 
 
+def page_statement(statement: Select[T], columns: list[SortColumn], *, after: bool) -> Select[T]:
+    """`statement` ordered by `columns`, limited, and with `after` past a cursor's key: the
+    key and the limit are bound parameters (`page_values`), so one statement serves every
+    page of its kind and may be built once."""
+    if after:
+        keys: list[Any] = [bindparam(f"after_{i}") for i in range(len(columns))]
+        statement = statement.where(after_clause(columns, keys))
+    return statement.order_by(*order_by(columns)).limit(bindparam("page_limit", type_=Integer))
+
+
+def page_values(
+    order: str, columns: list[SortColumn], first: int, after: str | None
+) -> dict[str, Any]:
+    """The parameters of `page_statement`: one row more than asked, to learn whether another
+    page follows, and the sort key inside the cursor `after` (refused if forged or from
+    another ordering)."""
+    values: dict[str, Any] = {"page_limit": first + 1}
+    if after:
+        for index, value in enumerate(decode_cursor(after, order, columns)):
+            values[f"after_{index}"] = value
+    return values
+
+
+def page_of(rows: list[T], order: str, columns: list[SortColumn], first: int) -> Page[T]:
+    items = rows[:first]
+    return Page(
+        items=items,
+        cursors=[encode_cursor(order, row, columns) for row in items],
+        has_next=len(rows) > first,
+    )
+
+
 async def paginate(
     session: AsyncSession,
     statement: Select[T],
@@ -120,21 +152,15 @@ async def paginate(
 ) -> Page[T]:
     """Up to `first` rows of `statement` after the cursor `after`, in the order of `columns`.
 
-    One row more than asked is fetched to learn whether another page follows; `order` names
-    the ordering inside each cursor, so a cursor from another ordering is refused. Items are
-    the statement's first column (an entity), or with `whole_rows` its rows (plain columns).
+    `order` names the ordering inside each cursor, so a cursor from another ordering is
+    refused. Items are the statement's first column (an entity), or with `whole_rows` its rows
+    (plain columns).
     """
-    if after:
-        statement = statement.where(after_clause(columns, decode_cursor(after, order, columns)))
-    statement = statement.order_by(*order_by(columns)).limit(first + 1)
+    values = page_values(order, columns, first, after)
+    paged = page_statement(statement, columns, after=bool(after))
     if whole_rows:
         # Plain columns need none of the ORM's result processing: Core runs them.
-        rows: list[Any] = list((await (await session.connection()).execute(statement)).all())
+        rows: list[Any] = list((await (await session.connection()).execute(paged, values)).all())
     else:
-        rows = list((await session.execute(statement)).scalars().all())
-    items = rows[:first]
-    return Page(
-        items=items,
-        cursors=[encode_cursor(order, row, columns) for row in items],
-        has_next=len(rows) > first,
-    )
+        rows = list((await session.execute(paged, values)).scalars().all())
+    return page_of(rows, order, columns, first)

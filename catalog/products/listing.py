@@ -1,21 +1,28 @@
 """Products as callers see them: listing, lookup and counts, always through
 `visible_products`."""
 
+import functools
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, Select, bindparam, func, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from catalog.core.pagination import Page, SortColumn, paginate
+from catalog.core.pagination import Page, SortColumn, page_of, page_statement, page_values
 from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
 from catalog.products.filters import ProductFilter, filter_clauses
-from catalog.visibility import visible_products
+from catalog.visibility import (
+    CallerShape,
+    caller_shape,
+    visibility_values,
+    visible_products,
+    visible_products_prepared,
+)
 
 
 class ProductOrder(StrEnum):
@@ -41,12 +48,27 @@ SORT_COLUMNS: dict[ProductOrder, list[SortColumn]] = {
 
 
 _maker = Organisation.__table__.alias("maker")  # type: ignore[attr-defined]  # SQLModel declares no __table__
+# What a product's manufacturer shows (and its id, for its own products): every other column
+# would be decoded for fifty rows a page and never read.
+_MAKER_FIELDS = ("id", "slug", "name", "country")
+_PRODUCT_COLUMNS = tuple(Product.__table__.columns)  # type: ignore[attr-defined]  # SQLModel declares no __table__
+_MAKER_COLUMNS = tuple(_maker.c[name].label(f"maker_{name}") for name in _MAKER_FIELDS)
 # Every product column under its own name, then the manufacturer's as `maker_<column>`.
-_PAGE_COLUMNS = [
-    *Product.__table__.columns,  # type: ignore[attr-defined]  # SQLModel declares no __table__
-    *(column.label(f"maker_{column.name}") for column in _maker.columns),
-]
-_MAKER_FIELDS = tuple(column.name for column in _maker.columns)
+_PAGE_COLUMNS = [*_PRODUCT_COLUMNS, *_MAKER_COLUMNS]
+# What a page always reads: the id (cursors, loaders) and the manufacturer (makers by id).
+_ALWAYS_READ = frozenset({"id", "manufacturer_id"})
+
+
+@functools.lru_cache(maxsize=256)
+def page_columns(read: frozenset[str] | None) -> tuple[Any, ...]:
+    """The page's columns when only the product columns in `read` are read (None: all). The
+    others come back as NULL under their own names, untyped, so that the row keeps its shape
+    and nothing is decoded for them."""
+    if read is None:
+        return tuple(_PAGE_COLUMNS)
+    wanted = read | _ALWAYS_READ
+    product = (c if c.name in wanted else null().label(c.name) for c in _PRODUCT_COLUMNS)
+    return (*product, *_MAKER_COLUMNS)
 
 
 def maker_of(row: Row[Any]) -> SimpleNamespace:
@@ -60,12 +82,22 @@ async def get_many_visible(
 ) -> dict[uuid.UUID, Row[Any]]:
     """Plain rows read like `Product` instances, each with its manufacturer (`maker_of`)."""
     connection = await session.connection()  # plain columns: Core, not the ORM's results
-    rows = await connection.execute(
+    values = {"ids": ids, **visibility_values(principal)}
+    rows = await connection.execute(_visible_by_id(caller_shape(principal)), values)
+    return {row.id: row for row in rows}
+
+
+@functools.lru_cache(maxsize=32)
+def _visible_by_id(shape: CallerShape) -> Select[Any]:
+    """Built once per kind of caller, like the unfiltered page."""
+    return (
         select(*_PAGE_COLUMNS)
         .join(_maker, _maker.c.id == Product.manufacturer_id)
-        .where(col(Product.id).in_(ids), visible_products(principal))
+        .where(
+            col(Product.id).in_(bindparam("ids", expanding=True)),
+            visible_products_prepared(shape),
+        )
     )
-    return {row.id: row for row in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,28 +117,47 @@ async def list_products(
     order: ProductOrder,
     first: int,
     after: str | None,
+    reads: frozenset[str] | None = None,
 ) -> ProductPage:
     """One statement per page, plain rows: a page of fifty ORM instances and a second query
-    for their manufacturers cost more than the whole statement."""
-    statement = (
-        select(*_PAGE_COLUMNS)
-        .join(_maker, _maker.c.id == Product.manufacturer_id)
-        .where(visible_products(principal), *filter_clauses(product_filter))
-    )
-    page: Page[Row[Any]] = await paginate(
-        session,
-        statement,
-        order=order,
-        columns=SORT_COLUMNS[order],
-        first=first,
-        after=after,
-        whole_rows=True,
-    )
+    for their manufacturers cost more than the whole statement. `reads`: the product columns
+    the caller reads; None reads every one."""
+    columns = SORT_COLUMNS[order]
+    values = page_values(order, columns, first, after)
+    clauses = filter_clauses(product_filter)
+    if clauses:
+        statement = page_statement(
+            _page_select(reads, order).where(visible_products(principal), *clauses),
+            columns,
+            after=bool(after),
+        )
+    else:  # the common page: its statement is built once per kind of caller
+        statement = _unfiltered_page(caller_shape(principal), reads, order, bool(after))
+        values.update(visibility_values(principal))
+    # Plain columns need none of the ORM's result processing: Core runs them.
+    connection = await session.connection()
+    rows: list[Row[Any]] = list((await connection.execute(statement, values)).all())
+    page = page_of(rows, order, columns, first)
     makers = {}
     for row in page.items:
         if row.manufacturer_id not in makers:
             makers[row.manufacturer_id] = maker_of(row)
     return ProductPage(page, makers)
+
+
+def _page_select(reads: frozenset[str] | None, order: ProductOrder) -> Select[Any]:
+    if reads is not None:  # the cursors hold the ordering's columns
+        reads = reads | {c.column.key for c in SORT_COLUMNS[order]}  # type: ignore[attr-defined]
+    return select(*page_columns(reads)).join(_maker, _maker.c.id == Product.manufacturer_id)
+
+
+@functools.lru_cache(maxsize=256)
+def _unfiltered_page(
+    shape: CallerShape, reads: frozenset[str] | None, order: ProductOrder, after: bool
+) -> Select[Any]:
+    """Built once, it keeps SQLAlchemy's cache key too: neither is computed per request."""
+    visible = _page_select(reads, order).where(visible_products_prepared(shape))
+    return page_statement(visible, SORT_COLUMNS[order], after=after)
 
 
 async def count_products(

@@ -9,6 +9,7 @@ from catalog.core.errors import DomainError
 from catalog.products import listing as domain
 from schema.context import Context
 from schema.permissions import require
+from schema.products.columns import selected_columns
 from schema.products.filters import ProductFilter, domain_filter
 from schema.products.types import Product, ProductOrderEnum, load_visible_product
 from schema.relay import Connection, bad_input, connection, id_of_type, page_size
@@ -43,6 +44,7 @@ class ProductQuery:
                     order=order_by,
                     first=size,
                     after=after,
+                    reads=selected_columns(info),
                 )
         except DomainError as error:
             raise bad_input(error.problems[0].message) from error
