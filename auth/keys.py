@@ -5,7 +5,7 @@ The newest unretired key signs. Rotation retires the current key; a retired key 
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -95,6 +95,8 @@ async def rotate_keys(db: Database, max_lifetime: timedelta) -> tuple[str, list[
 class _Snapshot:
     rows: list[SigningKey]
     loaded_at: float
+    # Each published key parsed once per load: parsing a JWK costs as much as a verification.
+    key_sets: dict[str, KeySet] = field(default_factory=dict)
 
 
 class KeyRing:
@@ -142,7 +144,14 @@ class KeyRing:
     async def verification_keys(self, kid: str) -> KeySet | None:
         """The published key named `kid`, as a one-key set; None when there is none."""
         rows = [r for r in await self._rows(must_contain=kid) if r.kid == kid]
-        return KeySet.import_key_set({"keys": [r.public_jwk for r in rows]}) if rows else None
+        if not rows:
+            return None
+        snapshot = self._snapshot
+        key_sets = snapshot.key_sets if snapshot is not None else {}
+        found = key_sets.get(kid)
+        if found is None:
+            found = key_sets[kid] = KeySet.import_key_set({"keys": [r.public_jwk for r in rows]})
+        return found
 
     async def jwks(self) -> dict[str, Any]:
         return {"keys": [r.public_jwk for r in await self._rows()]}

@@ -20,6 +20,7 @@ from schema.licensing.types import REVIEW, LicensingCase, load_case
 from schema.live.execution import shared_payload
 from schema.live.types import CatalogueChange, ChangedProduct
 from schema.loaders import product_loader
+from schema.organisations.types import Manufacturer
 from schema.permissions import require
 from schema.products.types import Product
 from schema.quotes.types import QuoteRequest, load_quote
@@ -105,7 +106,7 @@ class Subscription:
                 product = ChangedProduct(id=removed, name=None, listing=None)
             else:
                 known.add(product_id)
-                listing = Product.from_row(row, maker_of(row))
+                listing = Product.from_row(row, Manufacturer.from_row(maker_of(row)))
                 product = ChangedProduct(id=listing.id, name=row.name, listing=listing)
             told = CatalogueChange(change=change, product=product)
             yield shared_payload(info, ("CatalogueChange", product_id, change), told)

@@ -8,6 +8,7 @@ from strawberry.types import Info
 from catalog.core.errors import DomainError
 from catalog.products import listing as domain
 from schema.context import Context
+from schema.organisations.types import Manufacturer
 from schema.permissions import require
 from schema.products.columns import selected_columns
 from schema.products.filters import ProductFilter, domain_filter
@@ -48,7 +49,9 @@ class ProductQuery:
                 )
         except DomainError as error:
             raise bad_input(error.problems[0].message) from error
-        page, makers = found.page, found.makers
+        page = found.page
+        # One object per manufacturer on the page, shared by its products.
+        makers = {key: Manufacturer.from_row(maker) for key, maker in found.makers.items()}
         principal = info.context.principal
         return connection(
             [Product.from_row(p, makers[p.manufacturer_id]) for p in page.items],

@@ -12,6 +12,7 @@ from catalog.models import ProductRevision as RevisionRow
 from catalog.products.listing import maker_of
 from schema.context import Context
 from schema.loaders import product_loader
+from schema.organisations.types import Manufacturer
 from schema.relay import lazy_type, to_global_id
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class ProductRevision:
         if row is None:
             return None
         product_type: type[Product] = lazy_type(PRODUCT_TYPES, "Product")
-        return product_type.from_row(row, maker_of(row))
+        return product_type.from_row(row, Manufacturer.from_row(maker_of(row)))
 
     @classmethod
     def from_row(cls, row: RevisionRow) -> "ProductRevision":

@@ -3,7 +3,6 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, cast
 
 import strawberry
@@ -12,7 +11,6 @@ from strawberry.types import Info
 
 from catalog.access import sees_release_lists, sees_reserved_units, sees_revisions
 from catalog.core.enums import ProductCategory, ProductStatus, RevisionStatus, TechTransfer
-from catalog.models import Organisation
 from catalog.models import Product as ProductRow
 from catalog.products import listing as domain
 from schema.context import Context
@@ -124,8 +122,8 @@ class Product(Node):
     # An ORM instance, or a plain row read with the same columns (catalog/products/listing.py).
     row: strawberry.Private[ProductRow | Row[Any]]
     # The manufacturer when the list that built this node already fetched it (one query per
-    # page); otherwise it comes through the per-request DataLoader.
-    maker: strawberry.Private[Organisation | SimpleNamespace | None]
+    # page, one object per manufacturer); otherwise it comes through the per-request DataLoader.
+    maker: strawberry.Private[Manufacturer | None]
     name: str
     category: ProductCategoryEnum
     summary: str
@@ -144,9 +142,10 @@ class Product(Node):
 
     @strawberry.field
     def specs(self) -> ProductSpecs:
-        spec_type = _SPEC_TYPES[self.row.category]
-        known = spec_type.__annotations__.keys()
-        values = {k: self.row.specs.get(k) for k in known}
+        row = self.row
+        spec_type = _SPEC_TYPES[row.category]
+        specs = row.specs
+        values = {k: specs.get(k) for k in spec_type.__annotations__}
         for name in ("platforms", "integrations"):
             if name in values and values[name] is None:
                 values[name] = []
@@ -167,7 +166,7 @@ class Product(Node):
     @strawberry.field
     def manufacturer(self, info: Info[Context, Any]) -> Manufacturer:
         if self.maker is not None:
-            return Manufacturer.from_row(self.maker)
+            return self.maker
         # Synchronous on purpose: a page of fifty preloaded nodes then completes without
         # fifty awaitables; the executor awaits the coroutine returned for a lone node.
         return cast(Manufacturer, self._load_manufacturer(info))
@@ -260,9 +259,7 @@ class Product(Node):
         return [Document.from_row(r) for r in rows]
 
     @classmethod
-    def from_row(
-        cls, row: ProductRow | Row[Any], maker: Organisation | SimpleNamespace | None = None
-    ) -> "Product":
+    def from_row(cls, row: ProductRow | Row[Any], maker: Manufacturer | None = None) -> "Product":
         return cls(
             id=to_global_id("Product", row.id),
             row=row,
@@ -284,4 +281,6 @@ class Product(Node):
 
 async def load_visible_product(info: Info[Context, Any], product_id: uuid.UUID) -> Product | None:
     row = await product_loader(info).load(product_id)
-    return Product.from_row(row, domain.maker_of(row)) if row is not None else None
+    if row is None:
+        return None
+    return Product.from_row(row, Manufacturer.from_row(domain.maker_of(row)))

@@ -9,6 +9,7 @@ from catalog.core.errors import DomainError
 from catalog.products.listing import maker_of
 from schema.context import Context
 from schema.loaders import product_loader
+from schema.organisations.types import Manufacturer
 from schema.permissions import require
 from schema.products.filters import ProductFilter, domain_filter
 from schema.products.types import Product
@@ -67,7 +68,7 @@ class SearchQueries:
         edges = [
             SearchEdge(
                 cursor=result.cursor_of(index),
-                node=Product.from_row(row, maker_of(row)),
+                node=Product.from_row(row, Manufacturer.from_row(maker_of(row))),
                 score=hit.score,
                 highlights=list(hit.highlights),
             )
