@@ -1,5 +1,6 @@
-"""PostgreSQL read sessions: no transaction around them, and pooled connections checked only
-when they have been idle (catalog/core/db.py)."""
+"""Read sessions: no transaction around them (on SQLite no BEGIN, so no snapshot held between
+statements), and PostgreSQL's pooled connections checked only when they have been idle
+(catalog/core/db.py)."""
 
 import asyncio
 
@@ -21,6 +22,17 @@ async def test_a_read_session_opens_no_transaction(db: Database) -> None:
         await asyncio.sleep(0.02)
         second = await session.scalar(text("SELECT now()"))
     assert first is not None and second is not None and second > first
+
+
+async def test_a_read_session_sees_what_committed_between_its_statements(db: Database) -> None:
+    """In a transaction SQLite would keep the snapshot of its first read until the end."""
+    async with db.write_session() as session, session.begin():
+        await session.execute(text("CREATE TABLE scratch (n integer)"))
+    async with db.read() as reading:
+        assert await reading.scalar(text("SELECT count(*) FROM scratch")) == 0
+        async with db.write_session() as session, session.begin():
+            await session.execute(text("INSERT INTO scratch (n) VALUES (1)"))
+        assert await reading.scalar(text("SELECT count(*) FROM scratch")) == 1
 
 
 @ONLY_POSTGRES

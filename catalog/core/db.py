@@ -41,9 +41,10 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
-def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
-    """WAL and foreign keys on every connection; writers take the lock when they begin, so two
-    writers never deadlock upgrading a read lock."""
+def _configure_sqlite(engine: AsyncEngine, *, begin: str | None) -> None:
+    """WAL and foreign keys on every connection; writers take the lock when they begin
+    (`BEGIN IMMEDIATE`), so two writers never deadlock upgrading a read lock. `begin` None:
+    the engine autocommits, so nothing is emitted (reads)."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -55,9 +56,12 @@ def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    if begin is None:
+        return
+
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        connection.exec_driver_sql(begin)
 
 
 _LONG_DIGITS = re.compile(r"[0-9]{19}")
@@ -117,14 +121,23 @@ class Database:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
+            # Reads autocommit, as on PostgreSQL (`_read_engine`): in WAL mode every statement
+            # reads a consistent snapshot of its own, and a BEGIN for a read cost a statement
+            # and a hop to the driver's thread per session. With no transaction ever open,
+            # the pool has nothing to roll back when a connection comes back (another hop).
             self.engine = create_async_engine(
-                self.url, echo=echo, json_deserializer=json_loads, pool_size=pool_size
+                self.url,
+                echo=echo,
+                json_deserializer=json_loads,
+                pool_size=pool_size,
+                isolation_level="AUTOCOMMIT",
+                pool_reset_on_return=None,
             )
-            _configure_sqlite(self.engine, immediate=False)
+            _configure_sqlite(self.engine, begin=None)
             self.write_engine = create_async_engine(
                 self.url, echo=echo, json_deserializer=json_loads, pool_size=1, max_overflow=0
             )
-            _configure_sqlite(self.write_engine, immediate=True)
+            _configure_sqlite(self.write_engine, begin="BEGIN IMMEDIATE")
         else:
             # Fail fast when PostgreSQL is away, and never let one statement run unbounded.
             self.engine = create_async_engine(
@@ -153,7 +166,8 @@ class Database:
     def _read_engine(self) -> AsyncEngine:
         """PostgreSQL reads run without BEGIN and ROLLBACK: at READ COMMITTED (the server's
         default and ours) every statement takes its own snapshot inside a transaction too, so a
-        read-only session gains nothing from one but two round trips."""
+        read-only session gains nothing from one but two round trips. (SQLite's read engine
+        autocommits from its creation.)"""
         if self.is_sqlite:
             return self.engine
         return self.engine.execution_options(isolation_level="AUTOCOMMIT")
