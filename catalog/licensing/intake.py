@@ -51,10 +51,10 @@ def _case_row(quote_id: uuid.UUID, decision: RoutingDecision, now: datetime) -> 
 
 async def open_case(
     tx: WriteTransaction, quote_id: uuid.UUID, decision: RoutingDecision, now: datetime
-) -> None:
-    """The licensing case for a new quote (already inserted); an embargoed destination is
-    refused at once, and the caller gives the quote the same refusal. One Core statement:
-    nothing here reads the case back."""
+) -> dict[str, Any]:
+    """The licensing case for a new quote (already inserted), as written; an embargoed
+    destination is refused at once, and the caller gives the quote the same refusal. One
+    Core statement: nothing here reads the case back."""
     case = _case_row(quote_id, decision, now)
     conn = await tx.session.connection()
     await conn.execute(sa.insert(_CASE), case)
@@ -78,6 +78,7 @@ async def open_case(
             {"reason": decision.refusal_reason},
         )
     tx.emit("licensing_case.changed", "LicensingCase", case["id"])
+    return case
 
 
 FLAG_OFFER_ABOVE_LICENCE = "OFFER_ABOVE_LICENSED_VALUE"

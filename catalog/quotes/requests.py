@@ -33,7 +33,8 @@ from catalog.core.validation import check_length, collect
 from catalog.licensing.facts import decide, quote_facts, value_of
 from catalog.licensing.intake import open_case
 from catalog.licensing.rules import routing_rule_set
-from catalog.models import QuoteRequest
+from catalog.models import LicensingCase, QuoteRequest
+from catalog.models import Organisation as Organisation  # named through this module too
 from catalog.models.base import new_id, table_of, utcnow
 from catalog.programme.centres import delivery_centre
 from catalog.programme.freezes import require_not_frozen
@@ -133,22 +134,40 @@ def _same_request(quote: QuoteRequest, given: QuoteInput) -> QuoteRequest:
     return quote
 
 
-async def _earlier(session: AsyncSession, quote_id: object) -> QuoteRequest:
+@dataclass(frozen=True, slots=True)
+class Requested:
+    """The answer to a quote request: the quote, and the case this request opened for it
+    (None when the answer is an earlier request's quote: its case is read as any other)."""
+
+    quote: QuoteRequest
+    case: LicensingCase | None
+
+
+async def _earlier(session: AsyncSession, partner_id: uuid.UUID, key: str) -> Requested | None:
+    found = await _existing(session, partner_id, key)
+    return Requested(found, None) if found is not None else None
+
+
+async def _load(session: AsyncSession, quote_id: object) -> Requested:
     assert isinstance(quote_id, uuid.UUID)
-    return await session.get_one(QuoteRequest, quote_id)
+    return Requested(await session.get_one(QuoteRequest, quote_id), None)
 
 
-async def request_quote(db: Database, principal: Principal, given: QuoteInput) -> QuoteRequest:
+async def request(db: Database, principal: Principal, given: QuoteInput) -> Requested:
     partner_id = require_active_partner(principal)
     given = normalised(given)
     return await create_or_find(
         db,
-        earlier=lambda session: _existing(session, partner_id, given.idempotency_key),
-        load=_earlier,
-        same=lambda earlier: _same_request(earlier, given),
+        earlier=lambda session: _earlier(session, partner_id, given.idempotency_key),
+        load=_load,
+        same=lambda earlier: Requested(_same_request(earlier.quote, given), None),
         problems=lambda: _input_problems(given, utcnow().date()),
         create=lambda: _create_quote(db, principal, given),
     )
+
+
+async def request_quote(db: Database, principal: Principal, given: QuoteInput) -> QuoteRequest:
+    return (await request(db, principal, given)).quote
 
 
 async def _checked(tx: WriteTransaction, principal: Principal, given: QuoteInput) -> Subject:
@@ -207,7 +226,7 @@ def _quote_row(
     }
 
 
-async def _create_quote(db: Database, principal: Principal, given: QuoteInput) -> QuoteRequest:
+async def _create_quote(db: Database, principal: Principal, given: QuoteInput) -> Requested:
     async with write(db, principal) as tx:
         subject = await _checked(tx, principal, given)
         partner, product = subject.partner, subject.product
@@ -246,7 +265,7 @@ async def _create_quote(db: Database, principal: Principal, given: QuoteInput) -
                 "export_centre": given.export_centre_id,
             },
         )
-        await open_case(tx, row["id"], decision, now)
+        case = await open_case(tx, row["id"], decision, now)
         tx.emit("quote.changed", "QuoteRequest", row["id"])
-    # Every column is given, so no default is computed again (nothing is read back).
-    return QuoteRequest(**row)
+    # Every column is given, so no default is computed again; nothing is read back.
+    return Requested(QuoteRequest(**row), LicensingCase(**case))
