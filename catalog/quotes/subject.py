@@ -90,25 +90,39 @@ def _locked(statement: sa.Select[str], name: str) -> sa.Select[str, str]:
     return sa.select(sa.literal(name).label("kind"), sa.cast(inner.c[0], sa.String).label("key"))
 
 
+def _lock_statement() -> sa.CompoundSelect[str, str]:
+    org = sa.bindparam("org_id", type_=sa.Uuid())
+    product = sa.bindparam("product_id", type_=sa.Uuid())
+    countries = sa.select(_COUNTRY.c.code).where(
+        _COUNTRY.c.code.in_(sa.bindparam("codes", expanding=True))
+    )
+    earlier = sa.select(
+        sa.literal("earlier").label("kind"), sa.cast(_QUOTE.c.id, sa.String).label("key")
+    ).where(_QUOTE.c.partner_org_id == org, _QUOTE.c.idempotency_key == sa.bindparam("key"))
+    return sa.union_all(
+        _locked(countries.order_by(_COUNTRY.c.code), "country"),
+        _locked(sa.select(_ORG.c.id).where(_ORG.c.id == org), "organisation"),
+        _locked(sa.select(_PRODUCT.c.id).where(_PRODUCT.c.id == product), "product"),
+        earlier,
+    )
+
+
+# Built once: the same statement object every time skips building and its cache key.
+_LOCK = _lock_statement()
+
+
 async def lock(
     conn: AsyncConnection, principal: Principal, product_id: uuid.UUID, delivery: str, key: str
 ) -> uuid.UUID | None:
     """Share-lock the countries, the partner and the product, in that order; the id of an
     earlier quote of the partner with this idempotency key, if any."""
-    codes = sorted({principal.country or "", delivery})
-    countries = sa.select(_COUNTRY.c.code).where(_COUNTRY.c.code.in_(codes))
-    org = sa.select(_ORG.c.id).where(_ORG.c.id == principal.org_id)
-    product = sa.select(_PRODUCT.c.id).where(_PRODUCT.c.id == product_id)
-    earlier = sa.select(
-        sa.literal("earlier").label("kind"), sa.cast(_QUOTE.c.id, sa.String).label("key")
-    ).where(_QUOTE.c.partner_org_id == principal.org_id, _QUOTE.c.idempotency_key == key)
-    statement: sa.CompoundSelect[str, str] = sa.union_all(
-        _locked(countries.order_by(_COUNTRY.c.code), "country"),
-        _locked(org, "organisation"),
-        _locked(product, "product"),
-        earlier,
-    )
-    for kind, value in await conn.execute(statement):
+    given = {
+        "codes": sorted({principal.country or "", delivery}),
+        "org_id": principal.org_id,
+        "product_id": product_id,
+        "key": key,
+    }
+    for kind, value in await conn.execute(_LOCK, given):
         if kind == "earlier":
             return uuid.UUID(value)
     return None
