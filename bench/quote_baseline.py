@@ -1,8 +1,9 @@
 """The `requestQuote` baseline: the same domain call as the mutation, answered as plain JSON.
 
 The body is the mutation's `input` as JSON; the answer has the shape and field order of the
-scenario's GraphQL selection (bench/quote_scenario.py), and the licensing case is read back
-the way the GraphQL layer's DataLoader reads it, so both variants run the same SQL.
+scenario's GraphQL selection (bench/quote_scenario.py). The licensing case is the one the
+request wrote, as the GraphQL layer primes its DataLoader with it, or (for an earlier
+request's quote) read the way that DataLoader reads it, so both variants run the same SQL.
 """
 
 import json
@@ -64,10 +65,14 @@ def _answer(payload: dict[str, Any]) -> Response:
 
 async def request_quote(request: Request, principal: Principal, db: Database) -> Response:
     try:
-        quote = await quotes.request_quote(db, principal, quote_input(await request.json()))
+        made = await quotes.request(db, principal, quote_input(await request.json()))
     except DomainError as error:
         errors = [{"field": p.field, "message": p.message, "code": p.code} for p in error.problems]
         return _answer({"quoteRequest": None, "errors": errors})
-    async with db.read() as session:
-        cases = await licensing_cases.cases_for_quotes(session, [quote.id])
-    return _answer({"quoteRequest": _quote_json(quote, cases.get(quote.id)), "errors": []})
+    case = made.case
+    if case is None:  # an earlier request's quote
+        async with db.read() as session:
+            case = (await licensing_cases.cases_for_quotes(session, [made.quote.id])).get(
+                made.quote.id
+            )
+    return _answer({"quoteRequest": _quote_json(made.quote, case), "errors": []})

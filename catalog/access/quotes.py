@@ -1,6 +1,7 @@
 """Quotes: who sees, asks for, answers and offers on a quote."""
 
 import uuid
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, false, select, true
 from sqlmodel import col
@@ -8,7 +9,7 @@ from sqlmodel import col
 from catalog.access.callers import _refuse_unless, is_active_partner
 from catalog.core.enums import OrgKind, VettingStatus
 from catalog.core.principal import Principal
-from catalog.models import Organisation, Product, QuoteRequest
+from catalog.models import Product, QuoteRequest
 
 
 def visible_quotes(principal: Principal) -> ColumnElement[bool]:
@@ -35,7 +36,19 @@ def require_active_partner(principal: Principal) -> uuid.UUID:
     return principal.org_id
 
 
-def require_vetted_partner(org: Organisation | None) -> Organisation:
+class VettedFacts(Protocol):
+    """What the check reads: an `Organisation` row, or the same columns read alone."""
+
+    @property
+    def kind(self) -> OrgKind: ...
+    @property
+    def vetting(self) -> VettingStatus: ...
+
+
+Vetted = TypeVar("Vetted", bound=VettedFacts)
+
+
+def require_vetted_partner(org: Vetted | None) -> Vetted:
     """The same rule against the organisation row read inside the quote's transaction, so a
     partner suspended a moment ago cannot slip a quote in."""
     allowed = (

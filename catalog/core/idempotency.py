@@ -46,3 +46,49 @@ async def create_once(
                 "a conflicting change happened; try again", Codes.CONFLICT
             ) from error
         return same(found)
+
+
+class FoundEarlier(Exception):
+    """Raised by a `create` that found, in its own transaction, the record an earlier request
+    with the key made; `key` names it for `load`. Nothing is written."""
+
+    def __init__(self, key: object) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+async def create_or_find(
+    db: Database,
+    *,
+    earlier: Callable[[AsyncSession], Awaitable[Made | None]],
+    load: Callable[[AsyncSession, object], Awaitable[Made]],
+    same: Callable[[Made], Made],
+    problems: Callable[[], list[Problem]],
+    create: Callable[[], Awaitable[Made]],
+) -> Made:
+    """`create_once` for a `create` that looks for the earlier record itself, in the first
+    statement of its transaction (one statement and one connection fewer than a look-up
+    before it), and raises `FoundEarlier` when it is there. The answers are the same: an
+    earlier record first, then the input's problems (checked here, before any transaction,
+    with a look-up of their own so that a retry is still answered with its record), then
+    what `create` makes; a race on the unique index is settled as `create_once` settles it."""
+    wrong = problems()
+    if wrong:
+        async with db.read() as session:
+            found = await earlier(session)
+        if found is not None:
+            return same(found)
+        raise DomainError(wrong)
+    try:
+        return await create()
+    except FoundEarlier as signal:
+        async with db.read() as session:
+            return same(await load(session, signal.key))
+    except IntegrityError as error:
+        async with db.read() as session:
+            found = await earlier(session)
+        if found is None:
+            raise DomainError.one(
+                "a conflicting change happened; try again", Codes.CONFLICT
+            ) from error
+        return same(found)

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,20 +22,46 @@ from catalog.models import Country, ExportCentre, Product
 from catalog.visibility import visible_products
 
 
+class RoutedProduct(Protocol):
+    """What routing reads of a product: a `Product` row, or the same columns read alone."""
+
+    @property
+    def category(self) -> ProductCategory: ...
+    @property
+    def control_entry(self) -> str: ...
+    @property
+    def tech_transfer(self) -> TechTransfer: ...
+
+
+class RoutedCountry(Protocol):
+    """What routing reads of a country: a `Country` row, or the same columns read alone."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def embargoed(self) -> bool: ...
+    @property
+    def eu(self) -> bool: ...
+    @property
+    def nato(self) -> bool: ...
+    @property
+    def partner(self) -> bool: ...
+
+
 def value_of(unit_price_eur: Decimal | None, quantity: int) -> Decimal | None:
     """A quote's value in EUR; unknown (None) without a price."""
     return unit_price_eur * quantity if unit_price_eur is not None else None
 
 
 def quote_facts(
-    product: Product,
+    product: RoutedProduct,
     *,
     quantity: int,
     value_eur: Decimal | None,
-    partner: Country,
-    delivery: Country,
+    partner: RoutedCountry,
+    delivery: RoutedCountry,
     co_production: bool,
-    transit: Country | None = None,
+    transit: RoutedCountry | None = None,
 ) -> QuoteFacts:
     """The facts routing sees. The value is given (a snapshot or an offer's total), never read
     from the product's live price. `transit`: the country of the export centre the delivery

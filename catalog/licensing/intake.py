@@ -2,9 +2,14 @@
 quote's own transaction (a quote never exists without a case), and a licensed quote whose
 offer the licence does not cover comes back for review, routed again."""
 
+import uuid
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from catalog.core.enums import CaseStatus, QuoteStatus
+import sqlalchemy as sa
+
+from catalog.core.enums import CaseStatus
 from catalog.core.errors import Codes, DomainError
 from catalog.core.transactions import WriteTransaction
 from catalog.licensing.documents import missing_documents, with_document_flag
@@ -13,50 +18,66 @@ from catalog.licensing.routing import RoutingDecision
 from catalog.licensing.rules import rule_set_for_routing
 from catalog.licensing.transitions import CaseAction, next_case_status
 from catalog.models import Country, LicensingCase, Organisation, Product, QuoteRequest
-from catalog.models.base import utcnow
+from catalog.models.base import new_id, table_of, utcnow
+
+_CASE = table_of(LicensingCase)
+
+
+def _case_row(quote_id: uuid.UUID, decision: RoutingDecision, now: datetime) -> dict[str, Any]:
+    """Every column of a new quote's case, as the model's defaults would fill it."""
+    # A new quote has no documents yet: every required one is missing.
+    missing = [] if decision.refused else list(decision.requires_documents)
+    return {
+        "id": new_id(),
+        "quote_request_id": quote_id,
+        "queue": decision.queue,
+        "flags": with_document_flag(list(decision.flags), missing),
+        "status": CaseStatus.REFUSED if decision.refused else CaseStatus.OPEN,
+        "sla_due_on": decision.sla_due_on,
+        "sla_paused_since": None,
+        "approvals_required": decision.approvals_required,
+        "assigned_to": None,
+        "rule_set_version": decision.rule_set_version,
+        "routing": decision.to_json(),
+        "routing_history": [],
+        "review_round": 1,
+        "held_from": None,
+        "hold_causes": [],
+        "created_at": now,
+        "updated_at": now,
+        "decided_at": now if decision.refused else None,
+    }
 
 
 async def open_case(
-    tx: WriteTransaction, quote: QuoteRequest, decision: RoutingDecision
-) -> LicensingCase:
-    """The licensing case for a new quote; an embargoed destination is refused at once."""
-    # A new quote has no documents yet: every required one is missing.
-    missing = [] if decision.refused else list(decision.requires_documents)
-    case = LicensingCase(
-        quote_request_id=quote.id,
-        queue=decision.queue,
-        flags=with_document_flag(list(decision.flags), missing),
-        sla_due_on=decision.sla_due_on,
-        approvals_required=decision.approvals_required,
-        rule_set_version=decision.rule_set_version,
-        routing=decision.to_json(),
-    )
-    if decision.refused:
-        case.status = CaseStatus.REFUSED
-        case.decided_at = utcnow()
-        quote.status = QuoteStatus.REFUSED
-        quote.refusal_reason = decision.refusal_reason
-    tx.session.add(case)
+    tx: WriteTransaction, quote_id: uuid.UUID, decision: RoutingDecision, now: datetime
+) -> dict[str, Any]:
+    """The licensing case for a new quote (already inserted), as written; an embargoed
+    destination is refused at once, and the caller gives the quote the same refusal. One
+    Core statement: nothing here reads the case back."""
+    case = _case_row(quote_id, decision, now)
+    conn = await tx.session.connection()
+    await conn.execute(sa.insert(_CASE), case)
     tx.audit(
         "licensing_case.routed",
         "LicensingCase",
-        case.id,
+        case["id"],
         {
-            "quote": quote.id,
-            "queue": case.queue,
-            "flags": case.flags,
-            "rule_set_version": case.rule_set_version,
-            "approvals_required": case.approvals_required,
+            "quote": quote_id,
+            "queue": case["queue"],
+            "flags": case["flags"],
+            "rule_set_version": case["rule_set_version"],
+            "approvals_required": case["approvals_required"],
         },
     )
     if decision.refused:
         tx.audit(
             "licensing_case.refused_automatically",
             "LicensingCase",
-            case.id,
+            case["id"],
             {"reason": decision.refusal_reason},
         )
-    tx.emit("licensing_case.changed", "LicensingCase", case.id)
+    tx.emit("licensing_case.changed", "LicensingCase", case["id"])
     return case
 
 

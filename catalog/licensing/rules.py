@@ -109,6 +109,11 @@ _PARSED_VERSIONS: "weakref.WeakKeyDictionary[Any, dict[int, RuleSet]]" = weakref
 async def current_rule_set(session: AsyncSession) -> RuleSet:
     """The newest version with its rules and queue precedence; version 0 before any exists."""
     newest = await session.scalar(select(func.max(RuleSetVersion.version)))
+    return await rule_set_of(session, newest)
+
+
+async def rule_set_of(session: AsyncSession, newest: int | None) -> RuleSet:
+    """Version `newest` (the newest, as the caller read it) parsed; version 0 for None."""
     if newest is None:
         return EMPTY_RULE_SET
     parsed = _PARSED_VERSIONS.setdefault(session.get_bind(), {})
@@ -126,7 +131,14 @@ async def current_rule_set(session: AsyncSession) -> RuleSet:
 
 async def rule_set_for_routing(tx: WriteTransaction) -> RuleSet:
     """Like `current_rule_set`, but makes version 1 when there is none yet."""
-    rule_set = await current_rule_set(tx.session)
+    newest = await tx.session.scalar(select(func.max(RuleSetVersion.version)))
+    return await routing_rule_set(tx, newest)
+
+
+async def routing_rule_set(tx: WriteTransaction, newest: int | None) -> RuleSet:
+    """`rule_set_for_routing` for a caller that has read the newest version number (None:
+    there is none) in this transaction, with its other facts."""
+    rule_set = await rule_set_of(tx.session, newest)
     if rule_set.version == 0:
         await _new_version(tx, "first quote before any rule-set version")
         rule_set = await current_rule_set(tx.session)

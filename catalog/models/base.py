@@ -22,6 +22,13 @@ SQLModel.metadata.naming_convention = {
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """A table model's Core table, for statements that need no ORM entity."""
+    table = sa.inspect(model).local_table  # SQLModel declares no typed __table__
+    assert isinstance(table, sa.Table)
+    return table
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

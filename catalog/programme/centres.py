@@ -33,6 +33,7 @@ from catalog.licensing.holds import reconcile
 from catalog.models import Country, ExportCentre, Product, ProductExportCentre, QuoteRequest
 from catalog.models.base import utcnow
 from catalog.products.lifecycle import visible_for_update
+from catalog.programme.coverage import Covered
 
 EDITABLE = ("name", "country", "city", "status", "categories", "services")
 
@@ -196,7 +197,7 @@ async def set_product_centres(
 
 
 async def delivery_centre(
-    session: AsyncSession, centre_id: uuid.UUID, product: Product
+    session: AsyncSession, centre_id: uuid.UUID, product: Covered
 ) -> tuple[ExportCentre, Country]:
     """The centre a quote is delivered through, and its country (a transit country)."""
     centre = await session.get(ExportCentre, centre_id)

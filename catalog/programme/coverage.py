@@ -1,13 +1,15 @@
 """Which active export freezes cover a product: read by the export-control invariants (the
 DOMESTIC_PRIORITY cause) and by the freeze writes. No writes here, so both may import it."""
 
+from typing import Protocol
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from catalog.core.enums import FreezeScope
+from catalog.core.enums import FreezeScope, ProductCategory
 from catalog.licensing.conditions import control_entry_matches
-from catalog.models import ExportFreeze, Product
+from catalog.models import ExportFreeze
 
 DOMESTIC_PRIORITY = "DOMESTIC_PRIORITY"
 PUBLIC_REASON = (
@@ -15,7 +17,16 @@ PUBLIC_REASON = (
 )
 
 
-def covers(freeze: ExportFreeze, product: Product) -> bool:
+class Covered(Protocol):
+    """What a freeze is matched on: a `Product` row, or the same columns read alone."""
+
+    @property
+    def category(self) -> ProductCategory: ...
+    @property
+    def control_entry(self) -> str: ...
+
+
+def covers(freeze: ExportFreeze, product: Covered) -> bool:
     if freeze.scope is FreezeScope.CATEGORY:
         return str(product.category) == freeze.value
     return control_entry_matches(product.control_entry, freeze.value)
@@ -31,5 +42,5 @@ async def active_freezes(session: AsyncSession) -> list[ExportFreeze]:
     )
 
 
-async def freezes_covering(session: AsyncSession, product: Product) -> list[ExportFreeze]:
+async def freezes_covering(session: AsyncSession, product: Covered) -> list[ExportFreeze]:
     return [f for f in await active_freezes(session) if covers(f, product)]

@@ -25,7 +25,7 @@ from catalog.core.validation import check_length, collect
 from catalog.licensing.holds import reconcile
 from catalog.models import ExportFreeze, Product
 from catalog.models.base import utcnow
-from catalog.programme.coverage import PUBLIC_REASON, covers, freezes_covering
+from catalog.programme.coverage import PUBLIC_REASON, Covered, covers, freezes_covering
 
 
 def _checked(scope: FreezeScope, value: str, reason: str) -> tuple[str, str]:
@@ -132,7 +132,7 @@ async def list_freezes(
     return list(await session.scalars(statement))
 
 
-async def require_not_frozen(session: AsyncSession, product: Product) -> None:
+async def require_not_frozen(session: AsyncSession, product: Covered) -> None:
     """A new quote for frozen equipment is refused with the public reason (nothing written)."""
     if await freezes_covering(session, product):
         raise DomainError.one(PUBLIC_REASON, Codes.NOT_ALLOWED, "productId")

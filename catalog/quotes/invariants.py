@@ -22,6 +22,7 @@ A new cause is one more `Cause` in `CAUSES` (the domestic export freeze is one).
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -314,7 +315,12 @@ async def require_exportable(
         raise DomainError.one(f"not allowed now: {words}", Codes.NOT_ALLOWED)
 
 
-def require_units(product: Product, quantity: int) -> None:
+class HasUnits(Protocol):
+    @property
+    def units_available(self) -> int: ...
+
+
+def require_units(product: HasUnits, quantity: int) -> None:
     """The quantity must be within the surplus still available for export."""
     if quantity > product.units_available:
         raise DomainError.one(

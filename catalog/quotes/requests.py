@@ -11,8 +11,11 @@ The same idempotency key with any different field of the normalised request is a
 
 import uuid
 from dataclasses import dataclass, fields, replace
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -21,20 +24,24 @@ from catalog.access import require_active_partner, require_vetted_partner
 from catalog.core.countries import is_iso_country
 from catalog.core.currencies import EUR
 from catalog.core.db import Database
+from catalog.core.enums import QuoteStatus
 from catalog.core.errors import Codes, DomainError, Problem, not_found
-from catalog.core.idempotency import create_once
+from catalog.core.idempotency import FoundEarlier, create_or_find
 from catalog.core.principal import Principal
 from catalog.core.transactions import WriteTransaction, write
 from catalog.core.validation import check_length, collect
 from catalog.licensing.facts import decide, quote_facts, value_of
 from catalog.licensing.intake import open_case
-from catalog.licensing.rules import rule_set_for_routing
-from catalog.models import Country, Organisation, Product, QuoteRequest
-from catalog.models.base import utcnow
+from catalog.licensing.rules import routing_rule_set
+from catalog.models import LicensingCase, QuoteRequest
+from catalog.models import Organisation as Organisation  # named through this module too
+from catalog.models.base import new_id, table_of, utcnow
 from catalog.programme.centres import delivery_centre
 from catalog.programme.freezes import require_not_frozen
 from catalog.quotes.invariants import require_units
-from catalog.visibility import visible_products
+from catalog.quotes.subject import PartnerRow, Subject, lock, read_subject
+
+_QUOTE = table_of(QuoteRequest)
 
 
 @dataclass
@@ -127,108 +134,138 @@ def _same_request(quote: QuoteRequest, given: QuoteInput) -> QuoteRequest:
     return quote
 
 
-async def _lock_facts(
-    tx: WriteTransaction, principal: Principal, given: QuoteInput
-) -> tuple[Organisation, Country, Country, Product]:
-    """The partner, its country, the delivery country and the product, read under share locks
-    in the order every writer uses (countries, organisation, product): a concurrent
-    embargo, vetting change, revocation or suspension waits for this quote, then sees it and
-    holds it, or this quote waits and sees the change."""
-    session = tx.session
-    codes = sorted({principal.country or "", given.delivery_country})
-    countries = {
-        c.code: c
-        for c in await session.scalars(
-            select(Country).where(col(Country.code).in_(codes)).with_for_update(read=True)
-        )
-    }
-    org = await session.scalar(
-        select(Organisation)
-        .where(col(Organisation.id) == principal.org_id)
-        .with_for_update(read=True)
-    )
-    partner = require_vetted_partner(org)
-    delivery = countries.get(given.delivery_country)
-    if delivery is None:
-        raise DomainError.one("unknown delivery country", Codes.UNKNOWN_COUNTRY, "deliveryCountry")
-    await session.execute(
-        select(col(Product.id))
-        .where(col(Product.id) == given.product_id)
-        .with_for_update(read=True)
-    )
-    # A statement of its own, after the locks: it sees every change committed before them.
-    product = await session.scalar(
-        select(Product).where(col(Product.id) == given.product_id, visible_products(principal))
-    )
-    if product is None:
-        raise not_found("product", "productId")
-    own = countries.get(partner.country)
-    if own is None:
-        own = await session.get_one(Country, partner.country)
-    return partner, own, delivery, product
+@dataclass(frozen=True, slots=True)
+class Requested:
+    """The answer to a quote request: the quote, and the case this request opened for it
+    (None when the answer is an earlier request's quote: its case is read as any other)."""
+
+    quote: QuoteRequest
+    case: LicensingCase | None
 
 
-async def request_quote(db: Database, principal: Principal, given: QuoteInput) -> QuoteRequest:
+async def _earlier(session: AsyncSession, partner_id: uuid.UUID, key: str) -> Requested | None:
+    found = await _existing(session, partner_id, key)
+    return Requested(found, None) if found is not None else None
+
+
+async def _load(session: AsyncSession, quote_id: object) -> Requested:
+    assert isinstance(quote_id, uuid.UUID)
+    return Requested(await session.get_one(QuoteRequest, quote_id), None)
+
+
+async def request(db: Database, principal: Principal, given: QuoteInput) -> Requested:
     partner_id = require_active_partner(principal)
     given = normalised(given)
-    return await create_once(
+    return await create_or_find(
         db,
-        earlier=lambda session: _existing(session, partner_id, given.idempotency_key),
-        same=lambda earlier: _same_request(earlier, given),
+        earlier=lambda session: _earlier(session, partner_id, given.idempotency_key),
+        load=_load,
+        same=lambda earlier: Requested(_same_request(earlier.quote, given), None),
         problems=lambda: _input_problems(given, utcnow().date()),
         create=lambda: _create_quote(db, principal, given),
     )
 
 
-async def _create_quote(db: Database, principal: Principal, given: QuoteInput) -> QuoteRequest:
+async def request_quote(db: Database, principal: Principal, given: QuoteInput) -> QuoteRequest:
+    return (await request(db, principal, given)).quote
+
+
+async def _checked(tx: WriteTransaction, principal: Principal, given: QuoteInput) -> Subject:
+    """Locks, the look-up of an earlier quote with the key, then the facts, checked in the
+    order the answers take precedence (catalog/quotes/subject.py)."""
+    conn = await tx.session.connection()
+    earlier = await lock(
+        conn, principal, given.product_id, given.delivery_country, given.idempotency_key
+    )
+    if earlier is not None:
+        raise FoundEarlier(earlier)
+    subject = await read_subject(conn, principal, given.product_id, given.delivery_country)
+    require_vetted_partner(subject.partner)
+    if subject.delivery is None:
+        raise DomainError.one("unknown delivery country", Codes.UNKNOWN_COUNTRY, "deliveryCountry")
+    if subject.product is None:
+        raise not_found("product", "productId")
+    if subject.freezes_active:
+        await require_not_frozen(tx.session, subject.product)
+    require_units(subject.product, given.quantity)
+    return subject
+
+
+def _quote_row(
+    partner: PartnerRow, given: QuoteInput, price: Decimal | None, now: datetime
+) -> dict[str, Any]:
+    """Every column of the new quote, as the model's defaults would fill it."""
+    return {
+        "id": new_id(),
+        "partner_org_id": partner.id,
+        "product_id": given.product_id,
+        "quantity": given.quantity,
+        "delivery_country": given.delivery_country,
+        "end_user": given.end_user,
+        "end_use": given.end_use,
+        "co_production": given.co_production,
+        "export_centre_id": given.export_centre_id,
+        "required_by": given.required_by,
+        "notes": given.notes,
+        "idempotency_key": given.idempotency_key,
+        "status": QuoteStatus.LICENSING_REVIEW,
+        "refusal_reason": None,
+        "info_request": None,
+        "info_response": None,
+        "routed_unit_price_eur": price,
+        "licensed_value": value_of(price, given.quantity),
+        "licensed_currency": EUR if price is not None else None,
+        "offer_unit_price": None,
+        "offer_currency": None,
+        "offer_lead_time_days": None,
+        "offer_valid_until": None,
+        "offer_revision": 0,
+        "offer_pending": False,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def _create_quote(db: Database, principal: Principal, given: QuoteInput) -> Requested:
     async with write(db, principal) as tx:
-        partner, partner_country, delivery, product = await _lock_facts(tx, principal, given)
-        await require_not_frozen(tx.session, product)
-        require_units(product, given.quantity)
+        subject = await _checked(tx, principal, given)
+        partner, product = subject.partner, subject.product
+        assert partner is not None and product is not None and subject.delivery is not None
+        assert subject.own is not None  # organisation.country references a country row
         transit = None
         if given.export_centre_id is not None:
             _, transit = await delivery_centre(tx.session, given.export_centre_id, product)
         price = product.unit_price_eur
-        quote = QuoteRequest(
-            partner_org_id=partner.id,
-            product_id=product.id,
-            quantity=given.quantity,
-            delivery_country=delivery.code,
-            end_user=given.end_user,
-            end_use=given.end_use,
-            co_production=given.co_production,
-            required_by=given.required_by,
-            notes=given.notes,
-            idempotency_key=given.idempotency_key,
-            export_centre_id=given.export_centre_id,
-            routed_unit_price_eur=price,
-            licensed_value=value_of(price, given.quantity),
-            licensed_currency=EUR if price is not None else None,
-        )
-        tx.session.add(quote)
-        await tx.session.flush()  # a duplicate idempotency key fails here, before the routing
+        now = utcnow()
+        row = _quote_row(partner, given, price, now)
         facts = quote_facts(
             product,
             quantity=given.quantity,
-            value_eur=quote.licensed_value,
-            partner=partner_country,
-            delivery=delivery,
+            value_eur=row["licensed_value"],
+            partner=subject.own,
+            delivery=subject.delivery,
             co_production=given.co_production,
             transit=transit,
         )
-        decision = decide(facts, await rule_set_for_routing(tx), quote.created_at.date())
+        rule_set = await routing_rule_set(tx, subject.rule_set_version)
+        decision = decide(facts, rule_set, now.date())
+        if decision.refused:
+            row["status"] = QuoteStatus.REFUSED
+            row["refusal_reason"] = decision.refusal_reason
+        await (await tx.session.connection()).execute(sa.insert(_QUOTE), row)
         tx.audit(
             "quote.requested",
             "QuoteRequest",
-            quote.id,
+            row["id"],
             {
                 "product": product.id,
-                "quantity": quote.quantity,
-                "delivery": delivery.code,
+                "quantity": given.quantity,
+                "delivery": subject.delivery.code,
                 "routed_unit_price_eur": price,
                 "export_centre": given.export_centre_id,
             },
         )
-        await open_case(tx, quote, decision)
-        tx.emit("quote.changed", "QuoteRequest", quote.id)
-    return quote
+        case = await open_case(tx, row["id"], decision, now)
+        tx.emit("quote.changed", "QuoteRequest", row["id"])
+    # Every column is given, so no default is computed again; nothing is read back.
+    return Requested(QuoteRequest(**row), LicensingCase(**case))

@@ -15,6 +15,7 @@ from catalog.quotes import offers, workflow
 from catalog.quotes import requests as domain
 from schema.context import Context
 from schema.errors import UserError, mutation_payload
+from schema.loaders import quote_case_loader
 from schema.permissions import require
 from schema.quotes.types import QuoteRequest
 from schema.relay import id_of_type
@@ -128,9 +129,15 @@ class QuoteMutation:
     ) -> QuoteRequestPayload:
         require(info, "quotes:request")
         ctx = info.context
-        return await _payload(
-            lambda: domain.request_quote(ctx.db, ctx.principal, _quote_input(input))
-        )
+
+        async def action() -> QuoteRow:
+            made = await domain.request(ctx.db, ctx.principal, _quote_input(input))
+            if made.case is not None:
+                # The case this request has just written: the answer need not read it back.
+                quote_case_loader(info).prime(made.quote.id, made.case)
+            return made.quote
+
+        return await _payload(action)
 
     @strawberry.mutation(
         description="Partner: withdraw a quote request until an offer is accepted."
