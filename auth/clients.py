@@ -13,7 +13,7 @@ from auth.secrets import verify_secret
 from catalog.core.db import Database
 from catalog.core.enums import OFFICER_KINDS, OrgKind, VettingStatus
 from catalog.core.errors import Codes, DomainError, not_found
-from catalog.core.principal import SYSTEM
+from catalog.core.principal import SYSTEM, OrganisationRow
 from catalog.core.transactions import write
 from catalog.models import OAuthClient, Officer, Organisation
 from catalog.models.base import utcnow
@@ -29,19 +29,6 @@ class CreatedClient:
 
 
 @dataclass(frozen=True, slots=True)
-class ClientOrganisation:
-    """The organisation columns read with a client: what `Principal.for_organisation` needs,
-    without loading the whole row on every request."""
-
-    id: uuid.UUID
-    slug: str
-    name: str
-    kind: OrgKind
-    country: str
-    vetting: VettingStatus
-
-
-@dataclass(frozen=True, slots=True)
 class ClientRecord:
     """A client joined with its organisation, as the token service needs it."""
 
@@ -50,7 +37,7 @@ class ClientRecord:
     name: str
     allowed_scopes: frozenset[str]
     revoked: bool
-    org: ClientOrganisation
+    org: OrganisationRow
     # The named officer a LICENSING or CURATOR client acts for.
     officer_id: uuid.UUID | None = None
     officer_name: str | None = None
@@ -139,7 +126,7 @@ def record_from_row(row: Sequence[Any]) -> ClientRecord:
         name=name,
         allowed_scopes=scope_set.parse(scopes),
         revoked=revoked_at is not None,
-        org=ClientOrganisation(
+        org=OrganisationRow(
             id=org_id,
             slug=slug,
             name=org_name,

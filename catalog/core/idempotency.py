@@ -37,15 +37,7 @@ async def create_once(
     try:
         return await create()
     except IntegrityError as error:
-        # A concurrent retry with the same key won the race: answer with its record.
-        async with db.read() as session:
-            found = await earlier(session)
-        if found is None:
-            # Another constraint, e.g. two first-ever quotes both making rule-set version 1.
-            raise DomainError.one(
-                "a conflicting change happened; try again", Codes.CONFLICT
-            ) from error
-        return same(found)
+        return await _race_lost(db, earlier, same, error)
 
 
 class FoundEarlier(Exception):
@@ -85,10 +77,19 @@ async def create_or_find(
         async with db.read() as session:
             return same(await load(session, signal.key))
     except IntegrityError as error:
-        async with db.read() as session:
-            found = await earlier(session)
-        if found is None:
-            raise DomainError.one(
-                "a conflicting change happened; try again", Codes.CONFLICT
-            ) from error
-        return same(found)
+        return await _race_lost(db, earlier, same, error)
+
+
+async def _race_lost(
+    db: Database,
+    earlier: Callable[[AsyncSession], Awaitable[Made | None]],
+    same: Callable[[Made], Made],
+    error: IntegrityError,
+) -> Made:
+    """A concurrent retry with the same key won the race: answer with its record."""
+    async with db.read() as session:
+        found = await earlier(session)
+    if found is None:
+        # Another constraint, e.g. two first-ever quotes both making rule-set version 1.
+        raise DomainError.one("a conflicting change happened; try again", Codes.CONFLICT) from error
+    return same(found)

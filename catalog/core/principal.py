@@ -26,6 +26,19 @@ class OrganisationFacts(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class OrganisationRow:
+    """`OrganisationFacts` as plain values: the organisation columns read along with something
+    else (an OAuth client, a quote's subject) instead of the whole row."""
+
+    id: uuid.UUID
+    slug: str
+    name: str
+    kind: OrgKind
+    country: str
+    vetting: VettingStatus
+
+
+@dataclass(frozen=True, slots=True)
 class Principal:
     subject: str
     client_id: str | None

@@ -27,7 +27,7 @@ from catalog.core.db import Database
 from catalog.core.enums import QuoteStatus
 from catalog.core.errors import Codes, DomainError, Problem, not_found
 from catalog.core.idempotency import FoundEarlier, create_or_find
-from catalog.core.principal import Principal
+from catalog.core.principal import OrganisationRow, Principal
 from catalog.core.transactions import WriteTransaction, write
 from catalog.core.validation import check_length, collect
 from catalog.licensing.facts import decide, quote_facts, value_of
@@ -39,7 +39,7 @@ from catalog.models.base import new_id, table_of, utcnow
 from catalog.programme.centres import delivery_centre
 from catalog.programme.freezes import require_not_frozen
 from catalog.quotes.invariants import require_units
-from catalog.quotes.subject import PartnerRow, Subject, lock, read_subject
+from catalog.quotes.subject import Subject, lock, read_subject
 
 _QUOTE = table_of(QuoteRequest)
 
@@ -192,7 +192,7 @@ async def _checked(tx: WriteTransaction, principal: Principal, given: QuoteInput
 
 
 def _quote_row(
-    partner: PartnerRow, given: QuoteInput, price: Decimal | None, now: datetime
+    partner: OrganisationRow, given: QuoteInput, price: Decimal | None, now: datetime
 ) -> dict[str, Any]:
     """Every column of the new quote, as the model's defaults would fill it."""
     return {

@@ -25,8 +25,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from catalog.core.enums import OrgKind, ProductCategory, TechTransfer, VettingStatus
-from catalog.core.principal import Principal
+from catalog.core.enums import ProductCategory, TechTransfer
+from catalog.core.principal import OrganisationRow, Principal
 from catalog.models import (
     Country,
     ExportFreeze,
@@ -44,16 +44,6 @@ _PRODUCT = table_of(Product)
 _QUOTE = table_of(QuoteRequest)
 _FREEZE = table_of(ExportFreeze)
 _VERSION = table_of(RuleSetVersion)
-
-
-@dataclass(frozen=True, slots=True)
-class PartnerRow:
-    id: uuid.UUID
-    slug: str
-    name: str
-    kind: OrgKind
-    country: str
-    vetting: VettingStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +67,7 @@ class ProductRow:
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    partner: PartnerRow | None
+    partner: OrganisationRow | None
     own: CountryRow | None  # the partner's country
     delivery: CountryRow | None
     product: ProductRow | None  # None: not there, or not visible to the caller
@@ -193,7 +183,7 @@ async def read_subject(
             row.units_available,
         )
     return Subject(
-        partner=PartnerRow(row.id, row.slug, row.name, row.kind, row.country, row.vetting),
+        partner=OrganisationRow(row.id, row.slug, row.name, row.kind, row.country, row.vetting),
         own=_country(row, "own"),
         delivery=_country(row, "delivery"),
         product=found,
