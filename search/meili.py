@@ -12,10 +12,9 @@ A search is one index query, then one database statement (`_recheck`) holding al
 above: the embargo check, the page's re-check, the indexer's backlog, the manufacturers'
 names. Only while the indexer lags behind a change does it take more (`_discount_stale`).
 
-Searches go to Meilisearch's REST search route over one kept-alive async HTTP connection pool
-per event loop: the official client is blocking and opens a new connection for every request
-(run in a worker thread, its round trip took 7 ms against Meilisearch's own 4). Everything else
-(settings, documents, tasks, health) uses the official client in a worker thread.
+Searches go over one kept-alive async HTTP connection pool per event loop
+(search/meili_route.py); everything else (settings, documents, tasks, health) uses the official
+client, which is blocking, in a worker thread.
 """
 
 import asyncio
@@ -28,16 +27,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import httpx
 import meilisearch
-import orjson
 import sqlalchemy as sa
-from meilisearch.errors import (
-    MeilisearchApiError,
-    MeilisearchCommunicationError,
-    MeilisearchError,
-    MeilisearchTimeoutError,
-)
+from meilisearch.errors import MeilisearchError
 from sqlmodel import col
 
 from catalog.access import is_active_partner
@@ -61,6 +53,7 @@ from search.backend import (
 )
 from search.documents import load_documents
 from search.indexer import CONSUMER
+from search.meili_route import SearchRoute
 
 TASK_TIMEOUT_MS = 60_000
 _PRE, _POST = "\x02", "\x03"  # markers that cannot occur in text; replaced after escaping
@@ -166,37 +159,7 @@ class MeiliSearch:
         self.client = meilisearch.Client(url, api_key, timeout=10)
         self.index_uid = index_uid
         self.index = self.client.index(index_uid)
-        self._search_url = f"{url.rstrip('/')}/indexes/{index_uid}/search"
-        self._headers = {"Content-Type": "application/json"}
-        if api_key:
-            self._headers["Authorization"] = f"Bearer {api_key}"
-        self._http: httpx.AsyncClient | None = None
-        self._http_loop: asyncio.AbstractEventLoop | None = None
-
-    def _http_client(self) -> httpx.AsyncClient:
-        """A client's connections belong to the event loop that opened them."""
-        loop = asyncio.get_running_loop()
-        if self._http is None or self._http_loop is not loop:
-            self._http = httpx.AsyncClient(timeout=10, headers=self._headers)
-            self._http_loop = loop
-        return self._http
-
-    async def _search(self, params: dict[str, Any]) -> dict[str, Any]:
-        """POST /indexes/{uid}/search, failing with the official client's errors (the
-        fallback backend tells an unreachable Meilisearch by them)."""
-        try:
-            response = await self._http_client().post(
-                self._search_url, content=orjson.dumps(params)
-            )
-        except httpx.TimeoutException as error:
-            raise MeilisearchTimeoutError(str(error)) from error
-        except httpx.TransportError as error:
-            raise MeilisearchCommunicationError(str(error)) from error
-        if response.status_code >= 400:
-            # It reads only the status code and the body's text, which httpx's response has.
-            raise MeilisearchApiError(str(response.status_code), response)  # type: ignore[arg-type]
-        found: dict[str, Any] = orjson.loads(response.content)
-        return found
+        self._search = SearchRoute(url, index_uid, api_key)
 
     async def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         return await asyncio.to_thread(partial(fn, *args, **kwargs))
