@@ -44,13 +44,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import SQLModel
 
 from catalog.core.audit import AUDIT_CHAIN_LOCK_KEY, GENESIS_HASH, event_hash
 from catalog.core.db import Database, is_unavailable
 from catalog.core.live import announcement
 from catalog.models import AuditEvent, AuditPending, OutboxEvent
-from catalog.models.base import utcnow
+from catalog.models.base import table_of, utcnow
 
 _Row = sa.Row[*tuple[Any, ...]]  # a row of any columns
 BATCH = 1000  # pending rows per appender transaction
@@ -58,15 +57,9 @@ BATCH = 1000  # pending rows per appender transaction
 LEFTOVER_AFTER = timedelta(seconds=5)
 
 
-def _table(model: type[SQLModel]) -> sa.Table:
-    table = sa.inspect(model).local_table  # SQLModel declares no typed __table__
-    assert isinstance(table, sa.Table)
-    return table
-
-
-_AUDIT = _table(AuditEvent)
-_OUTBOX = _table(OutboxEvent)
-PENDING = _table(AuditPending)
+_AUDIT = table_of(AuditEvent)
+_OUTBOX = table_of(OutboxEvent)
+PENDING = table_of(AuditPending)
 _HEAD = sa.select(_AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1).scalar_subquery()
 
 

@@ -15,6 +15,7 @@ from sqlmodel import col
 from catalog.core.pagination import Page, SortColumn, page_of, page_statement, page_values
 from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
+from catalog.models.base import table_of
 from catalog.products.filters import ProductFilter, filter_clauses
 from catalog.visibility import (
     CallerShape,
@@ -47,11 +48,11 @@ SORT_COLUMNS: dict[ProductOrder, list[SortColumn]] = {
 }
 
 
-_maker = Organisation.__table__.alias("maker")  # type: ignore[attr-defined]  # SQLModel declares no __table__
+_maker = table_of(Organisation).alias("maker")
 # What a product's manufacturer shows (and its id, for its own products): every other column
 # would be decoded for fifty rows a page and never read.
 _MAKER_FIELDS = ("id", "slug", "name", "country")
-_PRODUCT_COLUMNS = tuple(Product.__table__.columns)  # type: ignore[attr-defined]  # SQLModel declares no __table__
+_PRODUCT_COLUMNS = tuple(table_of(Product).columns)
 _MAKER_COLUMNS = tuple(_maker.c[name].label(f"maker_{name}") for name in _MAKER_FIELDS)
 # Every product column under its own name, then the manufacturer's as `maker_<column>`.
 _PAGE_COLUMNS = [*_PRODUCT_COLUMNS, *_MAKER_COLUMNS]
