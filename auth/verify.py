@@ -18,6 +18,10 @@ from auth.keys import ALGORITHM, KeyRing
 from catalog.core.db import Database
 
 ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")
+# Tokens whose signature this process has checked, kept so a client's next request with the same
+# token skips the signature (most of a small request's CPU). A few thousand live clients at once
+# is far above what one worker serves; past that the oldest are checked again.
+VERIFIED_TOKENS_KEPT = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,16 @@ def decode(token: str, keys: KeySet, algorithms: list[str]) -> dict[str, Any]:
         raise InvalidToken("the token signature is invalid") from error
 
 
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    """A token's signature, header and claims as checked under `keys`, the key ring's parsed set
+    for its kid at the time: the same object for as long as the ring's snapshot holds it."""
+
+    keys: KeySet
+    kid: str
+    token: VerifiedToken
+
+
 class TokenVerifier:
     def __init__(
         self,
@@ -102,9 +116,32 @@ class TokenVerifier:
             client_id={"essential": True},
             org={"essential": True},
         )
+        self._verified: dict[str, _Verified] = {}
 
     async def verify(self, token: str) -> VerifiedToken:
-        """Signature, header and claims; no database work beyond (cached) key lookup."""
+        """Signature, header and claims; no database work beyond (cached) key lookup.
+
+        The signature of a token seen before is not checked again while its key is still
+        published with the same parsed key set: a retired, withdrawn or deleted key, or a reload
+        of the key table, sends the token through the whole check again. The time-bound claims
+        (exp, nbf, iat) are checked on every request."""
+        seen = self._verified.get(token)
+        if seen is not None:
+            if await self.keyring.verification_keys(seen.kid) is seen.keys:
+                check_claims(seen.token.claims, self.registry)
+                return seen.token
+            del self._verified[token]
+        keys, kid, verified = await self._verify_afresh(token)
+        if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = _Verified(keys, kid, verified)
+        return verified
+
+    async def verify_afresh(self, token: str) -> VerifiedToken:
+        """The whole check, signature included, whatever was seen before."""
+        return (await self._verify_afresh(token))[2]
+
+    async def _verify_afresh(self, token: str) -> tuple[KeySet, str, VerifiedToken]:
         header, _ = unverified_parts(token)
         if header.get("alg") != ALGORITHM:
             raise InvalidToken("the token's algorithm is not accepted")
@@ -119,7 +156,8 @@ class TokenVerifier:
         claims = decode(token, keys, [ALGORITHM])
         check_claims(claims, self.registry)
         check_lifetime(claims, self.max_lifetime)
-        return VerifiedToken(claims=claims, scopes=scope_set.parse(claims.get("scope")))
+        verified = VerifiedToken(claims=claims, scopes=scope_set.parse(claims.get("scope")))
+        return keys, kid, verified
 
     async def client_of(self, token: VerifiedToken) -> ClientRecord:
         """The token's client and organisation as they are now, and whether the token's jti was

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from joserfc.jwt import JWTClaimsRegistry
 from sqlalchemy import select
 
 from api.app import create_app
@@ -89,3 +90,50 @@ async def test_a_deleted_key_stops_verifying(
         transport=httpx.ASGITransport(app=fresh), base_url="http://127.0.0.1:8000"
     ) as client:
         assert await status(client, token) == 401
+
+
+async def test_a_token_seen_before_is_refused_once_its_key_is_deleted(
+    seeded: Database, settings: Settings
+) -> None:
+    """The signature of a token already accepted is not checked again, but only while the key
+    ring still publishes its key as the same parsed set: in the same worker, a deleted key
+    refuses the token on the first request after the ring has reloaded the table."""
+    app = create_app(settings.model_copy(update={"signing_key_cache_seconds": 0}), db=seeded)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:8000"
+    ) as client:
+        token = await issue_token(client, seeded, "demo-partner-PL")
+        assert await status(client, token) == 200
+        assert await status(client, token) == 200
+        kid = header_of(token)["kid"]
+        await rotate_keys(seeded, LIFETIME)
+        assert await status(client, token) == 200
+        async with write(seeded, SYSTEM) as tx:
+            await tx.session.execute(SigningKey.__table__.delete().where(SigningKey.kid == kid))
+            tx.audit("signing_key.deleted", "SigningKey", kid)
+        assert await status(client, token) == 401
+
+
+async def test_a_token_seen_before_is_refused_once_it_expires(
+    api: httpx.AsyncClient, seeded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Expiry is checked on every request, whether or not the signature was checked before."""
+    token = await issue_token(api, seeded, "demo-partner-PL")
+    assert await status(api, token) == 200
+    assert await status(api, token) == 200
+    expired = int(claims_of(token)["exp"]) + 3600
+    monkeypatch.setattr(JWTClaimsRegistry, "now", property(lambda _registry: expired))
+    assert await status(api, token) == 401
+
+
+async def test_a_token_changed_by_one_character_is_checked_afresh(
+    api: httpx.AsyncClient, seeded: Database
+) -> None:
+    """What was seen before is found by the whole token: the same claims under another
+    signature are a different token, checked (and refused) in full."""
+    token = await issue_token(api, seeded, "demo-partner-PL")
+    assert await status(api, token) == 200
+    head, payload, signature = token.split(".")
+    flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+    assert await status(api, f"{head}.{payload}.{flipped}") == 401
+    assert await status(api, token) == 200
