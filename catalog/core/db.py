@@ -23,6 +23,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from catalog.core.changes import ChangeCounter
 from catalog.core.changes import install as install_change_signals
+from catalog.core.sqlite_driver import one_hop_creator
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # PostgreSQL refusing service for now: starting up, shutting down, crashed, out of connections.
@@ -132,10 +133,16 @@ class Database:
                 pool_size=pool_size,
                 isolation_level="AUTOCOMMIT",
                 pool_reset_on_return=None,
+                async_creator=one_hop_creator(self.url),
             )
             _configure_sqlite(self.engine, begin=None)
             self.write_engine = create_async_engine(
-                self.url, echo=echo, json_deserializer=json_loads, pool_size=1, max_overflow=0
+                self.url,
+                echo=echo,
+                json_deserializer=json_loads,
+                pool_size=1,
+                max_overflow=0,
+                async_creator=one_hop_creator(self.url),
             )
             _configure_sqlite(self.write_engine, begin="BEGIN IMMEDIATE")
         else:

@@ -1,0 +1,140 @@
+"""aiosqlite with one hop to the connection's thread per statement.
+
+aiosqlite runs every call on the connection's own thread: each call is a queue put, a thread
+wake-up and a callback scheduled back onto the event loop. SQLAlchemy's adapter makes four such
+calls per statement (open a cursor, execute, fetch, close) and a fifth to roll back when a
+session ends, even when no transaction is open. Here a statement is opened, run, fetched and, when
+its rows are all read, closed in one call on the thread; a rollback with nothing to roll back is
+not sent. A result longer than `PREFETCH_ROWS` keeps its cursor open and is read in further
+calls, so a streamed read still holds only a chunk in memory.
+
+Everything else (connecting, commits, functions, closing) is aiosqlite's own.
+"""
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, TypeVar, cast
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+from sqlalchemy.engine import URL
+
+PREFETCH_ROWS = 1000
+ITER_CHUNK_SIZE = 64
+T = TypeVar("T")
+
+
+class OneHopCursor:
+    """The subset of aiosqlite's cursor that SQLAlchemy's adapter calls. The state it reports
+    (description, rowcount, lastrowid) is read on the connection's thread with the rows."""
+
+    def __init__(self, connection: "OneHopConnection") -> None:
+        self._connection = connection
+        self._open: sqlite3.Cursor | None = None
+        self._rows: list[Any] = []
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self.arraysize = 1
+
+    async def __aenter__(self) -> "OneHopCursor":
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    def _run(self, run: Callable[[sqlite3.Cursor], Any]) -> None:
+        """On the connection's thread: run, note the cursor's state, read the first rows."""
+        cursor = self._connection._conn.cursor()
+        try:
+            run(cursor)
+            self.description = cursor.description
+            self.lastrowid = cursor.lastrowid
+            rows = cursor.fetchmany(PREFETCH_ROWS) if cursor.description else []
+            self.rowcount = cursor.rowcount
+        except BaseException:
+            cursor.close()
+            raise
+        self._rows = rows
+        if len(rows) < PREFETCH_ROWS:
+            cursor.close()
+        else:
+            self._open = cursor
+
+    async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> "OneHopCursor":
+        await self._drop_open()
+        args = () if parameters is None else (parameters,)
+        await self._connection.on_thread(self._run, lambda c: c.execute(sql, *args))
+        return self
+
+    async def executemany(self, sql: str, parameters: Sequence[Any]) -> "OneHopCursor":
+        await self._drop_open()
+        await self._connection.on_thread(self._run, lambda c: c.executemany(sql, parameters))
+        return self
+
+    def _read_more(self, size: int | None) -> list[Any]:
+        cursor = self._open
+        assert cursor is not None
+        more = cursor.fetchall() if size is None else cursor.fetchmany(size)
+        self.rowcount = cursor.rowcount
+        if size is None or len(more) < size:
+            cursor.close()
+            self._open = None
+        return more
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        wanted = self.arraysize if size is None else size
+        while len(self._rows) < wanted and self._open is not None:
+            self._rows += await self._connection.on_thread(self._read_more, PREFETCH_ROWS)
+        taken, self._rows = self._rows[:wanted], self._rows[wanted:]
+        return taken
+
+    async def fetchone(self) -> Any:
+        rows = await self.fetchmany(1)
+        return rows[0] if rows else None
+
+    async def fetchall(self) -> list[Any]:
+        rows, self._rows = self._rows, []
+        if self._open is not None:
+            rows += await self._connection.on_thread(self._read_more, None)
+        return rows
+
+    async def _drop_open(self) -> None:
+        self._rows = []
+        if self._open is not None:
+            cursor, self._open = self._open, None
+            await self._connection.on_thread(cursor.close)
+
+    async def close(self) -> None:
+        await self._drop_open()
+
+
+class OneHopConnection(aiosqlite.Connection):
+    async def on_thread(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` on the connection's thread: one hop."""
+        return cast(T, await self._execute(function, *args))  # type: ignore[no-untyped-call]
+
+    def cursor(self) -> OneHopCursor:  # type: ignore[override]
+        # SQLAlchemy enters the cursor (`await cursor.__aenter__()`); opening one costs no hop.
+        return OneHopCursor(self)
+
+    async def rollback(self) -> None:
+        # Reading whether a transaction is open touches no statement: safe off the thread.
+        if self._connection is not None and self._connection.in_transaction:
+            await super().rollback()
+
+
+def one_hop_creator(url: URL) -> Callable[[], Any]:
+    """`async_creator` for `create_async_engine`: the connection SQLAlchemy's aiosqlite dialect
+    would open for `url` (same file, same sqlite3 options), with one hop per statement."""
+    dialect = SQLiteDialect_aiosqlite(dbapi=SQLiteDialect_aiosqlite.import_dbapi())
+    args, options = dialect.create_connect_args(url)
+    connect = partial(sqlite3.connect, *args, **options)
+
+    async def create() -> OneHopConnection:
+        connection = OneHopConnection(connect, ITER_CHUNK_SIZE)
+        await connection  # starts the thread and connects on it
+        return connection
+
+    return create

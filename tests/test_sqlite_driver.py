@@ -1,0 +1,101 @@
+"""SQLite's driver: one hop to the connection's thread per statement, with the same answers,
+counts, streaming and transactions as aiosqlite's own cursor (catalog/core/sqlite_driver.py)."""
+
+import collections
+from collections.abc import Iterator
+
+import aiosqlite
+import pytest
+from sqlalchemy import text
+
+from catalog.core.db import Database
+from catalog.core.sqlite_driver import PREFETCH_ROWS
+
+ONLY_SQLITE = pytest.mark.parametrize("backend", ["sqlite"])
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> Iterator[collections.Counter[str]]:
+    """Every call queued to a connection's thread, by the function it runs."""
+    counted: collections.Counter[str] = collections.Counter()
+    queue = aiosqlite.Connection._execute
+
+    async def counting(
+        self: aiosqlite.Connection, fn: object, *args: object, **kwargs: object
+    ) -> object:
+        counted[getattr(fn, "__name__", type(fn).__name__)] += 1
+        return await queue(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
+    yield counted
+
+
+async def _scratch(db: Database, rows: int) -> None:
+    async with db.write_session() as session, session.begin():
+        await session.execute(text("CREATE TABLE scratch (n integer PRIMARY KEY, label text)"))
+        await session.execute(
+            text("INSERT INTO scratch (n, label) VALUES (:n, :label)"),
+            [{"n": n, "label": f"row {n}"} for n in range(rows)],
+        )
+
+
+@ONLY_SQLITE
+async def test_a_read_is_one_hop_and_rolls_nothing_back(
+    db: Database, hops: collections.Counter[str]
+) -> None:
+    await _scratch(db, 3)
+    async with db.read() as session:  # the pool's connection opened (pragmas, functions)
+        await session.execute(text("SELECT 1"))
+    hops.clear()
+    async with db.read() as session:
+        rows = (await session.execute(text("SELECT n, label FROM scratch ORDER BY n"))).all()
+    assert [tuple(r) for r in rows] == [(0, "row 0"), (1, "row 1"), (2, "row 2")]
+    assert dict(hops) == {"_run": 1}
+
+
+@ONLY_SQLITE
+async def test_a_long_result_is_read_in_chunks_and_whole(db: Database) -> None:
+    total = PREFETCH_ROWS * 2 + 7
+    await _scratch(db, total)
+    async with db.read() as session:
+        everything = (await session.execute(text("SELECT n FROM scratch ORDER BY n"))).all()
+        assert [r.n for r in everything] == list(range(total))
+        streamed = await session.stream(text("SELECT n FROM scratch ORDER BY n"))
+        seen = [row.n async for row in streamed]
+        assert seen == list(range(total))
+        # A result left unread is closed with its session; the next statement is unaffected.
+        partial = await session.stream(text("SELECT n FROM scratch ORDER BY n"))
+        assert (await partial.fetchmany(3))[-1].n == 2
+        await partial.close()
+        assert await session.scalar(text("SELECT count(*) FROM scratch")) == total
+
+
+@ONLY_SQLITE
+async def test_counts_returning_and_rollback_in_a_write(db: Database) -> None:
+    await _scratch(db, 10)
+    async with db.write_session() as session, session.begin():
+        changed = await session.execute(text("UPDATE scratch SET label = 'x' WHERE n < 4"))
+        assert changed.rowcount == 4  # type: ignore[attr-defined]
+        returned = await session.execute(
+            text("INSERT INTO scratch (n, label) VALUES (100, 'new') RETURNING n, label")
+        )
+        assert [tuple(r) for r in returned] == [(100, "new")]
+    with pytest.raises(RuntimeError):
+        async with db.write_session() as session, session.begin():
+            await session.execute(text("DELETE FROM scratch"))
+            raise RuntimeError("abandon the write")
+    async with db.read() as session:
+        assert await session.scalar(text("SELECT count(*) FROM scratch")) == 11
+        assert await session.scalar(text("SELECT count(*) FROM scratch WHERE label = 'x'")) == 4
+
+
+@ONLY_SQLITE
+async def test_a_failing_statement_raises_and_leaves_the_connection_usable(db: Database) -> None:
+    await _scratch(db, 1)
+    with pytest.raises(Exception, match="UNIQUE"):
+        async with db.write_session() as session, session.begin():
+            await session.execute(text("INSERT INTO scratch (n, label) VALUES (0, 'again')"))
+    async with db.write_session() as session, session.begin():
+        await session.execute(text("INSERT INTO scratch (n, label) VALUES (1, 'next')"))
+    async with db.read() as session:
+        assert await session.scalar(text("SELECT count(*) FROM scratch")) == 2
