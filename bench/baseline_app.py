@@ -142,9 +142,9 @@ async def typename(request: Request, principal: Principal, db: Database) -> Resp
 
 
 async def product_page(request: Request, principal: Principal, db: Database) -> Response:
-    async with db.read() as session:
+    async with db.read_connection() as connection:
         found = await products.list_products(
-            session,
+            connection,
             principal,
             product_filter=None,
             order=ProductOrder.NAME,
@@ -163,8 +163,8 @@ async def product_page(request: Request, principal: Principal, db: Database) -> 
 
 async def one_product(request: Request, principal: Principal, db: Database) -> Response:
     product_id: uuid.UUID = request.path_params["product_id"]
-    async with db.read() as session:
-        found = await products.get_many_visible(session, principal, [product_id])
+    async with db.read_connection() as connection:
+        found = await products.get_many_visible(connection, principal, [product_id])
     row = found.get(product_id)
     if row is None:
         return graphql_json({"product": None})

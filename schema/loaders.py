@@ -66,8 +66,8 @@ async def _organisations(context: Context, ids: list[uuid.UUID]) -> list[Organis
 
 async def _visible_products(context: Context, ids: list[uuid.UUID]) -> list[Row[Any] | None]:
     """Plain rows with their manufacturer's columns (`listing.maker_of`)."""
-    async with context.db.read() as session:
-        found = await products.get_many_visible(session, context.principal, ids)
+    async with context.db.read_connection() as connection:
+        found = await products.get_many_visible(connection, context.principal, ids)
     return [found.get(i) for i in ids]
 
 

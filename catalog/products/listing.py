@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, func, null, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
 from catalog.core.pagination import Page, SortColumn, page_of, page_statement, page_values
@@ -79,10 +79,9 @@ def maker_of(row: Row[Any]) -> SimpleNamespace:
 
 
 async def get_many_visible(
-    session: AsyncSession, principal: Principal, ids: list[uuid.UUID]
+    connection: AsyncConnection, principal: Principal, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, Row[Any]]:
     """Plain rows read like `Product` instances, each with its manufacturer (`maker_of`)."""
-    connection = await session.connection()  # plain columns: Core, not the ORM's results
     values = {"ids": ids, **visibility_values(principal)}
     rows = await connection.execute(_visible_by_id(caller_shape(principal)), values)
     return {row.id: row for row in rows}
@@ -111,7 +110,7 @@ class ProductPage:
 
 
 async def list_products(
-    session: AsyncSession,
+    connection: AsyncConnection,
     principal: Principal,
     *,
     product_filter: ProductFilter | None,
@@ -135,8 +134,6 @@ async def list_products(
     else:  # the common page: its statement is built once per kind of caller
         statement = _unfiltered_page(caller_shape(principal), reads, order, bool(after))
         values.update(visibility_values(principal))
-    # Plain columns need none of the ORM's result processing: Core runs them.
-    connection = await session.connection()
     rows: list[Row[Any]] = list((await connection.execute(statement, values)).all())
     page = page_of(rows, order, columns, first)
     makers = {}

@@ -37,9 +37,9 @@ class ProductQuery:
         size = page_size(info, first)
         as_domain = domain_filter(filter)
         try:
-            async with info.context.db.read() as session:
+            async with info.context.db.read_connection() as reading:
                 found = await domain.list_products(
-                    session,
+                    reading,
                     info.context.principal,
                     product_filter=as_domain,
                     order=order_by,
