@@ -51,9 +51,12 @@ class TokenAuthenticator:
         return await self.authenticate_token(bearer_token(request))
 
     async def authenticate_token(self, token: str) -> Principal:
-        header, unverified = unverified_parts(token)
-        if self.external.handles(unverified.get("iss")):
-            return await self.external.authenticate(token, header, unverified)
+        # A token the verifier accepted before is our own (it checked the issuer): only one it
+        # has not seen needs its claims parsed here to find out whose rules apply.
+        if not self.verifier.accepted_before(token):
+            header, unverified = unverified_parts(token)
+            if self.external.handles(unverified.get("iss")):
+                return await self.external.authenticate(token, header, unverified)
         verified, client = await self.verifier.check(token)
         return principal_for(verified, client)
 

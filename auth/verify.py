@@ -137,6 +137,10 @@ class TokenVerifier:
         self._verified[token] = _Verified(keys, kid, verified)
         return verified
 
+    def accepted_before(self, token: str) -> bool:
+        """Whether this exact token passed the whole check before (and is still kept)."""
+        return token in self._verified
+
     async def verify_afresh(self, token: str) -> VerifiedToken:
         """The whole check, signature included, whatever was seen before."""
         return (await self._verify_afresh(token))[2]
