@@ -168,7 +168,8 @@ class Database:
         for engine in {self.engine, self.write_engine}:
             install_change_signals(engine, self.changes, notify=not self.is_sqlite)
         self._closers: list[Callable[[], Awaitable[None]]] = []
-        self._read_sessions = async_sessionmaker(self._read_engine(), expire_on_commit=False)
+        self.read_engine = self._read_engine()
+        self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
 
     def _read_engine(self) -> AsyncEngine:
@@ -195,7 +196,7 @@ class Database:
         """A bare connection for Core reads: what a read session adds (its transaction object,
         identity map and close) costs a quarter of a one-row read and serves no Core
         statement."""
-        async with self._read_engine().connect() as connection:
+        async with self.read_engine.connect() as connection:
             yield connection
 
     def write_session(self) -> AsyncSession:
