@@ -60,6 +60,10 @@ LEFTOVER_AFTER = timedelta(seconds=5)
 _AUDIT = table_of(AuditEvent)
 _OUTBOX = table_of(OutboxEvent)
 PENDING = table_of(AuditPending)
+# Built once: every write runs them, and a kept statement skips building its cache key.
+INSERT_PENDING = sa.insert(PENDING)
+_INSERT_AUDIT = sa.insert(_AUDIT).returning(_AUDIT.c.id, sort_by_parameter_order=True)
+_INSERT_OUTBOX = sa.insert(_OUTBOX)
 _HEAD = sa.select(_AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1).scalar_subquery()
 
 
@@ -109,9 +113,7 @@ def _linked(rows: Sequence[_Row], prev: str) -> list[dict[str, Any]]:
 
 
 async def _insert_chain(conn: AsyncConnection, rows: Sequence[_Row], head: str) -> None:
-    inserted = await conn.execute(
-        sa.insert(_AUDIT).returning(_AUDIT.c.id, sort_by_parameter_order=True), _linked(rows, head)
-    )
+    inserted = await conn.execute(_INSERT_AUDIT, _linked(rows, head))
     ids = [int(row.id) for row in inserted]
     if any(later <= earlier for earlier, later in itertools.pairwise(ids)):
         raise ChainOrderError(f"audit ids {ids[:5]}… do not ascend in chain order")
@@ -127,7 +129,7 @@ async def _link_batch(conn: AsyncConnection, batch: int) -> tuple[int, int]:
     outbox = [row for row in taken if row.outbox]
     if outbox:
         await conn.execute(
-            sa.insert(_OUTBOX),
+            _INSERT_OUTBOX,
             [
                 {
                     "created_at": row.occurred_at,

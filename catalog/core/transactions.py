@@ -18,10 +18,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from catalog.core.appender import PENDING, settle
+from catalog.core.appender import INSERT_PENDING, settle
 from catalog.core.audit import canonical_json
 from catalog.core.db import Database
 from catalog.core.principal import Principal
@@ -77,7 +76,7 @@ async def record_pending(tx: WriteTransaction) -> None:
     common = {"occurred_at": utcnow(), "actor": tx.actor.subject, "actor_org_id": tx.actor.org_id}
     rows = [(False, record) for record in tx.audits] + [(True, record) for record in tx.outbox]
     await tx.session.execute(
-        sa.insert(PENDING),
+        INSERT_PENDING,
         [
             {
                 **common,

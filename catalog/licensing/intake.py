@@ -21,6 +21,7 @@ from catalog.models import Country, LicensingCase, Organisation, Product, QuoteR
 from catalog.models.base import new_id, table_of, utcnow
 
 _CASE = table_of(LicensingCase)
+_INSERT_CASE = sa.insert(_CASE)  # built once, like every statement of a quote
 
 
 def _case_row(quote_id: uuid.UUID, decision: RoutingDecision, now: datetime) -> dict[str, Any]:
@@ -57,7 +58,7 @@ async def open_case(
     Core statement: nothing here reads the case back."""
     case = _case_row(quote_id, decision, now)
     conn = await tx.session.connection()
-    await conn.execute(sa.insert(_CASE), case)
+    await conn.execute(_INSERT_CASE, case)
     tx.audit(
         "licensing_case.routed",
         "LicensingCase",

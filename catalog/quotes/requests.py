@@ -42,6 +42,8 @@ from catalog.quotes.invariants import require_units
 from catalog.quotes.subject import Subject, lock, read_subject
 
 _QUOTE = table_of(QuoteRequest)
+# Statements built once: the same object every time skips building it and its cache key.
+_INSERT_QUOTE = sa.insert(_QUOTE)
 
 
 @dataclass
@@ -252,7 +254,7 @@ async def _create_quote(db: Database, principal: Principal, given: QuoteInput) -
         if decision.refused:
             row["status"] = QuoteStatus.REFUSED
             row["refusal_reason"] = decision.refusal_reason
-        await (await tx.session.connection()).execute(sa.insert(_QUOTE), row)
+        await (await tx.session.connection()).execute(_INSERT_QUOTE, row)
         tx.audit(
             "quote.requested",
             "QuoteRequest",

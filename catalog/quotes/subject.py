@@ -17,6 +17,7 @@ A concurrent embargo, vetting change, revocation, suspension or freeze waits for
 (it locks one of these rows for update), or the quote waits and then reads the change.
 """
 
+import functools
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,7 +37,12 @@ from catalog.models import (
     RuleSetVersion,
 )
 from catalog.models.base import table_of
-from catalog.visibility import visible_products
+from catalog.visibility import (
+    CallerShape,
+    caller_shape,
+    visibility_values,
+    visible_products_prepared,
+)
 
 _COUNTRY = table_of(Country)
 _ORG = table_of(Organisation)
@@ -136,13 +142,14 @@ def _country_columns(alias: sa.FromClause, prefix: str) -> list[sa.Label[Any]]:
     return [alias.c[name].label(f"{prefix}_{name}") for name in names]
 
 
-async def read_subject(
-    conn: AsyncConnection, principal: Principal, product_id: uuid.UUID, delivery: str
-) -> Subject:
+@functools.lru_cache(maxsize=32)
+def _subject_statement(shape: CallerShape) -> sa.Select[Any]:
+    """Built once per kind of caller, like the products page: the caller's organisation, the
+    delivery country and the product are parameters, and so are the visibility rule's."""
     own_country = _COUNTRY.alias("own_country")
     delivery_country = _COUNTRY.alias("delivery_country")
     product = _PRODUCT.c
-    statement = (
+    return (
         sa.select(
             _ORG.c.id,
             _ORG.c.slug,
@@ -165,11 +172,31 @@ async def read_subject(
         )
         .select_from(_ORG)
         .outerjoin(own_country, own_country.c.code == _ORG.c.country)
-        .outerjoin(delivery_country, delivery_country.c.code == delivery)
-        .outerjoin(_PRODUCT, sa.and_(product.id == product_id, visible_products(principal)))
-        .where(_ORG.c.id == principal.org_id)
+        .outerjoin(
+            delivery_country,
+            delivery_country.c.code == sa.bindparam("subject_delivery", type_=sa.String()),
+        )
+        .outerjoin(
+            _PRODUCT,
+            sa.and_(
+                product.id == sa.bindparam("subject_product", type_=product.id.type),
+                visible_products_prepared(shape),
+            ),
+        )
+        .where(_ORG.c.id == sa.bindparam("subject_org", type_=_ORG.c.id.type))
     )
-    row = (await conn.execute(statement)).first()
+
+
+async def read_subject(
+    conn: AsyncConnection, principal: Principal, product_id: uuid.UUID, delivery: str
+) -> Subject:
+    values = {
+        "subject_delivery": delivery,
+        "subject_product": product_id,
+        "subject_org": principal.org_id,
+        **visibility_values(principal),
+    }
+    row = (await conn.execute(_subject_statement(caller_shape(principal)), values)).first()
     if row is None:
         return Subject(None, None, None, None, None, False)
     found = None
