@@ -142,6 +142,27 @@ async def live_url(settings: Settings, seeded: Database) -> AsyncIterator[str]:
         yield url
 
 
+# ---------------------------------------------------------------- order
+
+# The slowest files (by --durations), slowest first. They start first, so that under
+# pytest-xdist none of them is left running alone at the end while the other workers idle
+# (`--dist load` hands out the first quarter of the tests one by one, worker after worker).
+SLOWEST_FIRST = (
+    "test_integrity_model.py",
+    "test_fuzz.py",
+    "test_onboarding_cli.py",
+    "test_run_prod.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return SLOWEST_FIRST.index(name) if name in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+    items.sort(key=rank)  # stable: every other test keeps its place
+
+
 # ---------------------------------------------------------------- per-backend summary
 
 _outcomes: dict[str, dict[str, int]] = {}
