@@ -375,7 +375,19 @@ def run_prod(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as error:
+        from rich.markup import escape
+
+        from api.migrate import missing_table
+
+        # The usual first-run mistake gets one line saying what to do, not a traceback.
+        if (missing := missing_table(error)) is None:
+            raise
+        hint = "the database has no schema yet, or an older one: run `market migrate` first"
+        console.print(f"[red]{hint}[/red] ({escape(missing)})", soft_wrap=True)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

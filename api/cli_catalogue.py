@@ -2,19 +2,22 @@
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 
 from api.settings import Settings
-from catalog.core.db import Database
 from catalog.core.errors import DomainError
-from catalog.io.catalogue import ImportReport, export_catalogue, find_curator, import_catalogue
-from catalog.io.files import detect_format, read_rows, write_rows
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from catalog.io.catalogue import ImportReport
+
+# The catalogue code (and the models, SQLAlchemy, the database drivers) is imported by the
+# commands that use it: every `market` command loads this module, and most of them never
+# read or write a catalogue file.
 console = Console(stderr=True)
 FormatOption = Annotated[
     str | None, typer.Option("--format", help="jsonl or csv (default: from the file extension)")
@@ -22,6 +25,8 @@ FormatOption = Annotated[
 
 
 def _format(path: Path, explicit: str | None) -> Any:
+    from catalog.io.files import detect_format
+
     try:
         return detect_format(path, explicit)
     except ValueError as error:
@@ -29,7 +34,9 @@ def _format(path: Path, explicit: str | None) -> Any:
         raise typer.Exit(code=2) from error
 
 
-def _rejections(report: ImportReport) -> Table:
+def _rejections(report: "ImportReport") -> "Table":
+    from rich.table import Table
+
     table = Table(title="Rejected rows", show_lines=True)
     table.add_column("line", justify="right")
     table.add_column("SKU")
@@ -41,7 +48,13 @@ def _rejections(report: ImportReport) -> Table:
 
 async def _import(
     path: Path, file_format: Any, curator_slug: str | None, partial: bool
-) -> ImportReport:
+) -> "ImportReport":
+    from rich.progress import Progress
+
+    from catalog.core.db import Database
+    from catalog.io.catalogue import find_curator, import_catalogue
+    from catalog.io.files import read_rows
+
     lines = read_rows(path, file_format)
     db = Database(Settings().database_url)
     try:
@@ -98,6 +111,10 @@ def export_command(
     file_format: FormatOption = None,
 ) -> None:
     """Export every product with its status and releases."""
+    from catalog.core.db import Database
+    from catalog.io.catalogue import export_catalogue
+    from catalog.io.files import write_rows
+
     chosen = _format(file, file_format)
 
     async def run() -> list[dict[str, Any]]:

@@ -5,20 +5,26 @@ import csv
 import json
 import sys
 from datetime import date, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from api.settings import Settings
-from catalog.core.db import Database
 from catalog.core.errors import DomainError
-from catalog.programme.report import ProgrammeReport, build_report, report_json, report_rows
 
+if TYPE_CHECKING:
+    from catalog.programme.report import ProgrammeReport
+
+# The report's code, the models and the database drivers are imported when the command runs
+# (api/cli_catalogue.py says why).
 console = Console(stderr=True)
 
 
-async def _report(period_from: date, period_to: date) -> ProgrammeReport:
+async def _report(period_from: date, period_to: date) -> "ProgrammeReport":
+    from catalog.core.db import Database
+    from catalog.programme.report import build_report
+
     db = Database(Settings().database_url)
     try:
         async with db.read() as session:
@@ -38,6 +44,8 @@ def report_command(
 ) -> None:
     """The programme's report: accepted sales by country, category and month, licensing queues,
     refusals and co-production requests."""
+    from catalog.programme.report import report_json, report_rows
+
     if output_format not in ("csv", "json"):
         console.print("[red]--format must be csv or json[/red]")
         raise typer.Exit(code=2)

@@ -34,3 +34,17 @@ def migrate(database_url: str, revision: str = "head") -> None:
 
 def downgrade(database_url: str, revision: str = "base") -> None:
     _in_thread(command.downgrade, alembic_config(database_url), revision)
+
+
+def missing_table(error: BaseException) -> str | None:
+    """The database's words when a statement failed on a table that is not there (SQLite's
+    "no such table", PostgreSQL's undefined_table, 42P01): the schema is missing or older than
+    the code. None for any other error."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(error, DBAPIError):
+        return None
+    cause = error.orig
+    if getattr(cause, "sqlstate", None) != "42P01" and "no such table" not in str(cause):
+        return None
+    return f"{type(cause).__name__}: {str(cause).splitlines()[0]}"

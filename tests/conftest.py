@@ -51,6 +51,8 @@ async def postgres_templates(run_id: str) -> AsyncIterator[PostgresTemplates | N
     assert templates.template
     await templates.dropped()
     await templates.drop(templates.template)
+    if templates.seeded_template is not None:
+        await templates.drop(templates.seeded_template)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -60,18 +62,21 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def database_url(
+    request: pytest.FixtureRequest,
     backend: str,
     sqlite_templates: SqliteTemplates,
     postgres_templates: PostgresTemplates | None,
 ) -> AsyncIterator[str]:
-    """A freshly migrated, empty database of the test's backend."""
+    """A freshly migrated database of the test's backend: empty, or holding just the demo
+    catalogue when the test asks for `seeded` (a copy of a database seeded once per process)."""
+    seeded = "seeded" in request.fixturenames
     if backend == "sqlite":
-        path = sqlite_templates.clone()
+        path = await sqlite_templates.seeded_clone() if seeded else sqlite_templates.clone()
         yield sqlite_templates.url_for(path)
         return
     if postgres_templates is None:
         pytest.skip("PostgreSQL is not reachable (set REQUIRE_POSTGRES=1 to fail instead)")
-    name = await postgres_templates.clone()
+    name = await postgres_templates.clone(seeded=seeded)
     yield postgres_templates.url_for(name)
     postgres_templates.drop_soon(name)
 
@@ -105,10 +110,11 @@ def project_root() -> Iterator[Path]:
 
 @pytest.fixture
 async def seeded(db: Database) -> Database:
-    """The database with the demo catalogue (organisations, products, releases, rules)."""
+    """The database with the demo catalogue (organisations, products, releases, rules): a
+    copy of one seeded database (`database_url`), which `seed_demo` recognises as seeded."""
     from catalog.demo.seed import seed_demo
 
-    await seed_demo(db)
+    assert not (await seed_demo(db)).created
     return db
 
 
@@ -134,6 +140,27 @@ async def live_url(settings: Settings, seeded: Database) -> AsyncIterator[str]:
 
     with serve(create_app(settings)) as url:
         yield url
+
+
+# ---------------------------------------------------------------- order
+
+# The slowest files (by --durations), slowest first. They start first, so that under
+# pytest-xdist none of them is left running alone at the end while the other workers idle
+# (`--dist load` hands out the first quarter of the tests one by one, worker after worker).
+SLOWEST_FIRST = (
+    "test_integrity_model.py",
+    "test_fuzz.py",
+    "test_onboarding_cli.py",
+    "test_run_prod.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return SLOWEST_FIRST.index(name) if name in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+    items.sort(key=rank)  # stable: every other test keeps its place
 
 
 # ---------------------------------------------------------------- per-backend summary

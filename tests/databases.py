@@ -1,8 +1,11 @@
-"""Throw-away databases for tests: a migrated template per backend, cloned for each test."""
+"""Throw-away databases for tests: a migrated template per backend, cloned for each test, and
+a second template with the demo catalogue seeded into it, built the first time a test asks for
+a seeded database (cloning it is cheaper than seeding every test's database anew)."""
 
 import asyncio
 import os
 import shutil
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +37,9 @@ class PostgresTemplates:
 
     run_id: str
     template: str | None = None
+    seeded_template: str | None = None
     _dropping: "asyncio.Task[None] | None" = None
+    _seeding: asyncio.Lock | None = None
 
     def url_for(self, name: str) -> str:
         return str(make_url(ADMIN_URL).set(database=name, drivername="postgresql+asyncpg"))
@@ -54,14 +59,25 @@ class PostgresTemplates:
         assert self.template
         migrate(self.url_for(self.template))
 
-    async def clone(self) -> str:
+    async def clone(self, *, seeded: bool = False) -> str:
+        """A fresh database: migrated and empty, or `seeded` with the demo catalogue."""
+        template = await self._seeded() if seeded else self.template
         name = f"market_t_{self.run_id}_{uuid.uuid4().hex[:8]}"
         conn = await self._admin()
         try:
-            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         finally:
             await conn.close()
         return name
+
+    async def _seeded(self) -> str:
+        self._seeding = self._seeding or asyncio.Lock()
+        async with self._seeding:
+            if self.seeded_template is None:
+                name = await self.clone()
+                await seed_into(self.url_for(name))  # no connection left: it can be a template
+                self.seeded_template = name
+        return self.seeded_template
 
     async def drop(self, name: str) -> None:
         conn = await self._admin()
@@ -96,10 +112,22 @@ class PostgresTemplates:
         return name
 
 
+async def seed_into(url: str) -> None:
+    from catalog.core.db import Database
+    from catalog.demo.seed import seed_demo
+
+    db = Database(url, pool_size=2)
+    try:
+        await seed_demo(db)
+    finally:
+        await db.dispose()
+
+
 @dataclass
 class SqliteTemplates:
     directory: Path
     template: Path | None = None
+    seeded_template: Path | None = None
 
     def url_for(self, path: Path) -> str:
         return f"sqlite+aiosqlite:///{path}"
@@ -108,8 +136,21 @@ class SqliteTemplates:
         self.template = self.directory / "template.db"
         migrate(self.url_for(self.template))
 
-    def clone(self) -> Path:
-        assert self.template
+    def clone(self, source: Path | None = None) -> Path:
+        source = source or self.template
+        assert source
         target = self.directory / f"t_{uuid.uuid4().hex[:8]}.db"
-        shutil.copyfile(self.template, target)
+        shutil.copyfile(source, target)
         return target
+
+    async def seeded_clone(self) -> Path:
+        """A copy of the seeded template (built on first use: the tests of one process run one
+        after another, so no lock is needed)."""
+        if self.seeded_template is None:
+            path = self.clone()
+            await seed_into(self.url_for(path))
+            # Everything in the main file, so that copying that file copies all of it.
+            with sqlite3.connect(path) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.seeded_template = path
+        return self.clone(self.seeded_template)

@@ -100,6 +100,7 @@ async def test_an_empty_database_is_onboarded_and_restored_from_an_export(
     target = await _empty_url(backend, sqlite_templates, postgres_templates)
     refused = await market(target, "import", str(path), "--curator", "brave1")
     assert refused.returncode != 0
+    assert "run `market migrate` first" in refused.stderr, refused.stderr
     migrated = await market(target, "migrate")
     assert migrated.returncode == 0, migrated.stderr
     curator = await _json(
