@@ -89,7 +89,8 @@ def create_app(
         connect_timeout_s=settings.db_connect_timeout_seconds,
     )
     owns_db = db is None
-    search = search or build_backend(
+    owns_search = search is None
+    backend: SearchBackend = search or build_backend(
         settings.search_backend,
         database,
         meili_url=settings.meili_url,
@@ -110,11 +111,13 @@ def create_app(
         await live.close()
         await hub.close()
         await limits.close()
+        if owns_search:
+            await backend.close()
         if owns_db:
             await database.dispose()
 
     metrics = Metrics()
-    search = TimedSearch(search, metrics)
+    search = TimedSearch(backend, metrics)
     schema = build_schema(settings, [GraphQLObservability])
     authenticator = build_authenticator(database, settings)
     graphql = GraphQLEndpoint(schema, database, settings, authenticator, limits, search)

@@ -99,6 +99,10 @@ class SearchBackend(Protocol):
 
     async def health(self) -> Health: ...
 
+    async def close(self) -> None:
+        """Release what the backend keeps open (connection pools); the app calls it at
+        shutdown, after the last request."""
+
 
 def encode_cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{offset}".encode()).decode()

@@ -42,6 +42,10 @@ class FallbackSearch:
         result = await self.fallback.search(principal, query)
         return dataclasses.replace(result, degraded_from=self.name)
 
+    async def close(self) -> None:
+        await self.primary.close()
+        await self.fallback.close()
+
     async def health(self) -> Health:
         """Ready while the fallback can answer: an outage of the primary degrades search, it does
         not take the API out of the load balancer."""

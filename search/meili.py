@@ -178,6 +178,9 @@ class MeiliSearch:
         await self._wait(created, tolerate="index_already_exists")
         await self._wait(await self._call(self.index.update_settings, SETTINGS))
 
+    async def close(self) -> None:
+        await self._search.close()
+
     async def health(self) -> Health:
         try:
             await self._call(self.client.health)

@@ -39,6 +39,14 @@ class SearchRoute:
             self._http_loop = loop
         return self._http
 
+    async def close(self) -> None:
+        """Close the pool, on the loop that opened it (a pool of a loop already gone holds no
+        live connection: that loop closed its sockets)."""
+        http, self._http = self._http, None
+        opened_on, self._http_loop = self._http_loop, None
+        if http is not None and opened_on is asyncio.get_running_loop():
+            await http.aclose()
+
     async def __call__(self, params: dict[str, Any]) -> dict[str, Any]:
         try:
             response = await self._client().post(self._url, content=orjson.dumps(params))

@@ -71,6 +71,9 @@ class SqlSearch:
         )
         self.statements = _Statements()
 
+    async def close(self) -> None:
+        """Nothing of its own: it reads through the application's database."""
+
     async def health(self) -> Health:
         try:
             async with self.db.read() as session:
