@@ -14,7 +14,6 @@ from search.fallback import FallbackSearch
 from search.meili import MeiliSearch
 from search.meili_route import SearchRoute
 from search.meili_server import MeiliServer
-from tests.meili import meili_server  # noqa: F401 - the session's Meilisearch server
 from tests.tokens import bearer, issue_token
 
 SEARCH = {"query": '{ search(query: "naval", first: 3) { edges { node { name } } } }'}
@@ -29,7 +28,7 @@ def _route(app: Starlette) -> SearchRoute:
 async def test_the_meilisearch_pool_is_closed_when_the_app_stops(
     settings: Settings,
     seeded: Database,
-    meili_server: MeiliServer,  # noqa: F811
+    meili_server: MeiliServer,
 ) -> None:
     configured = settings.model_copy(
         update={
@@ -54,7 +53,7 @@ async def test_the_meilisearch_pool_is_closed_when_the_app_stops(
 async def test_a_search_backend_given_to_the_app_is_left_to_its_owner(
     settings: Settings,
     seeded: Database,
-    meili_server: MeiliServer,  # noqa: F811
+    meili_server: MeiliServer,
 ) -> None:
     route = SearchRoute(meili_server.url, "products", meili_server.master_key)
     backend = MeiliSearch(seeded, meili_server.url, meili_server.master_key)

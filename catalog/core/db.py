@@ -123,10 +123,11 @@ class Database:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
-            # Reads autocommit, as on PostgreSQL (`_read_engine`): in WAL mode every statement
-            # reads a consistent snapshot of its own, and a BEGIN for a read cost a statement
-            # and a hop to the driver's thread per session. With no transaction ever open,
-            # the pool has nothing to roll back when a connection comes back (another hop).
+            creator = one_hop_creator(self.url)  # one hop to the driver's thread per statement
+            # Reads autocommit, as on PostgreSQL (`_autocommitted_reads`): in WAL mode every
+            # statement reads a consistent snapshot of its own, and a BEGIN for a read cost a
+            # statement and a hop to the driver's thread per session. With no transaction ever
+            # open, the pool has nothing to roll back when a connection comes back (another hop).
             self.engine = create_async_engine(
                 self.url,
                 echo=echo,
@@ -134,7 +135,7 @@ class Database:
                 pool_size=pool_size,
                 isolation_level="AUTOCOMMIT",
                 pool_reset_on_return=None,
-                async_creator=one_hop_creator(self.url),
+                async_creator=creator,
             )
             _configure_sqlite(self.engine, begin=None)
             self.write_engine = create_async_engine(
@@ -143,7 +144,7 @@ class Database:
                 json_deserializer=json_loads,
                 pool_size=1,
                 max_overflow=0,
-                async_creator=one_hop_creator(self.url),
+                async_creator=creator,
             )
             _configure_sqlite(self.write_engine, begin="BEGIN IMMEDIATE")
         else:
@@ -168,11 +169,11 @@ class Database:
         for engine in {self.engine, self.write_engine}:
             install_change_signals(engine, self.changes, notify=not self.is_sqlite)
         self._closers: list[Callable[[], Awaitable[None]]] = []
-        self.read_engine = self._read_engine()
-        self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self._reads = self._autocommitted_reads()
+        self._read_sessions = async_sessionmaker(self._reads, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
 
-    def _read_engine(self) -> AsyncEngine:
+    def _autocommitted_reads(self) -> AsyncEngine:
         """PostgreSQL reads run without BEGIN and ROLLBACK: at READ COMMITTED (the server's
         default and ours) every statement takes its own snapshot inside a transaction too, so a
         read-only session gains nothing from one but two round trips. (SQLite's read engine
@@ -196,7 +197,7 @@ class Database:
         """A bare connection for Core reads: what a read session adds (its transaction object,
         identity map and close) costs a quarter of a one-row read and serves no Core
         statement."""
-        async with self.read_engine.connect() as connection:
+        async with self._reads.connect() as connection:
             yield connection
 
     def write_session(self) -> AsyncSession:
