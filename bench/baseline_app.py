@@ -142,15 +142,14 @@ async def typename(request: Request, principal: Principal, db: Database) -> Resp
 
 
 async def product_page(request: Request, principal: Principal, db: Database) -> Response:
-    async with db.read_connection() as connection:
-        found = await products.list_products(
-            connection,
-            principal,
-            product_filter=None,
-            order=ProductOrder.NAME,
-            first=PAGE_SIZE,
-            after=None,
-        )
+    found = await products.list_products(
+        db,
+        principal,
+        product_filter=None,
+        order=ProductOrder.NAME,
+        first=PAGE_SIZE,
+        after=None,
+    )
     page, makers = found.page, found.makers
     edges = [
         {"cursor": cursor, "node": product_json(row, makers[row.manufacturer_id])}  # type: ignore[arg-type]
@@ -163,8 +162,7 @@ async def product_page(request: Request, principal: Principal, db: Database) -> 
 
 async def one_product(request: Request, principal: Principal, db: Database) -> Response:
     product_id: uuid.UUID = request.path_params["product_id"]
-    async with db.read_connection() as connection:
-        found = await products.get_many_visible(connection, principal, [product_id])
+    found = await products.get_many_visible(db, principal, [product_id])
     row = found.get(product_id)
     if row is None:
         return graphql_json({"product": None})

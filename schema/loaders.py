@@ -66,8 +66,7 @@ async def _organisations(context: Context, ids: list[uuid.UUID]) -> list[Organis
 
 async def _visible_products(context: Context, ids: list[uuid.UUID]) -> list[Row[Any] | None]:
     """Plain rows with their manufacturer's columns (`listing.maker_of`)."""
-    async with context.db.read_connection() as connection:
-        found = await products.get_many_visible(connection, context.principal, ids)
+    found = await products.get_many_visible(context.db, context.principal, ids)
     return [found.get(i) for i in ids]
 
 

@@ -5,7 +5,7 @@ import json
 import re
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -24,6 +24,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from catalog.core.changes import ChangeCounter
 from catalog.core.changes import install as install_change_signals
+from catalog.core.direct_reads import DirectRead
 from catalog.core.sqlite_driver import one_hop_creator
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -200,6 +201,32 @@ class Database:
         async with self._reads.connect() as connection:
             yield connection
 
+    async def fetch(self, read: DirectRead, values: Mapping[str, Any]) -> list[Any]:
+        """The rows of `read` for `values`, run on a read connection's driver
+        (catalog/core/direct_reads.py). Statement listeners see it like any other statement.
+        A connection whose statement failed or was interrupted is discarded, not pooled again;
+        one the server dropped is reported as the database being unreachable."""
+        compiled = read.compiled(self.engine.dialect)
+        arguments = compiled.arguments(values)
+        dispatch = self.engine.sync_engine.dispatch
+        if dispatch.before_cursor_execute:
+            dispatch.before_cursor_execute(None, None, compiled.sql, tuple(arguments), None, False)
+        pooled = await self._reads.raw_connection()
+        driver = pooled.driver_connection
+        try:
+            return await compiled.run(driver, arguments)
+        except Exception as error:
+            dropped = _dropped(driver)  # before invalidating, which closes it
+            pooled.invalidate(error)
+            if dropped and not is_unavailable(error):
+                raise ConnectionError("the connection to the database was lost") from error
+            raise
+        except BaseException:
+            pooled.invalidate()
+            raise
+        finally:
+            pooled.close()
+
     def write_session(self) -> AsyncSession:
         """A raw session for the transaction helper; use `catalog.core.transactions.write`
         instead."""
@@ -220,6 +247,12 @@ class Database:
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()
+
+
+def _dropped(driver_connection: Any) -> bool:
+    """Whether the driver saw its connection close (asyncpg; SQLite's cannot drop)."""
+    is_closed = getattr(driver_connection, "is_closed", None)
+    return bool(is_closed is not None and is_closed())
 
 
 def _causes(error: BaseException) -> list[BaseException]:

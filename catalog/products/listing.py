@@ -8,10 +8,18 @@ from enum import StrEnum
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, func, null, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import Select, func, null, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from catalog.core.db import Database
+from catalog.core.direct_reads import (
+    MAX_ID_SLOTS,
+    DirectRead,
+    id_slots,
+    slot_count,
+    slotted_ids,
+)
 from catalog.core.pagination import Page, SortColumn, page_of, page_statement, page_values
 from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
@@ -72,31 +80,36 @@ def page_columns(read: frozenset[str] | None) -> tuple[Any, ...]:
     return (*product, *_MAKER_COLUMNS)
 
 
-def maker_of(row: Row[Any]) -> SimpleNamespace:
+def maker_of(row: Any) -> SimpleNamespace:
     """The manufacturer read with a product row (the `maker_` columns), like an
     `Organisation`."""
     return SimpleNamespace(**{name: getattr(row, f"maker_{name}") for name in _MAKER_FIELDS})
 
 
 async def get_many_visible(
-    connection: AsyncConnection, principal: Principal, ids: list[uuid.UUID]
-) -> dict[uuid.UUID, Row[Any]]:
+    db: Database, principal: Principal, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Any]:
     """Plain rows read like `Product` instances, each with its manufacturer (`maker_of`)."""
-    values = {"ids": ids, **visibility_values(principal)}
-    rows = await connection.execute(_visible_by_id(caller_shape(principal)), values)
-    return {row.id: row for row in rows}
+    found: dict[uuid.UUID, Any] = {}
+    visibility = visibility_values(principal)
+    shape = caller_shape(principal)
+    for start in range(0, len(ids), MAX_ID_SLOTS):
+        chunk = ids[start : start + MAX_ID_SLOTS]
+        slots = slot_count(chunk)
+        rows = await db.fetch(
+            _visible_by_id(shape, slots), {**slotted_ids(chunk, slots), **visibility}
+        )
+        found.update((row.id, row) for row in rows)
+    return found
 
 
-@functools.lru_cache(maxsize=32)
-def _visible_by_id(shape: CallerShape) -> Select[Any]:
-    """Built once per kind of caller, like the unfiltered page."""
-    return (
+@functools.lru_cache(maxsize=64)
+def _visible_by_id(shape: CallerShape, slots: int) -> DirectRead:
+    """Built once per kind of caller and number of ids, like the unfiltered page."""
+    return DirectRead(
         select(*_PAGE_COLUMNS)
         .join(_maker, _maker.c.id == Product.manufacturer_id)
-        .where(
-            col(Product.id).in_(bindparam("ids", expanding=True)),
-            visible_products_prepared(shape),
-        )
+        .where(id_slots(table_of(Product).c.id, slots), visible_products_prepared(shape))
     )
 
 
@@ -105,12 +118,12 @@ class ProductPage:
     """A page of products as plain rows (read like `Product` instances: same attribute
     names), with each one's manufacturer, read in the same statement."""
 
-    page: Page[Row[Any]]
+    page: Page[Any]
     makers: dict[uuid.UUID, SimpleNamespace]
 
 
 async def list_products(
-    connection: AsyncConnection,
+    db: Database,
     principal: Principal,
     *,
     product_filter: ProductFilter | None,
@@ -125,16 +138,19 @@ async def list_products(
     columns = SORT_COLUMNS[order]
     values = page_values(order, columns, first, after)
     clauses = filter_clauses(product_filter)
+    rows: list[Any]
     if clauses:
         statement = page_statement(
             _page_select(reads, order).where(visible_products(principal), *clauses),
             columns,
             after=bool(after),
         )
-    else:  # the common page: its statement is built once per kind of caller
-        statement = _unfiltered_page(caller_shape(principal), reads, order, bool(after))
+        async with db.read_connection() as connection:
+            rows = list((await connection.execute(statement, values)).all())
+    else:  # the common page: built once per kind of caller, run on the driver directly
         values.update(visibility_values(principal))
-    rows: list[Row[Any]] = list((await connection.execute(statement, values)).all())
+        read = _unfiltered_page(caller_shape(principal), reads, order, bool(after))
+        rows = await db.fetch(read, values)
     page = page_of(rows, order, columns, first)
     makers = {}
     for row in page.items:
@@ -152,10 +168,10 @@ def _page_select(reads: frozenset[str] | None, order: ProductOrder) -> Select[An
 @functools.lru_cache(maxsize=256)
 def _unfiltered_page(
     shape: CallerShape, reads: frozenset[str] | None, order: ProductOrder, after: bool
-) -> Select[Any]:
-    """Built once, it keeps SQLAlchemy's cache key too: neither is computed per request."""
+) -> DirectRead:
+    """Built and compiled once: nothing of the statement is computed per request."""
     visible = _page_select(reads, order).where(visible_products_prepared(shape))
-    return page_statement(visible, SORT_COLUMNS[order], after=after)
+    return DirectRead(page_statement(visible, SORT_COLUMNS[order], after=after))
 
 
 async def count_products(

@@ -37,16 +37,15 @@ class ProductQuery:
         size = page_size(info, first)
         as_domain = domain_filter(filter)
         try:
-            async with info.context.db.read_connection() as reading:
-                found = await domain.list_products(
-                    reading,
-                    info.context.principal,
-                    product_filter=as_domain,
-                    order=order_by,
-                    first=size,
-                    after=after,
-                    reads=selected_columns(info),
-                )
+            found = await domain.list_products(
+                info.context.db,
+                info.context.principal,
+                product_filter=as_domain,
+                order=order_by,
+                first=size,
+                after=after,
+                reads=selected_columns(info),
+            )
         except DomainError as error:
             raise bad_input(error.problems[0].message) from error
         page = found.page
