@@ -16,6 +16,7 @@ from sqlalchemy.sql import visitors
 from sqlmodel import col
 
 from catalog.core.db import Database
+from catalog.core.direct_reads import DirectRead, direct_if_final
 from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
 from catalog.products.filters import filter_clauses
@@ -140,10 +141,13 @@ class SqlSearch:
             ]
             if matching is not None:
                 conditions.insert(0, matching.condition)
-            stmt, params = self.statements.get(self, query, matching, conditions)
+            stmt, direct, params = self.statements.get(self, query, matching, conditions)
             params.update(limit=query.first + 1, offset=query.offset)
             params.update(name_exact=fold(query.text.strip()))
-            rows = (await session.execute(stmt, params)).all()
+            if direct is None:  # an IN list in a filter: SQLAlchemy renders it per call
+                rows = list((await session.execute(stmt, params)).all())
+        if direct is not None:
+            rows = await self.db.fetch(direct, params)
         # Rows by position: a few hundred of them, and a Row's attributes cost a lookup each.
         ranked = sorted((r for r in rows if r[0] == "hit"), key=lambda r: r[5])
         counts = [r for r in rows if r[0] == "count"]
@@ -236,7 +240,8 @@ class _Statements:
     in the kept statement those values are named parameters, in the cache key's order."""
 
     def __init__(self) -> None:
-        self._kept: OrderedDict[Any, sa.CompoundSelect[Any]] = OrderedDict()
+        self._kept: OrderedDict[Any, tuple[sa.CompoundSelect[Any], DirectRead | None]]
+        self._kept = OrderedDict()
 
     def get(
         self,
@@ -244,7 +249,9 @@ class _Statements:
         query: SearchQuery,
         matching: Matching | None,
         conditions: list[Any],
-    ) -> tuple[sa.CompoundSelect[Any], dict[str, Any]]:
+    ) -> tuple[sa.CompoundSelect[Any], DirectRead | None, dict[str, Any]]:
+        """The kept statement for this search's shape, run directly when its text is final
+        (catalog/core/direct_reads.py), and this search's values for it."""
         probe = sa.select(sa.literal(1)).where(*conditions)
         if matching is not None:
             probe = probe.add_columns(
@@ -254,8 +261,8 @@ class _Statements:
         assert key is not None, "every search condition is cacheable"
         values = {f"c{i}": p.effective_value for i, p in enumerate(key.bindparams)}
         shape = (key.key, query.facets, query.with_total)
-        stmt = self._kept.get(shape)
-        if stmt is None:
+        kept = self._kept.get(shape)
+        if kept is None:
             names = {id(p): f"c{i}" for i, p in enumerate(key.bindparams)}
 
             def named(element: Any, **_: Any) -> Any:
@@ -270,12 +277,12 @@ class _Statements:
             if matching is not None:
                 matching = _replaced(matching, named)
             stmt = owner._ranked(query, matching, conditions)
-            self._kept[shape] = stmt
+            kept = self._kept[shape] = (stmt, direct_if_final(stmt, owner.db.engine.dialect))
             if len(self._kept) > STATEMENT_SHAPES:
                 self._kept.popitem(last=False)
         else:
             self._kept.move_to_end(shape)
-        return stmt, values
+        return kept[0], kept[1], values
 
 
 def _replaced(matching: Matching, named: Any) -> Matching:
