@@ -40,7 +40,9 @@ class SearchQuery:
     facets: tuple[str, ...] = ()
     first: int = 20
     offset: int = 0
+    # What the caller reads: the total and the hits' highlights are not worked out unasked.
     with_total: bool = True
+    with_highlights: bool = True
 
 
 @dataclass(frozen=True, slots=True)

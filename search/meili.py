@@ -290,22 +290,25 @@ class MeiliSearch:
     async def _index_search(
         self, query: SearchQuery, filters: list[str], facet_fields: list[str]
     ) -> dict[str, Any]:
-        return await self._search(
-            {
-                "q": query.text,
-                "filter": filters,
-                "facets": facet_fields,
-                "offset": query.offset,
-                "limit": query.first + 1,
+        request: dict[str, Any] = {
+            "q": query.text,
+            "filter": filters,
+            "facets": facet_fields,
+            "offset": query.offset,
+            "limit": query.first + 1,
+            "attributesToRetrieve": ["id"],
+            "showRankingScore": True,
+        }
+        if query.with_highlights:
+            request |= {
                 "attributesToRetrieve": ["id", "name", "summary"],
                 "attributesToHighlight": ["name", "summary"],
                 "attributesToCrop": ["summary"],
                 "cropLength": 24,
                 "highlightPreTag": _PRE,
                 "highlightPostTag": _POST,
-                "showRankingScore": True,
             }
-        )
+        return await self._search(request)
 
     async def _visible_ids(self, principal: Principal, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         if not ids:

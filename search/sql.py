@@ -151,8 +151,9 @@ class SqlSearch:
         # Rows by position: a few hundred of them, and a Row's attributes cost a lookup each.
         ranked = sorted((r for r in rows if r[0] == "hit"), key=lambda r: r[5])
         counts = [r for r in rows if r[0] == "count"]
+        marked = words if query.with_highlights else []
         hits = tuple(
-            SearchHit(row.id, float(row.score or 0.0), _highlights(row, words))
+            SearchHit(row.id, float(row.score or 0.0), _highlights(row, marked))
             for row in ranked[: query.first]
         )
         wants_counts = query.with_total or bool(query.facets)

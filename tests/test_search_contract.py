@@ -228,6 +228,15 @@ async def test_highlights_mark_the_matched_words(search: Search) -> None:
     assert result.hits[0].highlights[0] == "<mark>Kremin</mark>"
 
 
+async def test_highlights_are_not_worked_out_unasked(search: Search) -> None:
+    asked = await search.run("demo-curator", "drone", first=10)
+    unasked = await search.run("demo-curator", "drone", first=10, with_highlights=False)
+    assert any(hit.highlights for hit in asked.hits)
+    assert [h.product_id for h in unasked.hits] == [h.product_id for h in asked.hits]
+    assert all(hit.highlights == () for hit in unasked.hits)
+    assert (unasked.total, unasked.facets) == (asked.total, asked.facets)
+
+
 async def test_manufacturer_names_are_searchable_and_follow_renames(search: Search) -> None:
     maker = await org_id(search.db, "demo-manufacturer-3")
     await rename_organisation(search.db, "demo-manufacturer-3", "Yavirnyk Systems")

@@ -54,6 +54,19 @@ async def test_search_finds_ranks_highlights_and_counts(
     )
 
 
+async def test_highlights_come_through_fragments_and_only_when_selected(
+    api: httpx.AsyncClient, token_for: Any
+) -> None:
+    partner = await token_for("demo-partner-PL")
+    through_fragment = """
+    query($q: String!) { search(query: $q) { ...Hits } }
+    fragment Hits on SearchConnection { edges { ... on SearchEdge { highlights } } }"""
+    body = await gql(api, partner, through_fragment, {"q": "Kremin"})
+    assert body["data"]["search"]["edges"][0]["highlights"] == ["<mark>Kremin</mark>"]
+    plain = await gql(api, partner, '{ search(query: "Kremin") { edges { score } } }')
+    assert plain["data"]["search"]["edges"][0]["score"] > 0
+
+
 async def test_search_pages_with_cursors(api: httpx.AsyncClient, token_for: Any) -> None:
     curator = await token_for("demo-curator")
     everything = await _search(api, curator, q="drone", first=100)

@@ -4,6 +4,7 @@ from typing import Any
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField, Selection
 
 from catalog.core.errors import DomainError
 from catalog.products.listing import maker_of
@@ -18,12 +19,27 @@ from schema.search.types import Facet, FacetValue, SearchConnection, SearchEdge
 from search import backend as contract
 
 
-def _selects(info: Info[Context, Any], name: str) -> bool:
-    return any(
-        getattr(selection, "name", None) == name
-        for field in info.selected_fields
-        for selection in field.selections
-    )
+def _selects(info: Info[Context, Any], *path: str) -> bool:
+    """Whether the search field's selection reaches the field `path` (names, outermost first),
+    through fragments; a field under @skip or @include counts as selected."""
+    level = [selection for field in info.selected_fields for selection in field.selections]
+    for name in path:
+        found = [field for field in _fields(level) if field.name == name]
+        if not found:
+            return False
+        level = [selection for field in found for selection in field.selections]
+    return True
+
+
+def _fields(selections: list[Selection]) -> list[SelectedField]:
+    """The fields among `selections`, those of inline fragments and fragment spreads included."""
+    fields: list[SelectedField] = []
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            fields.append(selection)
+        else:
+            fields += _fields(selection.selections)
+    return fields
 
 
 def _facet(facet: contract.Facet) -> Facet:
@@ -58,6 +74,7 @@ class SearchQueries:
                 first=page_size(info, first),
                 offset=contract.decode_cursor(after),
                 with_total=_selects(info, "totalCount"),
+                with_highlights=_selects(info, "edges", "highlights"),
             )
             result = await backend.search(info.context.principal, request)
         except DomainError as error:
