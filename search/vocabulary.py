@@ -35,6 +35,7 @@ class SqliteVocabulary:
         self._known: frozenset[str] = frozenset()
         self._loaded_at = 0.0
         self._refreshing: asyncio.Task[None] | None = None
+        self._first_load: asyncio.Task[None] | None = None
 
     async def _load(self) -> None:
         async with self.db.read() as session:
@@ -50,7 +51,11 @@ class SqliteVocabulary:
 
     async def _current(self) -> list[str]:
         if self._terms is None:
-            await self._load()
+            # The searches that arrive before the first read share it: each reading the whole
+            # vocabulary (half a second of CPU at 100k products) would stall them all.
+            if self._first_load is None or self._first_load.done():
+                self._first_load = asyncio.create_task(self._load())
+            await asyncio.shield(self._first_load)
         elif time.monotonic() - self._loaded_at > self.ttl_seconds and (
             self._refreshing is None or self._refreshing.done()
         ):
