@@ -22,6 +22,20 @@ def _asyncpg_dsn(url: str) -> str:
     return str(make_url(url).set(drivername="postgresql"))
 
 
+async def terminate_other_connections(url: str) -> int:
+    """Ends every other session on `url`'s PostgreSQL database, as a server restart or an
+    administrator would; the number ended."""
+    connection = await asyncpg.connect(_asyncpg_dsn(url))
+    try:
+        killed = await connection.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await connection.close()
+    return len(killed)
+
+
 async def postgres_available() -> bool:
     try:
         conn = await asyncpg.connect(_asyncpg_dsn(ADMIN_URL), timeout=3)

@@ -4,12 +4,12 @@ statements), and PostgreSQL's pooled connections checked only when they have bee
 
 import asyncio
 
-import asyncpg
 import pytest
 from sqlalchemy import text
 
 from catalog.core import db as db_module
 from catalog.core.db import Database
+from tests.databases import terminate_other_connections
 
 ONLY_POSTGRES = pytest.mark.parametrize("backend", ["postgres"])
 
@@ -44,26 +44,13 @@ async def test_writes_still_run_in_one_transaction(db: Database) -> None:
     assert started == again
 
 
-async def _terminate_others(url: str) -> int:
-    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
-    connection = await asyncpg.connect(dsn)
-    try:
-        killed = await connection.fetch(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-    finally:
-        await connection.close()
-    return len(killed)
-
-
 @ONLY_POSTGRES
 async def test_an_idle_connection_killed_meanwhile_is_replaced_unseen(
     db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with db.read() as session:
         assert await session.scalar(text("SELECT 1")) == 1  # one connection now pooled
-    assert await _terminate_others(database_url) >= 1
+    assert await terminate_other_connections(database_url) >= 1
     monkeypatch.setattr(db_module, "PING_IDLE_SECONDS", 0.0)  # it has been idle long enough
     async with db.read() as session:
         assert await session.scalar(text("SELECT 2")) == 2
@@ -75,7 +62,7 @@ async def test_a_busy_connection_is_not_pinged(db: Database, database_url: str) 
     meanwhile fails its statement once, which drops the pool; the next read reconnects."""
     async with db.read() as session:
         await session.scalar(text("SELECT 1"))
-    await _terminate_others(database_url)
+    await terminate_other_connections(database_url)
     with pytest.raises(Exception):  # noqa: B017 - asyncpg words it by the state it found
         async with db.read() as session:
             await session.scalar(text("SELECT 1"))

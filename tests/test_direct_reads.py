@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from typing import Any
 
-import asyncpg
 import pytest
 from sqlalchemy import Float, bindparam, func, select
 from sqlmodel import col
@@ -17,6 +16,7 @@ from catalog.models import Product
 from catalog.products import listing
 from catalog.products.listing import ProductOrder
 from catalog.visibility import caller_shape, visibility_values
+from tests.databases import terminate_other_connections
 from tests.quote_helpers import principal_of
 from tests.sqlcount import count_statements
 
@@ -105,18 +105,6 @@ async def test_a_failed_statement_leaves_the_pool_usable(seeded: Database) -> No
     assert await seeded.fetch(broken, {"name": "no such product"}) == []
 
 
-async def _terminate_others(url: str) -> int:
-    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
-    try:
-        killed = await connection.fetch(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-    finally:
-        await connection.close()
-    return len(killed)
-
-
 @ONLY_POSTGRES
 async def test_a_connection_lost_under_a_direct_read_is_discarded(
     seeded: Database, database_url: str
@@ -124,7 +112,7 @@ async def test_a_connection_lost_under_a_direct_read_is_discarded(
     principal = await principal_of(seeded, "demo-partner-PL")
     ids = [uuid.uuid4()]
     assert await listing.get_many_visible(seeded, principal, ids) == {}  # one connection pooled
-    assert await _terminate_others(database_url) >= 1
+    assert await terminate_other_connections(database_url) >= 1
     with pytest.raises(Exception) as failed:
         await listing.get_many_visible(seeded, principal, ids)
     assert is_unavailable(failed.value)
