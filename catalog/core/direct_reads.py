@@ -30,12 +30,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any] | None
+Statement = Select[Any] | CompoundSelect[Any]
 # An id list is written as this many parameters at most per statement; longer lists run in
 # chunks. Below it, the slots are the next power of two, the last id repeated.
 MAX_ID_SLOTS = 128
-
-
-Statement = Select[Any] | CompoundSelect[Any]
 
 
 class DirectRead:
