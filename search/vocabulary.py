@@ -34,8 +34,8 @@ class SqliteVocabulary:
         self._terms: list[str] | None = None
         self._known: frozenset[str] = frozenset()
         self._loaded_at = 0.0
-        self._refreshing: asyncio.Task[None] | None = None
-        self._first_load: asyncio.Task[None] | None = None
+        # The read in flight, if any: the first one (searches wait for it) or a refresh.
+        self._reading: asyncio.Task[None] | None = None
 
     async def _load(self) -> None:
         async with self.db.read() as session:
@@ -50,16 +50,16 @@ class SqliteVocabulary:
             log.warning("search vocabulary refresh failed: %s", error)
 
     async def _current(self) -> list[str]:
+        idle = self._reading is None or self._reading.done()
         if self._terms is None:
             # The searches that arrive before the first read share it: each reading the whole
             # vocabulary (half a second of CPU at 100k products) would stall them all.
-            if self._first_load is None or self._first_load.done():
-                self._first_load = asyncio.create_task(self._load())
-            await asyncio.shield(self._first_load)
-        elif time.monotonic() - self._loaded_at > self.ttl_seconds and (
-            self._refreshing is None or self._refreshing.done()
-        ):
-            self._refreshing = asyncio.create_task(self._refresh())
+            if idle:
+                self._reading = asyncio.create_task(self._load())
+            assert self._reading is not None
+            await asyncio.shield(self._reading)
+        elif idle and time.monotonic() - self._loaded_at > self.ttl_seconds:
+            self._reading = asyncio.create_task(self._refresh())
         assert self._terms is not None
         return self._terms
 
