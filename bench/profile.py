@@ -8,11 +8,13 @@ counted inclusively (a frame counts once per sample it appears in) and as the in
 """
 
 import asyncio
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +31,8 @@ from bench.run import RESULTS, create_bench_client, scenario_context
 from bench.scenarios import SCENARIOS, Variant
 from bench.server import Server, start_server
 
+_RECORD_END = re.compile(r"\S \d+$")
+
 
 def shares_of(collapsed: str) -> tuple[int, Counter[str], Counter[str]]:
     """Total samples; per frame, the samples whose stack contains it (inclusive) and the
@@ -36,10 +40,8 @@ def shares_of(collapsed: str) -> tuple[int, Counter[str], Counter[str]]:
     total = 0
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
-    for line in collapsed.splitlines():
+    for line in _records(collapsed):
         stack, _, count = line.rpartition(" ")
-        if not stack:
-            continue
         samples = int(count)
         total += samples
         frames = stack.split(";")
@@ -47,6 +49,18 @@ def shares_of(collapsed: str) -> tuple[int, Counter[str], Counter[str]]:
         for frame in set(frames):
             inclusive[frame] += samples
     return total, inclusive, own
+
+
+def _records(collapsed: str) -> Iterator[str]:
+    """The "stack count" records. py-spy samples without pausing the server (--nonblocking),
+    so a frame name it read mid-change can hold any character, line breaks included: a record
+    ends only at a line that ends in its count."""
+    pending = ""
+    for piece in collapsed.split("\n"):
+        pending = f"{pending}\n{piece}" if pending else piece
+        if _RECORD_END.search(pending):
+            yield pending
+            pending = ""
 
 
 def record(server: Server, variant: Variant, token: str, seconds: int, out: Path) -> None:
