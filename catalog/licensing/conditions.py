@@ -63,8 +63,12 @@ def _listed(values: Iterable[Any]) -> str:
     return "[" + ", ".join(str(v) for v in values) + "]"
 
 
-def control_entry_matches(entry: str, prefix: str) -> bool:
-    entry, prefix = entry.strip().upper(), prefix.strip().upper().rstrip(".")
+def _normalised_prefix(prefix: str) -> str:
+    return prefix.strip().upper().rstrip(".")
+
+
+def _under(entry: str, prefix: str) -> bool:
+    """`entry` (stripped, upper case) is under `prefix` (normalised) on an entry boundary."""
     if not prefix or not entry.startswith(prefix):
         return False
     if len(entry) == len(prefix):
@@ -73,66 +77,116 @@ def control_entry_matches(entry: str, prefix: str) -> bool:
     return after == "." or before.isdigit() != after.isdigit()
 
 
-def _categories(facts: QuoteFacts, wanted: list[str]) -> str | None:
-    if facts.category in wanted:
-        return None
-    return f"category {facts.category} not in {_listed(wanted)}"
+def control_entry_matches(entry: str, prefix: str) -> bool:
+    return _under(entry.strip().upper(), _normalised_prefix(prefix))
 
 
-def _prefixes(facts: QuoteFacts, wanted: list[str]) -> str | None:
-    if any(control_entry_matches(facts.control_entry, p) for p in wanted):
-        return None
-    return f"control entry {facts.control_entry} not under {_listed(wanted)}"
+# A condition prepared for checking: the quote's facts → None when it holds, else the failure
+# in words. Preparing takes a condition's value; what does not depend on the quote (the listed
+# values of a failure, normalised prefixes, a threshold as a Decimal) is worked out once.
+Check = Callable[[QuoteFacts], str | None]
 
 
-def _countries(facts: QuoteFacts, wanted: list[str]) -> str | None:
-    if facts.delivery_country in wanted:
-        return None
-    return f"destination {facts.delivery_country} not in {_listed(wanted)}"
+def _categories(wanted: list[str]) -> Check:
+    listed = _listed(wanted)
+
+    def check(facts: QuoteFacts) -> str | None:
+        if facts.category in wanted:
+            return None
+        return f"category {facts.category} not in {listed}"
+
+    return check
 
 
-def _groups(facts: QuoteFacts, wanted: list[str]) -> str | None:
-    member = {"EU": facts.delivery_eu, "NATO": facts.delivery_nato}
-    if any(member.get(group, False) for group in wanted):
-        return None
-    return f"destination {facts.delivery_country} in none of {_listed(wanted)}"
+def _prefixes(wanted: list[str]) -> Check:
+    prefixes = tuple(_normalised_prefix(p) for p in wanted)
+    listed = _listed(wanted)
+
+    def check(facts: QuoteFacts) -> str | None:
+        entry = facts.control_entry.strip().upper()
+        if any(_under(entry, p) for p in prefixes):
+            return None
+        return f"control entry {facts.control_entry} not under {listed}"
+
+    return check
 
 
-def _min_quantity(facts: QuoteFacts, minimum: int) -> str | None:
-    if facts.quantity >= minimum:
-        return None
-    return f"quantity {facts.quantity} below {minimum}"
+def _countries(wanted: list[str]) -> Check:
+    listed = _listed(wanted)
+
+    def check(facts: QuoteFacts) -> str | None:
+        if facts.delivery_country in wanted:
+            return None
+        return f"destination {facts.delivery_country} not in {listed}"
+
+    return check
 
 
-def _min_value(facts: QuoteFacts, minimum: int | float | str) -> str | None:
-    if facts.value_eur is None or facts.value_eur >= Decimal(str(minimum)):
-        return None
-    return f"value EUR {facts.value_eur:,.0f} below {Decimal(str(minimum)):,.0f}"
+def _groups(wanted: list[str]) -> Check:
+    listed = _listed(wanted)
+    eu, nato = "EU" in wanted, "NATO" in wanted
+
+    def check(facts: QuoteFacts) -> str | None:
+        if (eu and facts.delivery_eu) or (nato and facts.delivery_nato):
+            return None
+        return f"destination {facts.delivery_country} in none of {listed}"
+
+    return check
 
 
-def _tech_transfer(facts: QuoteFacts, wanted: list[str]) -> str | None:
-    if facts.tech_transfer in wanted:
-        return None
-    return f"technology transfer {facts.tech_transfer} not in {_listed(wanted)}"
+def _min_quantity(minimum: int) -> Check:
+    def check(facts: QuoteFacts) -> str | None:
+        if facts.quantity >= minimum:
+            return None
+        return f"quantity {facts.quantity} below {minimum}"
+
+    return check
 
 
-def _co_production(facts: QuoteFacts, wanted: bool) -> str | None:
-    if facts.co_production == wanted:
-        return None
-    return "co-production requested" if facts.co_production else "co-production not requested"
+def _min_value(minimum: int | float | str) -> Check:
+    threshold = Decimal(str(minimum))
+
+    def check(facts: QuoteFacts) -> str | None:
+        if facts.value_eur is None or facts.value_eur >= threshold:
+            return None
+        return f"value EUR {facts.value_eur:,.0f} below {threshold:,.0f}"
+
+    return check
 
 
-def _re_export(facts: QuoteFacts, wanted: bool) -> str | None:
-    if facts.re_export == wanted:
-        return None
-    if facts.re_export:
-        return f"destination {facts.delivery_country} differs from partner country"
-    return f"destination {facts.delivery_country} is the partner's own country"
+def _tech_transfer(wanted: list[str]) -> Check:
+    listed = _listed(wanted)
+
+    def check(facts: QuoteFacts) -> str | None:
+        if facts.tech_transfer in wanted:
+            return None
+        return f"technology transfer {facts.tech_transfer} not in {listed}"
+
+    return check
 
 
-Check = Callable[[QuoteFacts, Any], str | None]
+def _co_production(wanted: bool) -> Check:
+    def check(facts: QuoteFacts) -> str | None:
+        if facts.co_production == wanted:
+            return None
+        return "co-production requested" if facts.co_production else "co-production not requested"
+
+    return check
+
+
+def _re_export(wanted: bool) -> Check:
+    def check(facts: QuoteFacts) -> str | None:
+        if facts.re_export == wanted:
+            return None
+        if facts.re_export:
+            return f"destination {facts.delivery_country} differs from partner country"
+        return f"destination {facts.delivery_country} is the partner's own country"
+
+    return check
+
+
 # The order in which conditions are checked, and so which failure an explanation names.
-CONDITION_ORDER: tuple[tuple[str, Check], ...] = (
+CONDITION_ORDER: tuple[tuple[str, Callable[[Any], Check]], ...] = (
     ("categories", _categories),
     ("control_entry_prefixes", _prefixes),
     ("destination_countries", _countries),
@@ -146,18 +200,30 @@ CONDITION_ORDER: tuple[tuple[str, Check], ...] = (
 CONDITION_KEYS = frozenset(key for key, _ in CONDITION_ORDER)
 
 
-def first_failure(facts: QuoteFacts, conditions: dict[str, Any]) -> str | None:
-    """None when every condition holds; otherwise the first failing one, in words."""
+def prepared_checks(conditions: dict[str, Any]) -> tuple[Check, ...]:
+    """A rule's conditions as checks, in CONDITION_ORDER. A rule set is parsed once per
+    version (catalog/licensing/rules.py), so routing a quote pays only for the comparisons;
+    with two hundred rules, preparing them on every quote was most of routing's time."""
     unknown = sorted(set(conditions) - CONDITION_KEYS)
     if unknown:
         # A rule we cannot read never matches silently; rule validation prevents this.
-        return f"unknown condition {unknown[0]}"
-    for key, check in CONDITION_ORDER:
-        if key in conditions:
-            failure = check(facts, conditions[key])
-            if failure is not None:
-                return failure
+        message = f"unknown condition {unknown[0]}"
+        return (lambda _facts: message,)
+    return tuple(prepare(conditions[key]) for key, prepare in CONDITION_ORDER if key in conditions)
+
+
+def failure_of(facts: QuoteFacts, checks: tuple[Check, ...]) -> str | None:
+    """None when every check holds; otherwise the first failing one, in words."""
+    for check in checks:
+        failure = check(facts)
+        if failure is not None:
+            return failure
     return None
+
+
+def first_failure(facts: QuoteFacts, conditions: dict[str, Any]) -> str | None:
+    """None when every condition holds; otherwise the first failing one, in words."""
+    return failure_of(facts, prepared_checks(conditions))
 
 
 ALLOWED_VALUES: dict[str, frozenset[str]] = {

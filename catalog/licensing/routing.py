@@ -35,7 +35,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from catalog.licensing.conditions import QuoteFacts, first_failure
+from catalog.licensing.conditions import Check, QuoteFacts, failure_of, prepared_checks
 from catalog.licensing.sla import due_date
 
 __all__ = ["QuoteFacts", "RoutingDecision", "Rule", "RuleEvaluation", "route"]
@@ -69,6 +69,11 @@ class Rule:
     sla_working_days: int
     approvals_required: int
     requires_documents: tuple[str, ...] = ()
+    # The conditions prepared for checking, once per rule (conditions.py).
+    checks: tuple[Check, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "checks", prepared_checks(self.conditions))
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> "Rule":
@@ -287,7 +292,7 @@ def route(
     evaluations = _gates(facts)
     matching: list[Rule] = []
     for rule in ordered:
-        failure = first_failure(facts, rule.conditions)
+        failure = failure_of(facts, rule.checks)
         evaluations.append(RuleEvaluation(rule.id, rule.name, rule.tier, failure is None, failure))
         if failure is None:
             matching.append(rule)
