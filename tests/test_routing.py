@@ -424,7 +424,7 @@ def test_stored_decision_carries_every_field_of_the_decision() -> None:
     expected["sla_due_on"] = decision.sla_due_on.isoformat()
     expected["flags"] = list(decision.flags)
     expected["matched_rule_ids"] = list(decision.matched_rule_ids)
-    expected["explanation"] = [asdict(e) for e in decision.explanation]
+    expected["explanation"] = [e._asdict() for e in decision.explanation]
     expected["value_eur"] = str(decision.value_eur)
     expected["requires_documents"] = list(decision.requires_documents)
     assert stored == expected

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from catalog.licensing.conditions import Check, QuoteFacts, failure_of, prepared_checks
 from catalog.licensing.sla import due_date
@@ -90,8 +90,11 @@ class Rule:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class RuleEvaluation:
+class RuleEvaluation(NamedTuple):
+    """One line of a decision's explanation. Immutable like the decision, and a named tuple
+    rather than a frozen dataclass: a quote makes one per rule, and a frozen dataclass's
+    constructor cost three times as much (about 0.3 ms of a quote at two hundred rules)."""
+
     rule_id: str | None
     rule_name: str
     tier: int
