@@ -1,14 +1,19 @@
 """Read sessions: no transaction around them (on SQLite no BEGIN, so no snapshot held between
-statements), and PostgreSQL's pooled connections checked only when they have been idle
-(catalog/core/db.py)."""
+statements), PostgreSQL's pooled connections checked only when they have been idle, and JSON
+column text read and written as the standard library would (catalog/core/db.py)."""
 
 import asyncio
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from catalog.core import db as db_module
-from catalog.core.db import Database
+from catalog.core.db import Database, json_dumps
 from tests.databases import terminate_other_connections
 
 ONLY_POSTGRES = pytest.mark.parametrize("backend", ["postgres"])
@@ -83,9 +88,47 @@ async def test_a_busy_connection_is_not_pinged(db: Database, database_url: str) 
     ],
 )
 def test_json_columns_read_as_the_standard_decoder_reads_them(text: str) -> None:
-    import json
-
     from catalog.core.db import json_loads
 
     expected, found = json.loads(text), json_loads(text)
     assert repr(found) == repr(expected)  # 2 and 2.0, -0.0 and 0.0 told apart
+
+
+_JSON_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers()  # past 64 bits too
+    | st.floats()  # NaN and the infinities too
+    | st.text()
+    | st.sampled_from(["\ud800", "é ї ß 𝄞", "\x00\x1f"])
+)
+_JSON_VALUES = st.recursive(
+    _JSON_LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=5) | st.integers() | st.booleans(), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON_VALUES)
+def test_json_columns_are_written_as_the_standard_encoder_writes_them(value: object) -> None:
+    """Text that reads back as the standard encoder's text does, NaN and all."""
+    expected, found = json.loads(json.dumps(value)), json.loads(json_dumps(value))
+    assert repr(found) == repr(expected)
+
+
+@pytest.mark.parametrize("value", [Decimal("1.5"), {"at": datetime.now(UTC)}, {1, 2}, [object()]])
+def test_what_the_standard_encoder_refuses_is_refused(value: object) -> None:
+    with pytest.raises(TypeError):
+        json.dumps(value)
+    with pytest.raises(TypeError):
+        json_dumps(value)
+
+
+def test_a_non_finite_number_under_a_null_is_written_as_the_standard_encoder_writes_it() -> None:
+    value = {"failed": None, "rows": [{"x": float("nan")}, {"y": float("-inf")}]}
+    assert json_dumps(value) == json.dumps(value)

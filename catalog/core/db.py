@@ -83,6 +83,56 @@ def json_loads(text: str) -> Any:
         return json.loads(text)
 
 
+# What orjson would write differently from the standard encoder is left to the standard one:
+# datetimes and dataclasses (refused by both), anything else orjson does not know.
+_DUMPS_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_NON_FINITE = (float("inf"), float("-inf"))
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def json_dumps(value: Any) -> str:
+    """Python values as JSON column text on both databases: orjson, some fifteen times faster
+    on a licensing decision's two-hundred-line explanation. Text that reads back as the
+    standard encoder's does, or the standard encoder's own error:
+    - orjson writes NaN and the infinities as null, so text holding a null whose value holds
+      one of them is the standard encoder's;
+    - so is anything orjson refuses: a key that is not a string, an integer past 64 bits, a
+      lone surrogate, a type neither knows (Decimal, a set), datetimes and dataclasses (passed
+      through to be refused);
+    - orjson leaves non-ASCII characters unescaped, which changes no value;
+    - orjson writes a UUID and an enum member as their values where the standard encoder
+      refuses them; the columns' values never hold either (they come from JSON documents or
+      are built as plain values)."""
+    try:
+        text = orjson.dumps(value, default=_refuse, option=_DUMPS_OPTIONS)
+    except TypeError:
+        return json.dumps(value)
+    if b"null" in text and _holds_non_finite(value):
+        return json.dumps(value)
+    return text.decode()
+
+
+def _holds_non_finite(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is dict:
+            pending.extend(item.values())
+        elif kind is list or kind is tuple:
+            pending.extend(item)
+        elif isinstance(item, float) and (item != item or item in _NON_FINITE):
+            return True
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return False
+
+
 # A pooled PostgreSQL connection idle longer than this is checked before use (a server restart
 # in the meantime leaves it dead). pool_pre_ping would check every checkout: three round trips
 # (BEGIN, a statement, ROLLBACK) per request. A connection in use within the last second that
@@ -132,6 +182,7 @@ class Database:
             self.engine = create_async_engine(
                 self.url,
                 echo=echo,
+                json_serializer=json_dumps,
                 json_deserializer=json_loads,
                 pool_size=pool_size,
                 isolation_level="AUTOCOMMIT",
@@ -142,6 +193,7 @@ class Database:
             self.write_engine = create_async_engine(
                 self.url,
                 echo=echo,
+                json_serializer=json_dumps,
                 json_deserializer=json_loads,
                 pool_size=1,
                 max_overflow=0,
@@ -153,6 +205,7 @@ class Database:
             self.engine = create_async_engine(
                 self.url,
                 echo=echo,
+                json_serializer=json_dumps,
                 json_deserializer=json_loads,
                 pool_size=pool_size,
                 max_overflow=pool_size,
