@@ -39,7 +39,8 @@ from graphql.type import (
     SchemaMetaFieldDef,
     TypeMetaFieldDef,
 )
-from strawberry.extensions import ValidationCache
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from schema.errors import ErrorCode
 from schema.input_text import unstorable_characters
@@ -315,10 +316,37 @@ def unnamed_choice(document: Any, context: Any) -> list[GraphQLError]:
     return []
 
 
-class LimitedValidation(ValidationCache):
-    """Checks the limits and input text first, then the (cached) specification rules. The
-    limits come from the measurement the HTTP pipeline already made for this document
-    (`Context.prepared`, schema/document.py); only a caller without one is measured here."""
+# Validation depends on the schema, the document and the rules only. A document is parsed once
+# per text and the same tree serves every request (schema/document.py), so results are kept by
+# the tree's identity, with the schema and the tree kept beside them so that no id is reused.
+# An LRU cache keyed by the document would hash it: graphql-core's nodes are frozen dataclasses
+# whose hash walks the whole tree, a tenth of a `product(id)` request's CPU.
+VALIDATED_DOCUMENTS = 512
+_VALIDATED: dict[
+    tuple[int, int, tuple[Any, ...]], tuple[GraphQLSchema, DocumentNode, list[GraphQLError]]
+] = {}
+
+
+def validation_errors(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...]
+) -> list[GraphQLError]:
+    """The specification rules' errors for `document`, as Strawberry validates it."""
+    key = (id(schema), id(document), rules)
+    known = _VALIDATED.get(key)
+    if known is not None and known[0] is schema and known[1] is document:
+        return known[2]
+    errors = validate_document(schema, document, rules)
+    if len(_VALIDATED) >= VALIDATED_DOCUMENTS:
+        _VALIDATED.clear()
+    _VALIDATED[key] = (schema, document, errors)
+    return errors
+
+
+class LimitedValidation(SchemaExtension):
+    """Checks the limits and input text first, then the specification rules (validated once
+    per document). The limits come from the measurement the HTTP pipeline already made for
+    this document (`Context.prepared`, schema/document.py); only a caller without one is
+    measured here."""
 
     def __init__(self, limits: Limits) -> None:
         super().__init__()
@@ -338,11 +366,11 @@ class LimitedValidation(ValidationCache):
             or unnamed_choice(document, context)
             or unstorable_characters(document, variables)
         )
-        if errors:
-            context.pre_execution_errors = errors
-            yield
-            return
-        yield from super().on_validate()
+        if not errors:
+            schema = context.schema._schema
+            errors = validation_errors(schema, document, tuple(context.validation_rules))
+        context.pre_execution_errors = errors
+        yield
 
 
 def _prepared_measure(context: Any, document: DocumentNode) -> DocumentMeasure | None:

@@ -1,7 +1,7 @@
 """The document meter and HTTP content negotiation as plain functions (no database)."""
 
 import pytest
-from graphql import parse
+from graphql import parse, specified_rules
 
 from api.graphql.transport import GRAPHQL_RESPONSE, JSON, HTTPProblem, negotiate
 from schema import schema
@@ -109,3 +109,30 @@ def test_a_kept_measure_belongs_to_its_variables() -> None:
     assert query_cost(schema._schema, query, {"n": 2}, 100) == small
     assert query_cost(schema._schema, query, {"n": 50}, 100) == large
     assert query_cost(schema._schema, query, {"n": 2}, 10) == small  # under the limit
+
+
+def test_a_document_is_validated_once_and_its_errors_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kept by the parsed tree's identity: the same tree is not validated (nor hashed) again,
+    a tree parsed afresh from the same text is validated on its own."""
+    from schema import limits
+
+    calls: list[object] = []
+    real = limits.validate_document
+
+    def counting(*args: object) -> object:
+        calls.append(args[1])
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(limits, "validate_document", counting)
+    monkeypatch.setattr(limits, "_VALIDATED", {})
+    rules = tuple(specified_rules)
+    wrong = parse("{ products(first: 1) { edges { node { nope } } } }")
+    first = limits.validation_errors(schema._schema, wrong, rules)
+    again = limits.validation_errors(schema._schema, wrong, rules)
+    assert [e.message for e in first] == [e.message for e in again]
+    assert "Cannot query field 'nope'" in first[0].message
+    assert len(calls) == 1
+    afresh = parse("{ products(first: 1) { edges { node { nope } } } }")
+    assert afresh == wrong and afresh is not wrong
+    limits.validation_errors(schema._schema, afresh, rules)
+    assert calls == [wrong, afresh]
