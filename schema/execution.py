@@ -24,7 +24,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from graphql import GraphQLObjectType, Undefined
-from graphql.execution.collect_fields import FieldDetails
+from graphql.execution.collect_fields import CollectedFields, FieldDetails
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -39,6 +39,7 @@ from schema.execution_plan import (
     Steps,
     plan_selection,
 )
+from schema.execution_shared import SharedExecution, shared_execution
 
 FieldDetailsList = list[FieldDetails]
 
@@ -106,13 +107,52 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Plan:
         # graphql-core hands the same grouped field set for every object of a list; it is
-        # kept with its plan so that its id is not reused during this execution.
+        # kept with its plan so that its id is not reused during this execution. A grouped
+        # field set kept across executions (schema/execution_shared.py) has its plan kept too.
         plans: dict[int, tuple[Any, Plan]] = self.__dict__.setdefault("_plans", {})
         found = plans.get(id(grouped_field_set))
         if found is None:
-            plan = plan_selection(self.schema, parent_type, grouped_field_set)
+            shared = self._shared()
+            kept = None
+            if shared is not None and id(grouped_field_set) in shared.kept_sets:
+                kept = shared.plans
+            plan = kept.get(id(grouped_field_set)) if kept is not None else None
+            if plan is None:
+                plan = plan_selection(self.schema, parent_type, grouped_field_set)
+                if kept is not None:
+                    kept[id(grouped_field_set)] = plan
             found = plans[id(grouped_field_set)] = (grouped_field_set, plan)
         return found[1]
+
+    def _shared(self) -> SharedExecution | None:
+        """What is kept across executions of this operation; None when nothing may be."""
+        known = self.__dict__
+        if "_shared_execution" not in known:
+            kept = shared_execution(self.schema, self.operation, self.fragments)
+            known["_shared_execution"] = kept
+        shared: SharedExecution | None = known["_shared_execution"]
+        return shared
+
+    def collect_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> CollectedFields:
+        """graphql-core's collection, memoised for this execution by the list's identity and,
+        for an operation whose collection cannot vary, kept across executions."""
+        key = (return_type, id(field_details_list))
+        known = self._relevant_sub_fields.get(key)
+        if known is not None:
+            return known[1]
+        shared = self._shared()
+        if shared is None:
+            return super().collect_subfields(return_type, field_details_list)
+        nodes = (return_type.name, tuple(id(details.node) for details in field_details_list))
+        collected = shared.collected.get(nodes)
+        if collected is None:
+            collected = super().collect_subfields(return_type, field_details_list)
+            shared.keep(nodes, collected)
+        else:
+            self._relevant_sub_fields[key] = (field_details_list, collected)
+        return collected
 
     async def _gather(self, results: dict[str, Any], awaiting: list[str]) -> dict[str, Any]:
         # As graphql-core does: one awaitable is awaited alone, several side by side.

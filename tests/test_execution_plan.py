@@ -10,15 +10,18 @@ organisation (the same generated documents, the same data, run both ways).
 
 import asyncio
 import enum
+import functools
 import json
 from typing import Annotated, Any
 
 import pytest
 import strawberry
 from graphql import GraphQLSchema
+from graphql.execution.collect_fields import FragmentDetails
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import queries
+from strawberry.extensions import ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.execution import CompiledExecutionContext
@@ -125,9 +128,17 @@ class Query:
 TOY_TYPES = [Item, Circle, Square]
 
 
+@functools.cache
 def toy_schema(compiled: bool) -> strawberry.Schema:
+    """One schema each way for the whole module, with documents parsed once per text (as the
+    service's are), so a query that comes again meets what compiled execution kept of it."""
     context_class = CompiledExecutionContext if compiled else StrawberryGraphQLCoreExecutionContext
-    return strawberry.Schema(query=Query, types=TOY_TYPES, execution_context_class=context_class)
+    return strawberry.Schema(
+        query=Query,
+        types=TOY_TYPES,
+        execution_context_class=context_class,
+        extensions=[ParserCache],
+    )
 
 
 TOY_SDL = toy_schema(compiled=False).as_str()
@@ -230,6 +241,63 @@ async def test_same_answer_as_graphql_core(overrides: dict[str, Any]) -> None:
     reference, compiled = await both_ways(EXAMPLE, toy_schema)
     assert compiled == reference
     assert '"data": null' not in reference or '"errors": []' not in reference
+
+
+async def test_a_document_run_again_answers_for_its_new_values() -> None:
+    """Collected fields and plans are kept across executions of one parsed document
+    (schema/execution_shared.py); each execution still answers for its own values."""
+    for overrides in ({}, {"count": "many"}, {"name": None}, {"shape": "not a shape"}, {}):
+        child = Item(**{**_plain_values(), "child": None})
+        ROOT.update(items=[Item(**{**_plain_values(), "child": child, **overrides})], wrong=None)
+        reference, compiled = await both_ways(EXAMPLE, toy_schema)
+        assert compiled == reference
+
+
+DIRECTED = """
+query Directed($skip: Boolean!, $take: Boolean!) {
+  items { name @skip(if: $skip) count ...Extra @include(if: $take) }
+}
+fragment Extra on Item { colour kids { name @include(if: $take) } }
+"""
+
+
+@pytest.mark.parametrize("skip", [True, False])
+@pytest.mark.parametrize("take", [True, False])
+async def test_directives_on_variables_are_collected_for_each_execution(
+    skip: bool, take: bool
+) -> None:
+    """An operation with directives is collected afresh every time: what it selects depends on
+    the variables."""
+    ROOT.update(items=[Item(**{**_plain_values(), "kids": [Item(**_plain_values())]})])
+    variables = {"skip": skip, "take": take}
+    reference, compiled = await both_ways(DIRECTED, toy_schema, variable_values=variables)
+    assert compiled == reference
+    assert ('"name"' in compiled) == (not skip or take) and ('"colour"' in compiled) == take
+
+
+def test_only_operations_without_directives_or_fragment_variables_are_kept() -> None:
+    from graphql import parse
+
+    from schema.execution_shared import shared_execution
+
+    schema = toy_schema(compiled=True)._schema
+
+    def kept(text: str) -> bool:
+        document = parse(text, experimental_fragment_arguments=True)
+        operation = next(d for d in document.definitions if d.kind == "operation_definition")
+        fragments = {
+            d.name.value: FragmentDetails(d)  # type: ignore[attr-defined]
+            for d in document.definitions
+            if d.kind == "fragment_definition"
+        }
+        found = shared_execution(schema, operation, fragments)  # type: ignore[arg-type]
+        assert shared_execution(schema, operation, fragments) is found  # asked once
+        return found is not None
+
+    assert kept("{ items { name ...F } } fragment F on Item { count }")
+    assert not kept("{ items { name @skip(if: true) } }")
+    assert not kept("{ items { ...F } } fragment F on Item { count @include(if: false) }")
+    assert not kept("{ items { ...F(n: 1) } } fragment F($n: Int) on Item { count }")
 
 
 def _plain_values() -> dict[str, Any]:

@@ -3,7 +3,9 @@ graphql-core's, over HTTP with real tokens, for queries generated from the schem
 each kind of organisation against the seeded catalogue (SQLite and PostgreSQL).
 
 The reference answer comes from the same application with the compiled steps switched off:
-`CompiledExecutionContext`'s two entry points put back to graphql-core's own methods.
+`CompiledExecutionContext`'s entry points put back to graphql-core's own methods. Each query
+is sent by every caller in turn, so later callers meet what compiled execution kept of the
+document from earlier ones.
 """
 
 import contextlib
@@ -68,7 +70,7 @@ def generated_queries() -> list[str]:
 
 @contextlib.contextmanager
 def graphql_core_only() -> Iterator[None]:
-    patched = ("execute_fields", "complete_value")
+    patched = ("execute_fields", "complete_value", "collect_subfields")
     saved = {name: CompiledExecutionContext.__dict__[name] for name in patched}
     try:
         for name in patched:
