@@ -233,6 +233,9 @@ query {
         {"shape": Circle(radius=2)},  # an int where a Float is due: serialised as 2.0
         {"shape": Circle(radius=2**60 + 1)},  # an int no float holds exactly
         {"strict_shape": None},
+        # cast to the other member: resolved by the cast, then completed as that type
+        {"shape": strawberry.cast(Square, Circle(radius=2.5))},
+        {"strict_shape": strawberry.cast(Circle, Square(side=4))},
     ],
 )
 async def test_same_answer_as_graphql_core(overrides: dict[str, Any]) -> None:
