@@ -8,7 +8,9 @@ each selection set is compiled once into a step (`schema/execution_plan.py`): ho
 read (the attribute itself for Strawberry's plain fields, else the resolver) and how its type
 completes (serialise a leaf, run an object's own compiled selection, resolve a union member,
 walk a list).
-The steps run in a tight loop that builds the answer directly.
+The steps run in a tight loop that builds the answer directly. For an operation whose
+collection cannot depend on the variables, the collected fields and their plans are kept from
+one execution to the next (schema/execution_shared.py).
 
 Exactly graphql-core's answer, errors included: a step only takes values it is certain of
 (a non-null scalar its serialiser accepts, an object whose type check passes, a union member the
