@@ -14,6 +14,7 @@ A value threshold on a quote without a value is treated as met (unknown value â†
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from catalog.core.countries import is_iso_country
@@ -87,15 +88,27 @@ def control_entry_matches(entry: str, prefix: str) -> bool:
 Check = Callable[[QuoteFacts], str | None]
 
 
-def _categories(wanted: list[str]) -> Check:
-    listed = _listed(wanted)
+def _member_of(fact: Callable[[QuoteFacts], str], named: str) -> Callable[[list[str]], Check]:
+    """A condition met when the quote's `fact` is among the wanted values; its failure reads
+    "<named> <the fact> not in [<the wanted values>]"."""
 
-    def check(facts: QuoteFacts) -> str | None:
-        if facts.category in wanted:
-            return None
-        return f"category {facts.category} not in {listed}"
+    def prepare(wanted: list[str]) -> Check:
+        listed = _listed(wanted)
 
-    return check
+        def check(facts: QuoteFacts) -> str | None:
+            value = fact(facts)
+            if value in wanted:
+                return None
+            return f"{named} {value} not in {listed}"
+
+        return check
+
+    return prepare
+
+
+_categories = _member_of(attrgetter("category"), "category")
+_countries = _member_of(attrgetter("delivery_country"), "destination")
+_tech_transfer = _member_of(attrgetter("tech_transfer"), "technology transfer")
 
 
 def _prefixes(wanted: list[str]) -> Check:
@@ -107,17 +120,6 @@ def _prefixes(wanted: list[str]) -> Check:
         if any(_under(entry, p) for p in prefixes):
             return None
         return f"control entry {facts.control_entry} not under {listed}"
-
-    return check
-
-
-def _countries(wanted: list[str]) -> Check:
-    listed = _listed(wanted)
-
-    def check(facts: QuoteFacts) -> str | None:
-        if facts.delivery_country in wanted:
-            return None
-        return f"destination {facts.delivery_country} not in {listed}"
 
     return check
 
@@ -150,17 +152,6 @@ def _min_value(minimum: int | float | str) -> Check:
         if facts.value_eur is None or facts.value_eur >= threshold:
             return None
         return f"value EUR {facts.value_eur:,.0f} below {threshold:,.0f}"
-
-    return check
-
-
-def _tech_transfer(wanted: list[str]) -> Check:
-    listed = _listed(wanted)
-
-    def check(facts: QuoteFacts) -> str | None:
-        if facts.tech_transfer in wanted:
-            return None
-        return f"technology transfer {facts.tech_transfer} not in {listed}"
 
     return check
 
