@@ -320,7 +320,7 @@ def unnamed_choice(document: Any, context: Any) -> list[GraphQLError]:
 # per text and the same tree serves every request (schema/document.py), so results are kept by
 # the tree's identity, with the schema and the tree kept beside them so that no id is reused.
 # An LRU cache keyed by the document would hash it: graphql-core's nodes are frozen dataclasses
-# whose hash walks the whole tree, a tenth of a `product(id)` request's CPU.
+# whose hash walks the whole tree: 32 us for the benchmark's `product(id)` document.
 VALIDATED_DOCUMENTS = 512
 _VALIDATED: dict[
     tuple[int, int, tuple[Any, ...]], tuple[GraphQLSchema, DocumentNode, list[GraphQLError]]

@@ -126,7 +126,7 @@ def _holds_non_finite(value: Any) -> bool:
             pending.extend(item)
         elif isinstance(item, float) and (item != item or item in _NON_FINITE):
             return True
-        elif isinstance(item, dict):
+        elif isinstance(item, dict):  # subclasses, after the exact types above
             pending.extend(item.values())
         elif isinstance(item, list | tuple):
             pending.extend(item)
