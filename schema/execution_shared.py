@@ -13,7 +13,7 @@ fields every time, so the collected fields and their plans are kept with the ope
   nodes, which belong to the kept tree; the entry keeps the schema, the operation and its
   fragments alive, so no identity is reused while it is kept.
 
-For `product(id)` collecting and planning were about a sixth of the request's CPU.
+Served, a `product(id)` request cost 5% less CPU once they were kept (bench.ab).
 """
 
 from dataclasses import dataclass, field
