@@ -11,7 +11,7 @@ fields every time, so the collected fields and their plans are kept with the ope
   such an operation is collected and planned afresh on every execution, as graphql-core does;
 - a selection set is known by the type it is collected for and the identities of its field
   nodes, which belong to the kept tree; the entry keeps the schema, the operation and its
-  fragments alive, so no identity is reused while it is kept.
+  fragments alive, so no identity is reused while it is kept (schema/kept_by_identity.py).
 
 Served, a `product(id)` request cost 5% less CPU once they were kept (bench.ab).
 """
@@ -23,8 +23,7 @@ from graphql import GraphQLSchema, OperationDefinitionNode, Visitor, visit
 from graphql.execution.collect_fields import CollectedFields, FragmentDetails
 
 from schema.execution_plan import Plan
-
-KEPT_OPERATIONS = 512  # like the parsed documents (schema/document.py)
+from schema.kept_by_identity import KeptByIdentity
 
 
 @dataclass(slots=True)
@@ -45,7 +44,7 @@ class SharedExecution:
         self.kept_sets.add(id(collected.grouped_field_set))
 
 
-_KEPT: dict[tuple[int, int], tuple[GraphQLSchema, OperationDefinitionNode, Any]] = {}
+_KEPT: KeptByIdentity[SharedExecution | None] = KeptByIdentity(512)  # like the parsed documents
 
 
 def shared_execution(
@@ -54,18 +53,13 @@ def shared_execution(
     fragments: dict[str, FragmentDetails],
 ) -> SharedExecution | None:
     """The kept collections of `operation`; None when they depend on the variables."""
-    key = (id(schema), id(operation))
-    known = _KEPT.get(key)
-    if known is not None and known[0] is schema and known[1] is operation:
-        kept: SharedExecution | None = known[2]
-        return kept
-    shared = (
-        None if _varies(operation, fragments) else SharedExecution(schema, operation, fragments)
-    )
-    if len(_KEPT) >= KEPT_OPERATIONS:
-        _KEPT.clear()
-    _KEPT[key] = (schema, operation, shared)
-    return shared
+
+    def make() -> SharedExecution | None:
+        if _varies(operation, fragments):
+            return None
+        return SharedExecution(schema, operation, fragments)
+
+    return _KEPT.get((schema, operation), None, make)
 
 
 class _VariesFinder(Visitor):

@@ -44,6 +44,7 @@ from strawberry.schema.schema import validate_document
 
 from schema.errors import ErrorCode
 from schema.input_text import unstorable_characters
+from schema.kept_by_identity import KeptByIdentity
 
 if TYPE_CHECKING:
     from schema.document import PreparedDocument
@@ -316,30 +317,18 @@ def unnamed_choice(document: Any, context: Any) -> list[GraphQLError]:
     return []
 
 
-# Validation depends on the schema, the document and the rules only. A document is parsed once
-# per text and the same tree serves every request (schema/document.py), so results are kept by
-# the tree's identity, with the schema and the tree kept beside them so that no id is reused.
-# An LRU cache keyed by the document would hash it: graphql-core's nodes are frozen dataclasses
-# whose hash walks the whole tree: 32 us for the benchmark's `product(id)` document.
-VALIDATED_DOCUMENTS = 512
-_VALIDATED: dict[
-    tuple[int, int, tuple[Any, ...]], tuple[GraphQLSchema, DocumentNode, list[GraphQLError]]
-] = {}
+# Validation depends on the schema, the document and the rules only: kept per parsed document
+# (schema/kept_by_identity.py), where Strawberry's LRU cache hashed the whole tree per request.
+_VALIDATED: KeptByIdentity[list[GraphQLError]] = KeptByIdentity(512)
 
 
 def validation_errors(
     schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...]
 ) -> list[GraphQLError]:
     """The specification rules' errors for `document`, as Strawberry validates it."""
-    key = (id(schema), id(document), rules)
-    known = _VALIDATED.get(key)
-    if known is not None and known[0] is schema and known[1] is document:
-        return known[2]
-    errors = validate_document(schema, document, rules)
-    if len(_VALIDATED) >= VALIDATED_DOCUMENTS:
-        _VALIDATED.clear()
-    _VALIDATED[key] = (schema, document, errors)
-    return errors
+    return _VALIDATED.get(
+        (schema, document), rules, lambda: validate_document(schema, document, rules)
+    )
 
 
 class LimitedValidation(SchemaExtension):

@@ -124,7 +124,7 @@ def test_a_document_is_validated_once_and_its_errors_kept(monkeypatch: pytest.Mo
         return real(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(limits, "validate_document", counting)
-    monkeypatch.setattr(limits, "_VALIDATED", {})
+    monkeypatch.setattr(limits, "_VALIDATED", limits.KeptByIdentity(512))
     rules = tuple(specified_rules)
     wrong = parse("{ products(first: 1) { edges { node { nope } } } }")
     first = limits.validation_errors(schema._schema, wrong, rules)

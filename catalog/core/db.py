@@ -119,14 +119,9 @@ def _holds_non_finite(value: Any) -> bool:
     pending = [value]
     while pending:
         item = pending.pop()
-        kind = type(item)
-        if kind is dict:
-            pending.extend(item.values())
-        elif kind is list or kind is tuple:
-            pending.extend(item)
-        elif isinstance(item, float) and (item != item or item in _NON_FINITE):
+        if isinstance(item, float) and (item != item or item in _NON_FINITE):
             return True
-        elif isinstance(item, dict):  # subclasses, after the exact types above
+        if isinstance(item, dict):
             pending.extend(item.values())
         elif isinstance(item, list | tuple):
             pending.extend(item)
