@@ -1,14 +1,18 @@
 """SQLite's driver: one hop to the connection's thread per statement, with the same answers,
 counts, streaming and transactions as aiosqlite's own cursor (catalog/core/sqlite_driver.py)."""
 
+import asyncio
 import collections
+import sqlite3
 from collections.abc import Iterator
 
 import aiosqlite
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Integer, literal_column, select, text
 
+from catalog.core import sqlite_driver
 from catalog.core.db import Database
+from catalog.core.direct_reads import DirectRead
 from catalog.core.sqlite_driver import PREFETCH_ROWS
 
 ONLY_SQLITE = pytest.mark.parametrize("backend", ["sqlite"])
@@ -99,3 +103,51 @@ async def test_a_failing_statement_raises_and_leaves_the_connection_usable(db: D
         await session.execute(text("INSERT INTO scratch (n, label) VALUES (1, 'next')"))
     async with db.read() as session:
         assert await session.scalar(text("SELECT count(*) FROM scratch")) == 2
+
+
+def _counting_to(limit: int) -> DirectRead:
+    """A read of one row whose running time grows with `limit`."""
+    numbers = text(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :limit) "
+        "SELECT count(*) AS counted FROM n"
+    ).columns(counted=Integer)
+    return DirectRead(select(numbers.subquery().c.counted), brief=True)
+
+
+@ONLY_SQLITE
+async def test_a_brief_read_runs_on_the_loops_thread(
+    db: Database, hops: collections.Counter[str]
+) -> None:
+    read = _counting_to(10)
+    assert [tuple(r) for r in await db.fetch(read, {"limit": 10})] == [(10,)]  # pool opened
+    hops.clear()
+    assert [tuple(r) for r in await db.fetch(read, {"limit": 20})] == [(20,)]
+    assert dict(hops) == {}
+
+
+@ONLY_SQLITE
+async def test_a_brief_read_that_runs_long_moves_to_the_connections_thread(
+    db: Database, hops: collections.Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Interrupted on the loop's thread once past its allowance, run again whole on the
+    connection's: the same answer, and the loop held for about the allowance only."""
+    read = _counting_to(10)
+    await db.fetch(read, {"limit": 10})
+    monkeypatch.setattr(sqlite_driver, "BRIEF_READ_S", 0.002)
+    held: list[float] = []
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    beat = loop.call_soon(lambda: held.append(loop.time() - started))
+    hops.clear()
+    rows = await db.fetch(read, {"limit": 3_000_000})  # about a second of SQLite's work
+    assert [tuple(r) for r in rows] == [(3_000_000,)]
+    assert dict(hops) == {"_read_all": 1}
+    assert not beat.cancelled() and held and held[0] < 0.5  # the loop ran while SQLite did
+
+
+@ONLY_SQLITE
+async def test_a_brief_read_that_fails_raises_its_own_error(db: Database) -> None:
+    broken = DirectRead(select(literal_column("no_such_column").label("missing")), brief=True)
+    with pytest.raises(sqlite3.OperationalError, match="no_such_column"):
+        await db.fetch(broken, {})
+    assert [tuple(r) for r in await db.fetch(_counting_to(3), {"limit": 3})] == [(3,)]

@@ -169,7 +169,8 @@ class Database:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
-            creator = one_hop_creator(self.url)  # one hop to the driver's thread per statement
+            # One hop to the driver's thread per statement; short reads take none.
+            creator = one_hop_creator(self.url)
             # Reads autocommit, as on PostgreSQL (`_autocommitted_reads`): in WAL mode every
             # statement reads a consistent snapshot of its own, and a BEGIN for a read cost a
             # statement and a hop to the driver's thread per session. With no transaction ever
@@ -182,7 +183,7 @@ class Database:
                 pool_size=pool_size,
                 isolation_level="AUTOCOMMIT",
                 pool_reset_on_return=None,
-                async_creator=creator,
+                async_creator=one_hop_creator(self.url, brief_reads=True),
             )
             _configure_sqlite(self.engine, begin=None)
             self.write_engine = create_async_engine(

@@ -8,10 +8,19 @@ its rows are all read, closed in one call on the thread; a rollback with nothing
 not sent. A result longer than `PREFETCH_ROWS` keeps its cursor open and is read in further
 calls, so a streamed read still holds only a chunk in memory.
 
+A read known to be short (`OneHopConnection.read_all`) runs on the event loop's own thread
+instead, as a plain `sqlite3` call: no hop at all. A hop costs about as much CPU as a lookup by
+id, and with the server on one core the thread only competes with the loop for it. "Short" is
+enforced, not assumed: SQLite calls a progress handler every few thousand instructions, and a
+read still running after `BRIEF_READ_S` is interrupted there and run again on the thread (a read
+changes nothing, so running it twice is safe), so the loop never waits on one statement for
+longer than that.
+
 Everything else (connecting, commits, functions, closing) is aiosqlite's own.
 """
 
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar, cast
@@ -21,6 +30,10 @@ from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL
 
 PREFETCH_ROWS = 1000
+# How long a read may hold the event loop before it moves to the connection's thread, and how
+# many SQLite instructions run between two looks at the clock.
+BRIEF_READ_S = 0.001
+INSTRUCTIONS_PER_CHECK = 1000
 ITER_CHUNK_SIZE = 64
 T = TypeVar("T")
 
@@ -115,6 +128,29 @@ class OneHopConnection(aiosqlite.Connection):
         """`function(*args)` on the connection's thread: one hop."""
         return cast(T, await self._execute(function, *args))  # type: ignore[no-untyped-call]
 
+    async def read_all(self, sql: str, arguments: Sequence[Any], *, brief: bool) -> list[Any]:
+        """Every row of a read in one hop; `brief`: a read expected to be short, run on the
+        loop's thread while it is (see the module's docstring), which needs a connection opened
+        by `one_hop_creator(url, brief_reads=True)`."""
+        rows = self._read_briefly(sql, arguments) if brief else None
+        if rows is None:
+            rows = await self.on_thread(_read_all, self._conn, sql, arguments)
+        return rows
+
+    def _read_briefly(self, sql: str, arguments: Sequence[Any]) -> list[Any] | None:
+        """The rows, or None when the read outran `BRIEF_READ_S` and was interrupted."""
+        connection = self._conn
+        deadline = Deadline(time.perf_counter() + BRIEF_READ_S)
+        connection.set_progress_handler(deadline.passed, INSTRUCTIONS_PER_CHECK)
+        try:
+            return _read_all(connection, sql, arguments)
+        except sqlite3.OperationalError:
+            if deadline.reached:
+                return None
+            raise
+        finally:
+            connection.set_progress_handler(None, 0)
+
     def cursor(self) -> OneHopCursor:  # type: ignore[override]
         # SQLAlchemy enters the cursor (`await cursor.__aenter__()`); opening one costs no hop.
         return OneHopCursor(self)
@@ -125,11 +161,38 @@ class OneHopConnection(aiosqlite.Connection):
             await super().rollback()
 
 
-def one_hop_creator(url: URL) -> Callable[[], Any]:
+class Deadline:
+    """A progress handler's answer: stop (a true value) once the clock has passed `at`."""
+
+    __slots__ = ("at", "reached")
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+        self.reached = False
+
+    def passed(self) -> bool:
+        if time.perf_counter() > self.at:
+            self.reached = True
+        return self.reached
+
+
+def _read_all(connection: sqlite3.Connection, sql: str, arguments: Sequence[Any]) -> list[Any]:
+    cursor = connection.execute(sql, arguments)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def one_hop_creator(url: URL, *, brief_reads: bool = False) -> Callable[[], Any]:
     """`async_creator` for `create_async_engine`: the connection SQLAlchemy's aiosqlite dialect
-    would open for `url` (same file, same sqlite3 options), with one hop per statement."""
+    would open for `url` (same file, same sqlite3 options), with one hop per statement.
+    `brief_reads`: the connection may also be used from the loop's thread (`read_all`); it is
+    still used by one thread at a time, as the pool hands it to one holder."""
     dialect = SQLiteDialect_aiosqlite(dbapi=SQLiteDialect_aiosqlite.import_dbapi())
     args, options = dialect.create_connect_args(url)
+    if brief_reads:
+        options = {**options, "check_same_thread": False}
     connect = partial(sqlite3.connect, *args, **options)
 
     async def create() -> OneHopConnection:

@@ -109,7 +109,8 @@ def _visible_by_id(shape: CallerShape, slots: int) -> DirectRead:
     return DirectRead(
         select(*_PAGE_COLUMNS)
         .join(_maker, _maker.c.id == Product.manufacturer_id)
-        .where(id_slots(table_of(Product).c.id, slots), visible_products_prepared(shape))
+        .where(id_slots(table_of(Product).c.id, slots), visible_products_prepared(shape)),
+        brief=True,
     )
 
 
@@ -171,7 +172,7 @@ def _unfiltered_page(
 ) -> DirectRead:
     """Built and compiled once: nothing of the statement is computed per request."""
     visible = _page_select(reads, order).where(visible_products_prepared(shape))
-    return DirectRead(page_statement(visible, SORT_COLUMNS[order], after=after))
+    return DirectRead(page_statement(visible, SORT_COLUMNS[order], after=after), brief=True)
 
 
 async def count_products(
