@@ -8,9 +8,10 @@ events the indexer has not processed yet and that the database now hides (a revo
 suspension takes effect before the worker runs). Products that just became visible appear once
 indexed.
 
-A search is one index query, then one database statement (`_recheck`) holding all of the
-above: the embargo check, the page's re-check, the indexer's backlog, the manufacturers'
-names. Only while the indexer lags behind a change does it take more (`_discount_stale`).
+A search is one index query, then one database statement (search/meili_recheck.py) holding
+all of the above: the embargo check, the page's re-check, the indexer's backlog, the names of
+the manufacturers shown. Only while the indexer lags behind a change does it take more
+(`_discount_stale`).
 
 Searches go over one kept-alive async HTTP connection pool per event loop
 (search/meili_route.py); everything else (settings, documents, tasks, health) uses the official
@@ -23,7 +24,6 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -35,11 +35,10 @@ from sqlmodel import col
 from catalog.access import is_active_partner
 from catalog.core.db import Database
 from catalog.core.enums import OrgKind, ProductStatus
-from catalog.core.outbox import pending_entities
 from catalog.core.principal import Principal
-from catalog.models import Organisation, Product
+from catalog.models import Product
 from catalog.products.filters import ProductFilter
-from catalog.visibility import exporting_to, visible_products
+from catalog.visibility import visible_products
 from search.backend import (
     FACETS,
     MAX_FACET_VALUES,
@@ -52,7 +51,7 @@ from search.backend import (
     validate_query,
 )
 from search.documents import load_documents
-from search.indexer import CONSUMER
+from search.meili_recheck import maker_labels, recheck
 from search.meili_route import SearchRoute
 
 TASK_TIMEOUT_MS = 60_000
@@ -143,14 +142,6 @@ def _formatted(value: Any) -> str | None:
     return html.escape(text).replace(_PRE, "<mark>").replace(_POST, "</mark>")
 
 
-@dataclass(frozen=True, slots=True)
-class _Rechecked:
-    allowed: bool
-    visible: set[uuid.UUID]
-    pending: set[str]
-    labels: dict[str, str]
-
-
 class MeiliSearch:
     name = "meilisearch"
 
@@ -226,13 +217,20 @@ class MeiliSearch:
         response = await self._index_search(query, filters, facet_fields)
         distribution = _counts(response.get("facetDistribution", {}))
         page = [uuid.UUID(h["id"]) for h in response["hits"][: query.first]]
-        makers = distribution.get("manufacturer_id", {}) if "manufacturer" in query.facets else {}
-        checked = await self._recheck(principal, page, [uuid.UUID(m) for m in makers])
+        named = "manufacturer" in query.facets
+        makers = _shown(distribution.get("manufacturer_id", {})) if named else []
+        checked = await recheck(self.db, principal, page, [uuid.UUID(m) for m, _ in makers])
         if not checked.allowed:
             return _empty(query)
-        await self._discount_stale(
-            principal, query.text, filters, facet_fields, distribution, checked.pending
-        )
+        labels = checked.labels
+        if checked.pending:
+            await self._discount_stale(
+                principal, query.text, filters, facet_fields, distribution, checked.pending
+            )
+            # Discounted counts may show manufacturers the recheck did not name.
+            shown = _shown(distribution.get("manufacturer_id", {})) if named else []
+            unnamed = [uuid.UUID(m) for m, _ in shown if m not in labels]
+            labels = {**labels, **await maker_labels(self.db, unnamed)}
         hits = tuple(
             SearchHit(uuid.UUID(h["id"]), float(h.get("_rankingScore", 0.0)), _highlights(h))
             for h in response["hits"][: query.first]
@@ -243,48 +241,7 @@ class MeiliSearch:
             offset=query.offset,
             has_next_page=len(response["hits"]) > query.first,
             total=sum(distribution.get("category", {}).values()),
-            facets=_facets(query, distribution, checked.labels),
-        )
-
-    async def _recheck(
-        self, principal: Principal, page: Sequence[uuid.UUID], makers: Sequence[uuid.UUID]
-    ) -> _Rechecked:
-        """What the database says now, in one statement after the index answered: whether the
-        partner's country still takes exports (the index filter cannot know an embargo),
-        which of the page's hits `visible_products` allows, the products whose changes the
-        indexer has not applied yet, and the manufacturers' names."""
-        null = sa.cast(sa.null(), sa.String)
-        pending = pending_entities(CONSUMER, "Product").subquery()
-        parts: list[sa.Select[str, str, str]] = [
-            sa.select(sa.literal("pending"), sa.cast(pending.c.entity_id, sa.String), null)
-        ]
-        country = principal.country if principal.kind is OrgKind.PARTNER else None
-        if country is not None:
-            parts.append(sa.select(sa.literal("allowed"), null, null).where(exporting_to(country)))
-        if page:
-            parts.append(
-                sa.select(sa.literal("visible"), sa.cast(col(Product.id), sa.String), null).where(
-                    col(Product.id).in_(page), visible_products(principal)
-                )
-            )
-        if makers:
-            parts.append(
-                sa.select(
-                    sa.literal("label"),
-                    sa.cast(col(Organisation.id), sa.String),
-                    col(Organisation.name),
-                ).where(col(Organisation.id).in_(makers))
-            )
-        async with self.db.read() as session:
-            rows = (await session.execute(sa.union_all(*parts))).all()
-        found: dict[str, list[Any]] = {"pending": [], "allowed": [], "visible": [], "label": []}
-        for kind, key, name in rows:
-            found[kind].append((key, name))
-        return _Rechecked(
-            allowed=country is None or bool(found["allowed"]),
-            visible={uuid.UUID(key) for key, _ in found["visible"]},
-            pending={key for key, _ in found["pending"]},
-            labels={str(uuid.UUID(key)): name for key, name in found["label"]},
+            facets=_facets(query, distribution, labels),
         )
 
     async def _index_search(
@@ -362,16 +319,24 @@ class MeiliSearch:
 def _facets(
     query: SearchQuery, distribution: dict[str, dict[str, int]], labels: dict[str, str]
 ) -> tuple[Facet, ...]:
-    facets = []
-    for name in query.facets:
-        values = [
-            FacetValue(value, count, labels.get(value))
-            for value, count in distribution.get(FACETS[name], {}).items()
-            if count > 0
-        ]
-        values.sort(key=lambda v: (-v.count, v.value))
-        facets.append(Facet(name, tuple(values[:MAX_FACET_VALUES])))
-    return tuple(facets)
+    return tuple(
+        Facet(
+            name,
+            tuple(
+                FacetValue(value, count, labels.get(value))
+                for value, count in _shown(distribution.get(FACETS[name], {}))
+            ),
+        )
+        for name in query.facets
+    )
+
+
+def _shown(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """A facet's values as shown: those with matches, most first, then by value; at most
+    `MAX_FACET_VALUES`."""
+    values = [(value, count) for value, count in counts.items() if count > 0]
+    values.sort(key=lambda v: (-v[1], v[0]))
+    return values[:MAX_FACET_VALUES]
 
 
 def _counts(raw: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:

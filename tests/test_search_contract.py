@@ -193,6 +193,32 @@ async def test_hidden_best_matches_neither_shorten_a_page_nor_show(search: Searc
     assert set(curator[:3]) == set(hidden)  # they are the best matches
 
 
+async def test_a_maker_shown_only_once_stale_counts_are_discounted_has_its_name(
+    search: Search, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one manufacturer value shown, the one that leads in the index loses its products
+    to a revocation the indexer has not seen yet: the other one is shown, named."""
+    for module in ("search.meili", "search.sql"):
+        monkeypatch.setattr(f"{module}.MAX_FACET_VALUES", 1)
+    leading = [
+        await add_product(search.db, f"Wyvrest Crawler {n}", countries=("PL",)) for n in "AB"
+    ]
+    await add_product(
+        search.db, "Wyvrest Crawler C", countries=("PL",), manufacturer="demo-manufacturer-2"
+    )
+    await search.sync()
+    before = await search.run("demo-partner-PL", "wyvrest", facets=("manufacturer",))
+    first = await org_id(search.db, "demo-manufacturer-1")
+    assert [(v.value, v.count) for v in before.facets[0].values] == [(str(first), 2)]
+    for product in leading:
+        await revoke(search.db, product, "PL")  # no indexer run
+    after = await search.run("demo-partner-PL", "wyvrest", facets=("manufacturer",))
+    second = await principal_for(search.db, "demo-manufacturer-2")
+    assert [(v.value, v.count, v.label) for v in after.facets[0].values] == [
+        (str(second.org_id), 1, second.org_name)
+    ]
+
+
 async def test_suspension_hides_at_once(search: Search) -> None:
     kremin = (await search.ids("demo-partner-PL", "Kremin"))[0]
     await set_status(search.db, kremin, ProductStatus.SUSPENDED)

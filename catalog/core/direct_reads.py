@@ -143,9 +143,10 @@ def row_maker(row_type: Any, processors: Sequence[Processor]) -> RowMaker:
     return cast(RowMaker, namespace["make"])
 
 
-def id_slots(column: ColumnElement[Any], count: int) -> ColumnElement[bool]:
-    """`column IN (:id_0, …, :id_<count-1>)`: an id list of fixed length (`slotted_ids`)."""
-    return column.in_([bindparam(f"id_{i}", type_=column.type) for i in range(count)])
+def id_slots(column: ColumnElement[Any], count: int, name: str = "id") -> ColumnElement[bool]:
+    """`column IN (:id_0, …, :id_<count-1>)`: an id list of fixed length (`slotted_ids`).
+    `name`: the parameters' prefix, where one statement holds two lists."""
+    return column.in_([bindparam(f"{name}_{i}", type_=column.type) for i in range(count)])
 
 
 def slot_count(ids: Sequence[Any]) -> int:
@@ -157,8 +158,8 @@ def slot_count(ids: Sequence[Any]) -> int:
     return slots
 
 
-def slotted_ids(ids: Sequence[Any], slots: int) -> dict[str, Any]:
-    """Parameter values for `id_slots(…, slots)`: `ids` (at most `slots`, at least one), the
-    last one repeated to fill the slots (a repeated value selects nothing more)."""
+def slotted_ids(ids: Sequence[Any], slots: int, name: str = "id") -> dict[str, Any]:
+    """Parameter values for `id_slots(…, slots, name)`: `ids` (at most `slots`, at least one),
+    the last one repeated to fill the slots (a repeated value selects nothing more)."""
     assert 0 < len(ids) <= slots
-    return {f"id_{i}": ids[min(i, len(ids) - 1)] for i in range(slots)}
+    return {f"{name}_{i}": ids[min(i, len(ids) - 1)] for i in range(slots)}
