@@ -297,9 +297,67 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
             except Exception:  # noqa: S110 - graphql-core's completion below reports it
                 pass
             return self.complete_value(shape.type, details, info, path, items, None)
+        if item.kind is OBJECT and self._shared() is not None:  # no @stream, no @defer
+            objects = self._objects(item, details, info, path, items)
+            if objects is not None:
+                return objects
         list_type = shape.list_type
         assert list_type is not None  # as for the item
         return self.complete_list_value(list_type, details, info, path, items, None)
+
+    def _objects(
+        self, item: Shape, details: FieldDetailsList, info: Any, path: Path, items: Any
+    ) -> Any:
+        """A list whose items are all objects of the item type (no null, error or awaitable),
+        each run with the selection collected once: graphql-core's list completion, item by
+        item, without its general per-item dispatch. None when any item is not that certain."""
+        object_type = item.object_type
+        assert object_type is not None  # an object shape has its type
+        is_type_of, is_awaitable = object_type.is_type_of, self.is_awaitable
+        try:
+            for value in items:
+                if value is None or isinstance(value, Exception) or is_awaitable(value):
+                    return None
+                if is_type_of is not None and is_type_of(value, info) is not True:
+                    return None
+        except Exception:  # a check that fails is graphql-core's to report, for its item
+            return None
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, details)
+        if new_defer_usages:
+            return None
+        completed: list[Any] = []
+        awaiting: list[int] = []
+        try:
+            for index, value in enumerate(items):
+                item_path = Path(path, index, None)
+                try:
+                    result = self.execute_fields(
+                        object_type, value, item_path, grouped_field_set, None
+                    )
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, item.type, details, item_path)
+                    result = None
+                if is_awaitable(result):
+                    result = self._completed_later(result, item, details, item_path)
+                    awaiting.append(index)
+                completed.append(result)
+        except Exception:
+            if awaiting:
+                self.settle_in_background([completed[index] for index in awaiting])
+            raise
+        if not awaiting:
+            return completed
+        return self._gather_items(completed, awaiting)
+
+    async def _gather_items(self, completed: list[Any], awaiting: list[int]) -> list[Any]:
+        # As graphql-core's list completion: one awaitable alone, several side by side.
+        if len(awaiting) == 1:
+            completed[awaiting[0]] = await completed[awaiting[0]]
+            return completed
+        values = await gather_with_cancel(*(completed[index] for index in awaiting))
+        for index, value in zip(awaiting, values, strict=True):
+            completed[index] = value
+        return completed
 
     def complete_value(
         self,
