@@ -57,9 +57,9 @@ SORT_COLUMNS: dict[ProductOrder, list[SortColumn]] = {
 
 
 _maker = table_of(Organisation).alias("maker")
-# What a product's manufacturer shows (and its id, for its own products): every other column
-# would be decoded for fifty rows a page and never read.
-_MAKER_FIELDS = ("id", "slug", "name", "country")
+# What a product's manufacturer shows: every other column would be decoded for fifty rows a
+# page and never read. Its id is the product's manufacturer_id (the join), decoded once.
+_MAKER_FIELDS = ("slug", "name", "country")
 _PRODUCT_COLUMNS = tuple(table_of(Product).columns)
 _MAKER_COLUMNS = tuple(_maker.c[name].label(f"maker_{name}") for name in _MAKER_FIELDS)
 # Every product column under its own name, then the manufacturer's as `maker_<column>`.
@@ -83,7 +83,8 @@ def page_columns(read: frozenset[str] | None) -> tuple[Any, ...]:
 def maker_of(row: Any) -> SimpleNamespace:
     """The manufacturer read with a product row (the `maker_` columns), like an
     `Organisation`."""
-    return SimpleNamespace(**{name: getattr(row, f"maker_{name}") for name in _MAKER_FIELDS})
+    maker = {name: getattr(row, f"maker_{name}") for name in _MAKER_FIELDS}
+    return SimpleNamespace(id=row.manufacturer_id, **maker)
 
 
 async def get_many_visible(
