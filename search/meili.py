@@ -232,9 +232,9 @@ class MeiliSearch:
             unnamed = [uuid.UUID(m) for m, _ in shown if m not in labels]
             labels = {**labels, **await maker_labels(self.db, unnamed)}
         hits = tuple(
-            SearchHit(uuid.UUID(h["id"]), float(h.get("_rankingScore", 0.0)), _highlights(h))
-            for h in response["hits"][: query.first]
-            if uuid.UUID(h["id"]) in checked.visible
+            SearchHit(product_id, float(h.get("_rankingScore", 0.0)), _highlights(h))
+            for product_id, h in zip(page, response["hits"][: query.first], strict=True)
+            if product_id in checked.visible
         )
         return SearchResult(
             hits=hits,
