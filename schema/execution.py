@@ -23,7 +23,7 @@ generated from the schema.
 """
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import GraphQLObjectType, Undefined
 from graphql.execution.collect_fields import CollectedFields, FieldDetails
@@ -44,6 +44,7 @@ from schema.execution_plan import (
 from schema.execution_shared import SharedExecution, shared_execution
 
 FieldDetailsList = list[FieldDetails]
+Completed = TypeVar("Completed", dict[str, Any], list[Any])
 
 
 def _probe(_source: Any, _info: Any) -> None:
@@ -156,13 +157,16 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
             self._relevant_sub_fields[key] = (field_details_list, collected)
         return collected
 
-    async def _gather(self, results: dict[str, Any], awaiting: list[str]) -> dict[str, Any]:
-        # As graphql-core does: one awaitable is awaited alone, several side by side.
+    async def _gather(self, results: Completed, awaiting: list[Any]) -> Completed:
+        """`results` (an object's fields by response key, or a list's items by index) with the
+        entries at `awaiting` awaited. As graphql-core does: one awaitable is awaited alone,
+        several side by side."""
         if len(awaiting) == 1:
             results[awaiting[0]] = await results[awaiting[0]]
             return results
         values = await gather_with_cancel(*(results[key] for key in awaiting))
-        results.update(zip(awaiting, values, strict=True))
+        for key, value in zip(awaiting, values, strict=True):
+            results[key] = value
         return results
 
     def _plain_leaf(
@@ -347,17 +351,7 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
             raise
         if not awaiting:
             return completed
-        return self._gather_items(completed, awaiting)
-
-    async def _gather_items(self, completed: list[Any], awaiting: list[int]) -> list[Any]:
-        # As graphql-core's list completion: one awaitable alone, several side by side.
-        if len(awaiting) == 1:
-            completed[awaiting[0]] = await completed[awaiting[0]]
-            return completed
-        values = await gather_with_cancel(*(completed[index] for index in awaiting))
-        for index, value in zip(awaiting, values, strict=True):
-            completed[index] = value
-        return completed
+        return self._gather(completed, awaiting)
 
     def complete_value(
         self,

@@ -169,8 +169,8 @@ class Database:
         self.url = normalise_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
-            # One hop to the driver's thread per statement; short reads take none.
-            creator = one_hop_creator(self.url)
+            # One hop to the driver's thread per statement; on the read pool, a read known to
+            # be short takes none (catalog/core/sqlite_driver.py).
             # Reads autocommit, as on PostgreSQL (`_autocommitted_reads`): in WAL mode every
             # statement reads a consistent snapshot of its own, and a BEGIN for a read cost a
             # statement and a hop to the driver's thread per session. With no transaction ever
@@ -193,7 +193,7 @@ class Database:
                 json_deserializer=json_loads,
                 pool_size=1,
                 max_overflow=0,
-                async_creator=creator,
+                async_creator=one_hop_creator(self.url),
             )
             _configure_sqlite(self.write_engine, begin="BEGIN IMMEDIATE")
         else:

@@ -11,7 +11,7 @@ calls, so a streamed read still holds only a chunk in memory.
 A read known to be short (`OneHopConnection.read_all`) runs on the event loop's own thread
 instead, as a plain `sqlite3` call: no hop at all. A hop costs about as much CPU as a lookup by
 id, and with the server on one core the thread only competes with the loop for it. "Short" is
-enforced, not assumed: SQLite calls a progress handler every few thousand instructions, and a
+enforced, not assumed: SQLite calls a progress handler every thousand instructions, and a
 read still running after `BRIEF_READ_S` is interrupted there and run again on the thread (a read
 changes nothing, so running it twice is safe), so the loop never waits on one statement for
 longer than that.
