@@ -3,8 +3,10 @@ counts, streaming and transactions as aiosqlite's own cursor (catalog/core/sqlit
 
 import asyncio
 import collections
+import functools
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import aiosqlite
 import pytest
@@ -13,7 +15,7 @@ from sqlalchemy import Integer, literal_column, select, text
 from catalog.core import sqlite_driver
 from catalog.core.db import Database
 from catalog.core.direct_reads import DirectRead
-from catalog.core.sqlite_driver import PREFETCH_ROWS
+from catalog.core.sqlite_driver import PREFETCH_ROWS, OneHopConnection
 
 ONLY_SQLITE = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -151,3 +153,39 @@ async def test_a_brief_read_that_fails_raises_its_own_error(db: Database) -> Non
     with pytest.raises(sqlite3.OperationalError, match="no_such_column"):
         await db.fetch(broken, {})
     assert [tuple(r) for r in await db.fetch(_counting_to(3), {"limit": 3})] == [(3,)]
+
+
+async def test_a_brief_read_does_not_wait_for_a_lock_on_the_loop(
+    tmp_path: Path, hops: collections.Counter[str]
+) -> None:
+    """While another connection holds the file exclusively (a rollback journal here, where a
+    writer locks readers out), a brief read goes to the connection's thread and waits there as
+    configured; the loop keeps running and the read answers once the lock is released."""
+    path = str(tmp_path / "locked.db")
+    setup = sqlite3.connect(path, isolation_level=None)
+    setup.execute("CREATE TABLE t (n integer)")
+    setup.execute("INSERT INTO t VALUES (7)")
+    setup.close()
+    connect = functools.partial(sqlite3.connect, path, check_same_thread=False)
+    connection = OneHopConnection(connect, 64)
+    await connection
+    try:
+        await connection.on_thread(lambda: connection._conn.execute("PRAGMA busy_timeout = 5000"))
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        ran: list[float] = []
+        loop.call_soon(lambda: ran.append(loop.time() - started))
+        loop.call_later(0.3, holder.close)  # the transaction and its lock end with it
+        hops.clear()
+        assert await connection.read_all("SELECT n FROM t", [], brief=True) == [(7,)]
+        assert dict(hops) == {"_read_all": 1}
+        assert loop.time() - started >= 0.25  # it waited for the lock...
+        assert ran and ran[0] < 0.2  # ...off the loop, which ran meanwhile
+        busy_timeout = await connection.on_thread(
+            lambda: connection._conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        )
+        assert busy_timeout == 5000  # as configured again after the brief attempt
+    finally:
+        await connection.close()

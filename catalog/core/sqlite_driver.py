@@ -14,7 +14,9 @@ id, and with the server on one core the thread only competes with the loop for i
 enforced, not assumed: SQLite calls a progress handler every thousand instructions, and a
 read still running after `BRIEF_READ_S` is interrupted there and run again on the thread (a read
 changes nothing, so running it twice is safe), so the loop never waits on one statement for
-longer than that.
+longer than that. Nor does it wait for a lock: on the loop a read does not wait for a busy
+database file (a WAL recovery, an exclusive-mode connection) but goes to the thread, which
+waits as every statement does.
 
 Everything else (connecting, commits, functions, closing) is aiosqlite's own.
 """
@@ -124,6 +126,8 @@ class OneHopCursor:
 
 
 class OneHopConnection(aiosqlite.Connection):
+    _busy_timeout_ms: int | None = None
+
     async def on_thread(self, function: Callable[..., T], *args: Any) -> T:
         """`function(*args)` on the connection's thread: one hop."""
         return cast(T, await self._execute(function, *args))  # type: ignore[no-untyped-call]
@@ -138,18 +142,23 @@ class OneHopConnection(aiosqlite.Connection):
         return rows
 
     def _read_briefly(self, sql: str, arguments: Sequence[Any]) -> list[Any] | None:
-        """The rows, or None when the read outran `BRIEF_READ_S` and was interrupted."""
+        """The rows, or None when the read outran `BRIEF_READ_S` and was interrupted, or found
+        the database busy."""
         connection = self._conn
+        if self._busy_timeout_ms is None:  # as the engine configured the connection
+            self._busy_timeout_ms = int(connection.execute("PRAGMA busy_timeout").fetchone()[0])
         deadline = Deadline(time.perf_counter() + BRIEF_READ_S)
+        connection.execute("PRAGMA busy_timeout = 0")
         connection.set_progress_handler(deadline.passed, INSTRUCTIONS_PER_CHECK)
         try:
             return _read_all(connection, sql, arguments)
-        except sqlite3.OperationalError:
-            if deadline.reached:
+        except sqlite3.OperationalError as error:
+            if deadline.reached or _is_busy(error):
                 return None
             raise
         finally:
             connection.set_progress_handler(None, 0)
+            connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
 
     def cursor(self) -> OneHopCursor:  # type: ignore[override]
         # SQLAlchemy enters the cursor (`await cursor.__aenter__()`); opening one costs no hop.
@@ -174,6 +183,11 @@ class Deadline:
         if time.perf_counter() > self.at:
             self.reached = True
         return self.reached
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    """SQLITE_BUSY or one of its extended codes (recovery, snapshot, timeout)."""
+    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_BUSY
 
 
 def _read_all(connection: sqlite3.Connection, sql: str, arguments: Sequence[Any]) -> list[Any]:
