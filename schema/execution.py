@@ -91,12 +91,9 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 if is_awaitable(result):
                     awaiting.append(key)
         except Exception:
-            if awaiting:
-                self.settle_in_background([results[key] for key in awaiting])
+            self._abandon(results, awaiting)
             raise
-        if not awaiting:
-            return results
-        return self._gather(results, awaiting)
+        return self._settled(results, awaiting)
 
     def _without_middleware(self) -> bool:
         """Whether resolvers run as they are (Strawberry always installs a middleware manager;
@@ -157,10 +154,19 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
             self._relevant_sub_fields[key] = (field_details_list, collected)
         return collected
 
+    def _settled(self, results: Completed, awaiting: list[Any]) -> Completed | Awaitable[Completed]:
+        """`results` (an object's fields by response key, or a list's items by index), or,
+        when entries at `awaiting` are awaitable, the same once they are awaited."""
+        return self._gather(results, awaiting) if awaiting else results
+
+    def _abandon(self, results: Completed, awaiting: list[Any]) -> None:
+        """Execution failed midway: the awaitables already started settle in the background,
+        as graphql-core leaves them."""
+        if awaiting:
+            self.settle_in_background([results[key] for key in awaiting])
+
     async def _gather(self, results: Completed, awaiting: list[Any]) -> Completed:
-        """`results` (an object's fields by response key, or a list's items by index) with the
-        entries at `awaiting` awaited. As graphql-core does: one awaitable is awaited alone,
-        several side by side."""
+        # As graphql-core does: one awaitable is awaited alone, several side by side.
         if len(awaiting) == 1:
             results[awaiting[0]] = await results[awaiting[0]]
             return results
@@ -346,12 +352,9 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     awaiting.append(index)
                 completed.append(result)
         except Exception:
-            if awaiting:
-                self.settle_in_background([completed[index] for index in awaiting])
+            self._abandon(completed, awaiting)
             raise
-        if not awaiting:
-            return completed
-        return self._gather(completed, awaiting)
+        return self._settled(completed, awaiting)
 
     def complete_value(
         self,
