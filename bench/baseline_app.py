@@ -26,7 +26,7 @@ from api.settings import Settings
 from auth.errors import InvalidToken
 from auth.service import Authenticator, build_authenticator, build_verifier
 from bench import quote_baseline
-from bench.counting import CountStatements, StatementCounter
+from bench.counting import CountStatements, IndexTime, StatementCounter
 from catalog.core.db import Database
 from catalog.core.enums import ProductCategory
 from catalog.core.ids import to_global_id
@@ -35,6 +35,7 @@ from catalog.models import Organisation, Product
 from catalog.products import listing as products
 from catalog.products.listing import ProductOrder
 from search.backend import SearchBackend, SearchQuery, SearchResult
+from search.meili import MeiliSearch
 
 PAGE_SIZE = 50
 SPEC_FIELDS: dict[ProductCategory, dict[str, str]] = {
@@ -225,6 +226,13 @@ def baseline_routes(
     ]
 
 
+def _meilisearch_of(search: Any) -> MeiliSearch | None:
+    """The Meilisearch backend inside what `create_app` built (timed, with its fallback)."""
+    backend = getattr(search, "_backend", search)
+    primary = getattr(backend, "primary", backend)
+    return primary if isinstance(primary, MeiliSearch) else None
+
+
 def app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     inner = create_app(settings)
@@ -235,6 +243,9 @@ def app(settings: Settings | None = None) -> Starlette:
         counter.attach(db.write_engine)
 
     search: SearchBackend = inner.state.search
+    meili = _meilisearch_of(search)
+    if meili is not None:
+        meili._search = IndexTime(meili._search, counter)  # type: ignore[assignment]
     # Here, not at the top: the raw floor reuses this module's field tables.
     from bench.raw_app import RawRoutes
     from bench.raw_search import RawSearch

@@ -1,4 +1,5 @@
-"""Per-request SQL statement counts, for the benchmark server only.
+"""Per-request SQL statement counts and the search index's own time, for the benchmark server
+only.
 
 Each request gets its own tally in a context variable; SQLAlchemy runs its sync layer in
 greenlets that share the awaiting task's context, and DataLoader batches run in tasks created
@@ -23,6 +24,9 @@ class StatementCounter:
         self.requests = 0
         self.statements = 0
         self.outside_requests = 0  # e.g. signing-key refreshes on a timer
+        # Meilisearch's own processing time (`processingTimeMs`) over every index query.
+        self.index_queries = 0
+        self.index_ms = 0.0
 
     def attach(self, engine: AsyncEngine) -> None:
         @event.listens_for(engine.sync_engine, "before_cursor_execute")
@@ -33,12 +37,33 @@ class StatementCounter:
             else:
                 tally[0] += 1
 
-    def snapshot(self) -> dict[str, int]:
+    def snapshot(self) -> dict[str, float]:
         return {
             "requests": self.requests,
             "statements": self.statements,
             "outside_requests": self.outside_requests,
+            "index_queries": self.index_queries,
+            "index_ms": self.index_ms,
         }
+
+
+class IndexTime:
+    """Stands between the Meilisearch backend and its search route (search/meili_route.py)
+    and books the processing time Meilisearch reports in each answer, so that a run can set
+    the service's latency against the index's own."""
+
+    def __init__(self, route: Any, counter: StatementCounter) -> None:
+        self.route = route
+        self.counter = counter
+
+    async def __call__(self, params: dict[str, Any]) -> dict[str, Any]:
+        answer: dict[str, Any] = await self.route(params)
+        self.counter.index_queries += 1
+        self.counter.index_ms += float(answer.get("processingTimeMs", 0))
+        return answer
+
+    async def close(self) -> None:
+        await self.route.close()
 
 
 class CountStatements:

@@ -32,6 +32,8 @@ class Sample:
     peak_rss_mb: float
     # Server CPU time per completed request (bench/server.py): the steadier cost figure.
     cpu_ms: float = 0.0
+    # Meilisearch's own processing time per completed request (its index queries' sum).
+    index_ms: float = 0.0
 
 
 @dataclass
@@ -66,7 +68,7 @@ class VariantResult:
         out = asdict(self)
         out["median"] = {
             name: round(self.median(name), 3)
-            for name in ("rps", "p50_ms", "p99_ms", "sql_per_request", "cpu_ms")
+            for name in ("rps", "p50_ms", "p99_ms", "sql_per_request", "cpu_ms", "index_ms")
         }
         out["peak_rss_mb"] = round(self.peak_rss_mb, 1)
         if self.ledgers:
@@ -117,13 +119,13 @@ def post(server: Server, path: str, body: bytes, token: str) -> httpx.Response:
     return response
 
 
-def counters(server: Server) -> tuple[int, int]:
-    """(SQL statements, requests) the server has seen so far."""
+def counters(server: Server) -> tuple[int, int, float]:
+    """(SQL statements, requests, Meilisearch's own milliseconds) the server has seen so far."""
     stats = httpx.get(f"{server.base_url}/baseline/stats", timeout=10).json()
-    return int(stats["statements"]), int(stats["requests"])
+    return int(stats["statements"]), int(stats["requests"]), float(stats["index_ms"])
 
 
-def settled_counters(server: Server) -> tuple[int, int]:
+def settled_counters(server: Server) -> tuple[int, int, float]:
     """The counters once the requests still in flight when wrk stopped have finished."""
     previous = counters(server)
     for _ in range(100):
@@ -213,6 +215,7 @@ def sample(
         sql_per_request=(after[0] - before[0]) / served,
         peak_rss_mb=peak_rss,
         cpu_ms=1000 * cpu / served,
+        index_ms=(after[2] - before[2]) / served,
     )
 
 

@@ -48,6 +48,7 @@ def render_table(console: Console, results: list[VariantResult], machine: dict[s
         )
     console.print(table)
     render_writes(console, results)
+    render_index_time(console, results)
 
 
 def render_writes(console: Console, results: list[VariantResult]) -> None:
@@ -59,6 +60,19 @@ def render_writes(console: Console, results: list[VariantResult]) -> None:
         console.print(f"[{colour}]{r.backend} {r.products:,} {r.scenario}/{r.variant}[/{colour}]")
         for ledger in r.ledgers:
             console.print(f"  {ledger.summary()}", style=None if ledger.agreed else "bold red")
+
+
+def render_index_time(console: Console, results: list[VariantResult]) -> None:
+    """For searches over Meilisearch: its own processing time against the service's p50."""
+    for r in results:
+        own = r.median("index_ms")
+        if own <= 0:
+            continue
+        p50 = r.median("p50_ms")
+        console.print(
+            f"{r.backend} {r.products:,} {r.scenario}/{r.variant}: p50 {p50:.1f} ms, "
+            f"Meilisearch's own processing {own:.1f} ms per request (own + {p50 - own:.1f} ms)"
+        )
 
 
 def markdown_table(document: dict[str, Any]) -> str:
