@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from api.settings import Settings
 from search.meili_server import MeiliServer, binary_path
 
 
@@ -31,3 +32,9 @@ def meili_server() -> Iterator[MeiliServer]:
     server.start()
     yield server
     server.close()
+
+
+def searching_meilisearch(settings: Settings, server: MeiliServer, **more: str) -> Settings:
+    """`settings` with the search backend set to `server` (and any other `meili_*` setting)."""
+    update = {"search_backend": "meilisearch", "meili_url": server.url}
+    return settings.model_copy(update={**update, "meili_master_key": server.master_key, **more})

@@ -9,6 +9,7 @@ from bench.scenarios import SEARCH_ARGS, SEARCH_QUERY
 from catalog.core.db import Database
 from search.meili import MeiliSearch
 from search.meili_server import MeiliServer
+from tests.meili import searching_meilisearch
 from tests.tokens import bearer, issue_token
 
 
@@ -29,14 +30,7 @@ async def _searched_stats(settings: Settings, db: Database, searches: int) -> di
 async def test_searches_over_meilisearch_book_its_own_time(
     settings: Settings, seeded: Database, meili_server: MeiliServer
 ) -> None:
-    configured = settings.model_copy(
-        update={
-            "search_backend": "meilisearch",
-            "meili_url": meili_server.url,
-            "meili_master_key": meili_server.master_key,
-            "meili_index": "bench-index-time",
-        }
-    )
+    configured = searching_meilisearch(settings, meili_server, meili_index="bench-index-time")
     index = MeiliSearch(seeded, meili_server.url, meili_server.master_key, "bench-index-time")
     await index.ensure_index()
     stats = await _searched_stats(configured, seeded, 3)

@@ -14,6 +14,7 @@ from search.fallback import FallbackSearch
 from search.meili import MeiliSearch
 from search.meili_route import SearchRoute
 from search.meili_server import MeiliServer
+from tests.meili import searching_meilisearch
 from tests.tokens import bearer, issue_token
 
 SEARCH = {"query": '{ search(query: "naval", first: 3) { edges { node { name } } } }'}
@@ -30,13 +31,7 @@ async def test_the_meilisearch_pool_is_closed_when_the_app_stops(
     seeded: Database,
     meili_server: MeiliServer,
 ) -> None:
-    configured = settings.model_copy(
-        update={
-            "search_backend": "meilisearch",
-            "meili_url": meili_server.url,
-            "meili_master_key": meili_server.master_key,
-        }
-    )
+    configured = searching_meilisearch(settings, meili_server)
     app = create_app(configured, db=seeded)
     route = _route(app)
     async with app.router.lifespan_context(app):
