@@ -263,7 +263,7 @@ class Database:
         pooled = await self._reads.raw_connection()
         driver = pooled.driver_connection
         try:
-            return await compiled.run(driver, arguments)
+            return await compiled.run(driver, arguments, brief=read.brief)
         except Exception as error:
             dropped = _dropped(driver)  # before invalidating, which closes it
             pooled.invalidate(error)

@@ -52,8 +52,7 @@ class DirectRead:
     def compiled(self, dialect: Dialect) -> "CompiledRead":
         found = self._compiled.get(dialect.name)
         if found is None:
-            compiled = CompiledRead(self.statement, dialect, brief=self.brief)
-            found = self._compiled[dialect.name] = compiled
+            found = self._compiled[dialect.name] = CompiledRead(self.statement, dialect)
         return found
 
 
@@ -69,8 +68,7 @@ def direct_if_final(statement: Statement, dialect: Dialect) -> DirectRead | None
 
 
 class CompiledRead:
-    def __init__(self, statement: Statement, dialect: Dialect, *, brief: bool = False) -> None:
-        self.brief = brief
+    def __init__(self, statement: Statement, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)
         if compiled.post_compile_params or compiled.literal_execute_params:
@@ -111,11 +109,11 @@ class CompiledRead:
         assert make is not None
         return [make(row) for row in fetched]
 
-    async def run(self, driver: Any, arguments: list[Any]) -> list[Any]:
+    async def run(self, driver: Any, arguments: list[Any], *, brief: bool = False) -> list[Any]:
         """The rows, on the driver connection `driver` (aiosqlite's one-hop connection, or an
-        asyncpg connection)."""
+        asyncpg connection); `brief` as `DirectRead.brief`."""
         if self._dialect.name == "sqlite":
-            return self.rows(await driver.read_all(self.sql, arguments, brief=self.brief))
+            return self.rows(await driver.read_all(self.sql, arguments, brief=brief))
         if self.make_row is None:
             prepared = await driver.prepare(self.sql)
             self.make_row = self._maker_for([a.type.oid for a in prepared.get_attributes()])
