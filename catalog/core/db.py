@@ -98,7 +98,9 @@ def json_dumps(value: Any) -> str:
     on a licensing decision's two-hundred-line explanation. Text that reads back as the
     standard encoder's does, or the standard encoder's own error:
     - orjson writes NaN and the infinities as null, so text holding a null whose value holds
-      one of them is the standard encoder's;
+      one of them is the standard encoder's. Only text that does not read back as its value
+      is walked for them: reading back and comparing runs in C, three times faster than the
+      walk over a decision's explanation, whose nulls are every rule's `failed_condition`;
     - so is anything orjson refuses: a key that is not a string, an integer past 64 bits, a
       lone surrogate, a type neither knows (Decimal, a set), datetimes and dataclasses (passed
       through to be refused);
@@ -110,7 +112,7 @@ def json_dumps(value: Any) -> str:
         text = orjson.dumps(value, default=_refuse, option=_DUMPS_OPTIONS)
     except TypeError:
         return json.dumps(value)
-    if b"null" in text and _holds_non_finite(value):
+    if b"null" in text and orjson.loads(text) != value and _holds_non_finite(value):
         return json.dumps(value)
     return text.decode()
 
