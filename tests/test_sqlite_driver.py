@@ -3,10 +3,13 @@ counts, streaming and transactions as aiosqlite's own cursor (catalog/core/sqlit
 
 import asyncio
 import collections
-import functools
 import sqlite3
-from collections.abc import Iterator
+import threading
+import time
+import types
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 import pytest
@@ -15,7 +18,7 @@ from sqlalchemy import Integer, literal_column, select, text
 from catalog.core import sqlite_driver
 from catalog.core.db import Database
 from catalog.core.direct_reads import DirectRead
-from catalog.core.sqlite_driver import PREFETCH_ROWS, OneHopConnection
+from catalog.core.sqlite_driver import PREFETCH_ROWS, LoopReader
 
 ONLY_SQLITE = pytest.mark.parametrize("backend", ["sqlite"])
 
@@ -116,6 +119,14 @@ def _counting_to(limit: int) -> DirectRead:
     return DirectRead(select(numbers.subquery().c.counted), brief=True)
 
 
+async def _pooled_and_held(db: Database, read: DirectRead) -> None:
+    """A read connection held for the loop's reads, and one more in the pool (a read that
+    leaves the loop would otherwise open it, with hops of its own)."""
+    await db.fetch(read, {"limit": 1})
+    async with db.read() as session:
+        await session.execute(text("SELECT 1"))
+
+
 @ONLY_SQLITE
 async def test_a_brief_read_runs_on_the_loops_thread(
     db: Database, hops: collections.Counter[str]
@@ -134,7 +145,7 @@ async def test_a_brief_read_that_runs_long_moves_to_the_connections_thread(
     """Interrupted on the loop's thread once past its allowance, run again whole on the
     connection's: the same answer, and the loop held for about the allowance only."""
     read = _counting_to(10)
-    await db.fetch(read, {"limit": 10})
+    await _pooled_and_held(db, read)
     monkeypatch.setattr(sqlite_driver, "BRIEF_READ_S", 0.002)
     held: list[float] = []
     loop = asyncio.get_running_loop()
@@ -155,37 +166,82 @@ async def test_a_brief_read_that_fails_raises_its_own_error(db: Database) -> Non
     assert [tuple(r) for r in await db.fetch(_counting_to(3), {"limit": 3})] == [(3,)]
 
 
-async def test_a_brief_read_does_not_wait_for_a_lock_on_the_loop(
-    tmp_path: Path, hops: collections.Counter[str]
-) -> None:
+class _Checkout:
+    """Stands in for the pool's handle of a checked-out connection, which is all `LoopReader`
+    takes from the pool: the driver's connection, and `close` to give it back."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.driver_connection = types.SimpleNamespace(_conn=connection)
+        self.returned = False
+
+    def close(self) -> None:
+        self.returned = True
+
+
+def test_a_brief_read_does_not_wait_for_a_lock_on_the_loop(tmp_path: Path) -> None:
     """While another connection holds the file exclusively (a rollback journal here, where a
-    writer locks readers out), a brief read goes to the connection's thread and waits there as
-    configured; the loop keeps running and the read answers once the lock is released."""
-    path = str(tmp_path / "locked.db")
+    writer locks readers out), the loop's reader gives up at once instead of waiting (its
+    caller runs the read on a connection's thread, which waits as configured), and reads again
+    once the lock is gone. Released, its connection is as the pool configured it."""
+    path = tmp_path / "locked.db"
     setup = sqlite3.connect(path, isolation_level=None)
     setup.execute("CREATE TABLE t (n integer)")
     setup.execute("INSERT INTO t VALUES (7)")
     setup.close()
-    connect = functools.partial(sqlite3.connect, path, check_same_thread=False)
-    connection = OneHopConnection(connect, 64)
-    await connection
-    try:
-        await connection.on_thread(lambda: connection._conn.execute("PRAGMA busy_timeout = 5000"))
-        holder = sqlite3.connect(path, isolation_level=None)
-        holder.execute("BEGIN EXCLUSIVE")
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        ran: list[float] = []
-        loop.call_soon(lambda: ran.append(loop.time() - started))
-        loop.call_later(0.3, holder.close)  # the transaction and its lock end with it
-        hops.clear()
-        assert await connection.read_all("SELECT n FROM t", [], brief=True) == [(7,)]
-        assert dict(hops) == {"_read_all": 1}
-        assert loop.time() - started >= 0.25  # it waited for the lock...
-        assert ran and ran[0] < 0.2  # ...off the loop, which ran meanwhile
-        busy_timeout = await connection.on_thread(
-            lambda: connection._conn.execute("PRAGMA busy_timeout").fetchone()[0]
-        )
-        assert busy_timeout == 5000  # as configured again after the brief attempt
-    finally:
-        await connection.close()
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA busy_timeout = 5000")
+    checkout = _Checkout(connection)
+    reader = LoopReader(checkout)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    started = time.perf_counter()
+    assert reader.read("SELECT n FROM t", []) is None
+    assert time.perf_counter() - started < 0.5  # not the five seconds configured
+    holder.close()  # the transaction and its lock end with it
+    assert reader.read("SELECT n FROM t", []) == [(7,)]
+    reader.release()
+    assert checkout.returned
+    assert connection.execute("PRAGMA busy_timeout").fetchone() == (5000,)
+    connection.close()
+
+
+@ONLY_SQLITE
+async def test_a_brief_read_that_finds_the_file_locked_waits_off_the_loop(
+    db: Database, hops: collections.Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller's side: a read the loop's reader gave up on runs on a pooled connection's
+    thread, and the loop runs meanwhile."""
+    read = _counting_to(3)
+    await _pooled_and_held(db, read)
+    gave_up: list[str] = []
+
+    def locked(self: LoopReader, sql: str, arguments: object) -> None:
+        gave_up.append(sql)
+
+    monkeypatch.setattr(LoopReader, "read", locked)
+    hops.clear()
+    assert [tuple(r) for r in await db.fetch(read, {"limit": 3})] == [(3,)]
+    assert len(gave_up) == 1 and dict(hops) == {"_read_all": 1}
+
+
+@ONLY_SQLITE
+async def test_a_brief_read_on_another_thread_takes_the_pools_way(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection held for brief reads serves the thread that took it only: SQLite's
+    connections are used by one thread at a time."""
+    read = _counting_to(3)
+    await db.fetch(read, {"limit": 3})  # held for this loop's thread
+    readers: list[int] = []
+    held_read = LoopReader.read
+
+    def noting(self: LoopReader, sql: str, arguments: Sequence[Any]) -> list[Any] | None:
+        readers.append(threading.get_ident())
+        return held_read(self, sql, arguments)
+
+    monkeypatch.setattr(LoopReader, "read", noting)
+    rows = await asyncio.to_thread(asyncio.run, db.fetch(read, {"limit": 4}))
+    assert [tuple(r) for r in rows] == [(4,)]
+    assert readers == []
+    assert [tuple(r) for r in await db.fetch(read, {"limit": 5})] == [(5,)]
+    assert readers == [threading.get_ident()]

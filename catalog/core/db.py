@@ -4,6 +4,7 @@ import errno
 import json
 import re
 import socket
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -25,7 +26,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from catalog.core.changes import ChangeCounter
 from catalog.core.changes import install as install_change_signals
 from catalog.core.direct_reads import DirectRead
-from catalog.core.sqlite_driver import one_hop_creator
+from catalog.core.sqlite_driver import LoopReader, one_hop_creator
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # PostgreSQL refusing service for now: starting up, shutting down, crashed, out of connections.
@@ -221,6 +222,7 @@ class Database:
         for engine in {self.engine, self.write_engine}:
             install_change_signals(engine, self.changes, notify=not self.is_sqlite)
         self._closers: list[Callable[[], Awaitable[None]]] = []
+        self._held_for_loop: LoopReader | None = None
         self._reads = self._autocommitted_reads()
         self._read_sessions = async_sessionmaker(self._reads, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
@@ -254,18 +256,24 @@ class Database:
 
     async def fetch(self, read: DirectRead, values: Mapping[str, Any]) -> list[Any]:
         """The rows of `read` for `values`, run on a read connection's driver
-        (catalog/core/direct_reads.py). Statement listeners see it like any other statement.
-        A connection whose statement failed or was interrupted is discarded, not pooled again;
-        one the server dropped is reported as the database being unreachable."""
+        (catalog/core/direct_reads.py); on SQLite a brief read runs on the loop's thread while
+        it stays brief (`LoopReader`). Statement listeners see it like any other statement.
+        A pooled connection whose statement failed or was interrupted is discarded, not pooled
+        again; one the server dropped is reported as the database being unreachable."""
         compiled = read.compiled(self.engine.dialect)
         arguments = compiled.arguments(values)
         dispatch = self.engine.sync_engine.dispatch
         if dispatch.before_cursor_execute:
             dispatch.before_cursor_execute(None, None, compiled.sql, tuple(arguments), None, False)
+        if read.brief and self.is_sqlite:
+            reader = await self._loop_reader()
+            rows = reader.read(compiled.sql, arguments) if reader is not None else None
+            if rows is not None:
+                return compiled.rows(rows)
         pooled = await self._reads.raw_connection()
         driver = pooled.driver_connection
         try:
-            return await compiled.run(driver, arguments, brief=read.brief)
+            return await compiled.run(driver, arguments)
         except Exception as error:
             dropped = _dropped(driver)  # before invalidating, which closes it
             pooled.invalidate(error)
@@ -277,6 +285,19 @@ class Database:
             raise
         finally:
             pooled.close()
+
+    async def _loop_reader(self) -> LoopReader | None:
+        """The read connection held for brief reads on this thread's loop; None on another
+        thread (one that did not take it), where reads take the pool's way."""
+        reader = self._held_for_loop
+        if reader is None:
+            pooled = await self._reads.raw_connection()
+            if self._held_for_loop is not None:  # another read took one meanwhile
+                pooled.close()
+            else:
+                self._held_for_loop = LoopReader(pooled)
+            reader = self._held_for_loop
+        return reader if reader.thread == threading.get_ident() else None
 
     def write_session(self) -> AsyncSession:
         """A raw session for the transaction helper; use `catalog.core.transactions.write`
@@ -295,6 +316,9 @@ class Database:
         closers, self._closers = self._closers, []
         for close in closers:
             await close()
+        held, self._held_for_loop = self._held_for_loop, None
+        if held is not None:
+            held.release()
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()

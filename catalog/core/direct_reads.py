@@ -109,11 +109,11 @@ class CompiledRead:
         assert make is not None
         return [make(row) for row in fetched]
 
-    async def run(self, driver: Any, arguments: list[Any], *, brief: bool = False) -> list[Any]:
+    async def run(self, driver: Any, arguments: list[Any]) -> list[Any]:
         """The rows, on the driver connection `driver` (aiosqlite's one-hop connection, or an
-        asyncpg connection); `brief` as `DirectRead.brief`."""
+        asyncpg connection)."""
         if self._dialect.name == "sqlite":
-            return self.rows(await driver.read_all(self.sql, arguments, brief=brief))
+            return self.rows(await driver.read_all(self.sql, arguments))
         if self.make_row is None:
             prepared = await driver.prepare(self.sql)
             self.make_row = self._maker_for([a.type.oid for a in prepared.get_attributes()])

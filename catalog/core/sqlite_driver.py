@@ -8,20 +8,21 @@ its rows are all read, closed in one call on the thread; a rollback with nothing
 not sent. A result longer than `PREFETCH_ROWS` keeps its cursor open and is read in further
 calls, so a streamed read still holds only a chunk in memory.
 
-A read known to be short (`OneHopConnection.read_all`) runs on the event loop's own thread
-instead, as a plain `sqlite3` call: no hop at all. A hop costs about as much CPU as a lookup by
-id, and with the server on one core the thread only competes with the loop for it. "Short" is
-enforced, not assumed: SQLite calls a progress handler every thousand instructions, and a
-read still running after `BRIEF_READ_S` is interrupted there and run again on the thread (a read
+A read known to be short runs on the event loop's own thread instead (`LoopReader`), as a
+plain `sqlite3` call: no hop at all. A hop costs about as much CPU as a lookup by id, and with
+the server on one core the thread only competes with the loop for it. "Short" is enforced, not
+assumed: SQLite calls a progress handler every thousand instructions, and a read still running
+after `BRIEF_READ_S` is interrupted there and run again on a connection's thread (a read
 changes nothing, so running it twice is safe), so the loop never waits on one statement for
 longer than that. Nor does it wait for a lock: on the loop a read does not wait for a busy
-database file (a WAL recovery, an exclusive-mode connection) but goes to the thread, which
-waits as every statement does.
+database file (a WAL recovery, an exclusive-mode connection) but goes to a thread, which waits
+as every statement does.
 
 Everything else (connecting, commits, functions, closing) is aiosqlite's own.
 """
 
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -126,39 +127,13 @@ class OneHopCursor:
 
 
 class OneHopConnection(aiosqlite.Connection):
-    _busy_timeout_ms: int | None = None
-
     async def on_thread(self, function: Callable[..., T], *args: Any) -> T:
         """`function(*args)` on the connection's thread: one hop."""
         return cast(T, await self._execute(function, *args))  # type: ignore[no-untyped-call]
 
-    async def read_all(self, sql: str, arguments: Sequence[Any], *, brief: bool) -> list[Any]:
-        """Every row of a read in one hop; `brief`: a read expected to be short, run on the
-        loop's thread while it is (see the module's docstring), which needs a connection opened
-        by `one_hop_creator(url, brief_reads=True)`."""
-        rows = self._read_briefly(sql, arguments) if brief else None
-        if rows is None:
-            rows = await self.on_thread(_read_all, self._conn, sql, arguments)
-        return rows
-
-    def _read_briefly(self, sql: str, arguments: Sequence[Any]) -> list[Any] | None:
-        """The rows, or None when the read outran `BRIEF_READ_S` and was interrupted, or found
-        the database busy."""
-        connection = self._conn
-        if self._busy_timeout_ms is None:  # as the engine configured the connection
-            self._busy_timeout_ms = int(connection.execute("PRAGMA busy_timeout").fetchone()[0])
-        deadline = Deadline(time.perf_counter() + BRIEF_READ_S)
-        connection.execute("PRAGMA busy_timeout = 0")
-        connection.set_progress_handler(deadline.passed, INSTRUCTIONS_PER_CHECK)
-        try:
-            return _read_all(connection, sql, arguments)
-        except sqlite3.OperationalError as error:
-            if deadline.reached or _is_busy(error):
-                return None
-            raise
-        finally:
-            connection.set_progress_handler(None, 0)
-            connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
+    async def read_all(self, sql: str, arguments: Sequence[Any]) -> list[Any]:
+        """Every row of a read in one hop."""
+        return await self.on_thread(_read_all, self._conn, sql, arguments)
 
     def cursor(self) -> OneHopCursor:  # type: ignore[override]
         # SQLAlchemy enters the cursor (`await cursor.__aenter__()`); opening one costs no hop.
@@ -185,6 +160,42 @@ class Deadline:
         return self.reached
 
 
+class LoopReader:
+    """One connection of the read pool, held by its database for brief reads on the event
+    loop's thread. One connection serves them all: a read on the loop runs to its end before
+    anything else does, so two never share it. Held, it is set up once (no busy timeout, the
+    progress handler installed) rather than around every read, and no read pays the pool's
+    checkout and checkin, which cost as much as the read's own statement. `release` puts it
+    back as it was."""
+
+    def __init__(self, pooled: Any) -> None:
+        self.pooled = pooled  # the pool's handle (a checked-out connection)
+        self.thread = threading.get_ident()
+        self._conn: sqlite3.Connection = pooled.driver_connection._conn
+        self._busy_timeout_ms = int(self._conn.execute("PRAGMA busy_timeout").fetchone()[0])
+        self._deadline = Deadline(0.0)
+        self._conn.execute("PRAGMA busy_timeout = 0")
+        self._conn.set_progress_handler(self._deadline.passed, INSTRUCTIONS_PER_CHECK)
+
+    def read(self, sql: str, arguments: Sequence[Any]) -> list[Any] | None:
+        """The rows, or None when the read outran `BRIEF_READ_S` and was interrupted, or found
+        the database busy: the caller runs it on a connection's thread."""
+        deadline = self._deadline
+        deadline.at = time.perf_counter() + BRIEF_READ_S
+        deadline.reached = False
+        try:
+            return _read_all(self._conn, sql, arguments)
+        except sqlite3.OperationalError as error:
+            if deadline.reached or _is_busy(error):
+                return None
+            raise
+
+    def release(self) -> None:
+        self._conn.set_progress_handler(None, 0)
+        self._conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms:d}")
+        self.pooled.close()
+
+
 def _is_busy(error: sqlite3.Error) -> bool:
     """SQLITE_BUSY or one of its extended codes (recovery, snapshot, timeout)."""
     return (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_BUSY
@@ -201,8 +212,8 @@ def _read_all(connection: sqlite3.Connection, sql: str, arguments: Sequence[Any]
 def one_hop_creator(url: URL, *, brief_reads: bool = False) -> Callable[[], Any]:
     """`async_creator` for `create_async_engine`: the connection SQLAlchemy's aiosqlite dialect
     would open for `url` (same file, same sqlite3 options), with one hop per statement.
-    `brief_reads`: the connection may also be used from the loop's thread (`read_all`); it is
-    still used by one thread at a time, as the pool hands it to one holder."""
+    `brief_reads`: the connection may also be used from the loop's thread (`LoopReader`); it is
+    still used by one thread at a time."""
     dialect = SQLiteDialect_aiosqlite(dbapi=SQLiteDialect_aiosqlite.import_dbapi())
     args, options = dialect.create_connect_args(url)
     if brief_reads:
