@@ -19,7 +19,7 @@ from api.graphql.websocket import GraphQLWebSocket
 from api.keepalive import ConnectionLifetime
 from api.memory import return_large_blocks_to_the_system
 from api.metrics import Metrics, TimedSearch, metrics_endpoint
-from api.observability import GraphQLObservability, ObservabilityMiddleware
+from api.observability import ObservabilityMiddleware
 from api.ratelimit import RateLimits
 from api.request_id import RequestIdMiddleware
 from api.settings import Settings
@@ -118,7 +118,7 @@ def create_app(
 
     metrics = Metrics()
     search = TimedSearch(backend, metrics)
-    schema = build_schema(settings, [GraphQLObservability])
+    schema = build_schema(settings)
     authenticator = build_authenticator(database, settings)
     graphql = GraphQLEndpoint(schema, database, settings, authenticator, limits, search)
     hub = LiveHub(

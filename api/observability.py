@@ -1,17 +1,18 @@
 """Per-request observability: the request's log context (under the id that
 `api.request_id.RequestIdMiddleware` gave it), request metrics, one log line per request, and
-a GraphQL extension that names the operation and counts errors by code."""
+the GraphQL operation's name."""
 
 import logging
 import time
 import uuid
-from collections.abc import Iterator
 
+from graphql import DocumentNode
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import SchemaExtension
 
 from api.logs import RequestContext, current_request, request_context
 from api.metrics import Metrics
+from schema.document import operation_name
 
 log = logging.getLogger("market.http")
 
@@ -64,19 +65,12 @@ class ObservabilityMiddleware:
         )
 
 
-class GraphQLObservability(SchemaExtension):
-    """Names the request's operation (bounded label). Errors are counted by the pipeline
-    (api/graphql/pipeline.py), with the codes the answer carries."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        execution = self.execution_context
-        metrics: Metrics = execution.context.request.app.state.metrics
-        context = request_context()
-        try:
-            name = execution.operation_name
-        except RuntimeError:
-            name = None
-        label = metrics.operation_label(name)
-        if context is not None:
-            context.operation = label
+def name_operation(request: Request, document: DocumentNode | None, asked: str | None) -> None:
+    """Names the request's GraphQL operation (a bounded label) once it has run: the name asked
+    for, else the document's first operation's, as Strawberry names it. Errors are counted by
+    the pipeline (api/graphql/pipeline.py), with the codes the answer carries."""
+    context = request_context()
+    if context is None:
+        return
+    metrics: Metrics = request.app.state.metrics
+    context.operation = metrics.operation_label(operation_name(document, asked))

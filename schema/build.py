@@ -1,11 +1,10 @@
 """Assembles the Strawberry schema from the per-domain query and mutation types."""
 
-from collections.abc import Sequence
 from functools import partial
 from typing import Any, Protocol
 
 import strawberry
-from strawberry.extensions import DisableIntrospection
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.schema.config import StrawberryConfig
 
 from schema.audit.queries import AuditQuery
@@ -98,22 +97,19 @@ class SchemaSettings(LimitSettings, Protocol):
     def market_env(self) -> str: ...
 
 
-def build_schema(
-    settings: SchemaSettings | None = None, extra_extensions: Sequence[Any] = ()
-) -> strawberry.Schema:
+def build_schema(settings: SchemaSettings | None = None) -> strawberry.Schema:
     """The schema with the request limits of `settings` (production defaults without them).
     Introspection is allowed in dev and test only; field suggestions in dev only."""
     env = settings.market_env if settings is not None else "production"
     limits = Limits.from_settings(settings) if settings is not None else Limits()
     max_tokens = settings.graphql_max_tokens if settings is not None else 5000
+    # Introspection refused by a validation rule, as Strawberry's DisableIntrospection adds it.
+    added_rules = () if env in ("dev", "test") else (NoSchemaIntrospectionCustomRule,)
     # Factories, so each request gets its own extension instances.
     extensions: list[Any] = [
         partial(PreparedParsing, max_tokens),
-        partial(LimitedValidation, limits),
-        *extra_extensions,
+        partial(LimitedValidation, limits, added_rules),
     ]
-    if env not in ("dev", "test"):
-        extensions.append(DisableIntrospection)
     return MarketSchema(
         query=Query,
         mutation=Mutation,
@@ -124,4 +120,6 @@ def build_schema(
         execution_context_class=SharedEventExecutionContext,
         scalar_overrides=SCALAR_OVERRIDES,
         dev=env == "dev",
+        limits=limits,
+        added_rules=added_rules,
     )

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
 from strawberry.extensions import SchemaExtension
+from strawberry.utils.operation import get_first_operation
 
 from schema.limits import DocumentMeasure, measure_document
 
@@ -102,6 +103,15 @@ def query_cost(
     """The static cost of a query text: one point per field, a connection's selection counted
     once per item its `first` asks for; the dearest operation of the document."""
     return prepare_document(schema, query, variables, page_size_max, max_tokens).cost
+
+
+def operation_name(document: DocumentNode | None, asked: str | None) -> str | None:
+    """The operation's name as Strawberry gives it: the one asked for, else the name of the
+    document's first operation (None when it has none)."""
+    if asked is not None or document is None:
+        return asked
+    first = get_first_operation(document)
+    return first.name.value if first is not None and first.name is not None else None
 
 
 class PreparedParsing(SchemaExtension):

@@ -10,15 +10,22 @@ the whole response into a 503) and TIMEOUT (a statement ran past its timeout and
 """
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
+from graphql.validation import ASTValidationRule
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
 
 from catalog.core.db import is_statement_timeout, is_unavailable
+from schema.direct_execution import execute_prepared
+from schema.document import PreparedDocument
 from schema.errors import ErrorCode
+from schema.limits import Limits
 
 logger = logging.getLogger("market.graphql")
 
@@ -84,15 +91,62 @@ def present(
 class MarketSchema(strawberry.Schema):
     """strawberry.Schema with the service's error model applied to every result."""
 
-    def __init__(self, *args: Any, dev: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        dev: bool = False,
+        limits: Limits | None = None,
+        added_rules: tuple[type[ASTValidationRule], ...] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.dev = dev
+        # What the validation step checks besides the specification (schema/limits.py).
+        self.limits = limits or Limits()
+        self.added_rules = added_rules
 
-    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
-        result = await super().execute(*args, **kwargs)
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        prepared = getattr(context_value, "prepared", None)
+        if (
+            isinstance(prepared, PreparedDocument)
+            and prepared.document is not None
+            and (prepared.query == query)
+        ):
+            result = await execute_prepared(
+                self,
+                prepared.document,
+                query=prepared.query,
+                variable_values=variable_values,
+                context_value=context_value,
+                root_value=root_value,
+                operation_name=operation_name,
+                allowed_operation_types=DEFAULT_ALLOWED_OPERATION_TYPES
+                if allowed_operation_types is None
+                else allowed_operation_types,
+                operation_extensions=operation_extensions,
+            )
+        else:
+            result = await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
         if result.errors:
             before = isinstance(result, PreExecutionError)
-            request_id = request_id_of(kwargs.get("context_value"))
+            request_id = request_id_of(context_value)
             result.errors = [present(e, before, request_id, self.dev) for e in result.errors]
         return result
 

@@ -39,8 +39,10 @@ from graphql.type import (
     SchemaMetaFieldDef,
     TypeMetaFieldDef,
 )
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionContext
 
 from schema.errors import ErrorCode
 from schema.input_text import unstorable_characters
@@ -331,34 +333,42 @@ def validation_errors(
     )
 
 
-class LimitedValidation(SchemaExtension):
-    """Checks the limits and input text first, then the specification rules (validated once
-    per document). The limits come from the measurement the HTTP pipeline already made for
-    this document (`Context.prepared`, schema/document.py); only a caller without one is
-    measured here."""
+def pre_execution_errors(
+    execution: ExecutionContext, limits: Limits, added_rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    """What refuses a parsed document before execution: the limits and input text first, then
+    the specification rules with `added_rules` (validated once per document). The limits
+    come from the measurement the HTTP pipeline already made for this document
+    (`Context.prepared`, schema/document.py); only a caller without one is measured here."""
+    document, variables = execution.graphql_document, execution.variables
+    assert document is not None
+    measure = _prepared_measure(execution.context, document)
+    if measure is None:
+        schema = execution.schema._schema
+        measure = measure_document(schema, document, variables, limits.page_size_max)
+    errors = measure.limit_errors(limits)
+    errors = (
+        errors or unnamed_choice(document, execution) or unstorable_characters(document, variables)
+    )
+    if not errors:
+        rules = (*execution.validation_rules, *added_rules)
+        errors = validation_errors(execution.schema._schema, document, rules)
+    return errors
 
-    def __init__(self, limits: Limits) -> None:
+
+class LimitedValidation(SchemaExtension):
+    """The validation step of Strawberry's execution (subscriptions, and callers without a
+    prepared document): `pre_execution_errors`. The HTTP pipeline's executions run the same
+    function (schema/direct_execution.py)."""
+
+    def __init__(self, limits: Limits, added_rules: tuple[type[ASTValidationRule], ...]) -> None:
         super().__init__()
         self.limits = limits
+        self.added_rules = added_rules
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        document, variables = context.graphql_document, context.variables
-        assert document is not None
-        measure = _prepared_measure(context.context, document)
-        if measure is None:
-            schema = context.schema._schema
-            measure = measure_document(schema, document, variables, self.limits.page_size_max)
-        errors = measure.limit_errors(self.limits)
-        errors = (
-            errors
-            or unnamed_choice(document, context)
-            or unstorable_characters(document, variables)
-        )
-        if not errors:
-            schema = context.schema._schema
-            errors = validation_errors(schema, document, tuple(context.validation_rules))
-        context.pre_execution_errors = errors
+        context.pre_execution_errors = pre_execution_errors(context, self.limits, self.added_rules)
         yield
 
 

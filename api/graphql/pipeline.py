@@ -42,6 +42,7 @@ from api.graphql.transport import (
 )
 from api.logs import request_context
 from api.metrics import Metrics
+from api.observability import name_operation
 from api.ratelimit import Budget, RateLimits
 from api.settings import Settings
 from api.unavailable import DatabaseUnavailable
@@ -180,6 +181,8 @@ class GraphQLEndpoint:
             raise HTTPProblem(400, error.as_http_error_reason()) from error
         except MissingQueryError as error:
             raise HTTPProblem(400, "the request needs a `query` string") from error
+        document = context.prepared.document if context.prepared is not None else None
+        name_operation(request, document, params.operation_name)
         if any(_code(error) == ErrorCode.SERVICE_UNAVAILABLE for error in result.errors or []):
             count_errors(request, [ErrorCode.SERVICE_UNAVAILABLE])
             raise DatabaseUnavailable  # the whole request fails with 503 (api/unavailable.py)
