@@ -29,6 +29,7 @@ from graphql import GraphQLObjectType, Undefined
 from graphql.execution.collect_fields import CollectedFields, FieldDetails
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.cast import get_strawberry_type_cast
 
 from schema.execution_plan import (
     ABSTRACT,
@@ -39,6 +40,7 @@ from schema.execution_plan import (
     Plan,
     Shape,
     Steps,
+    class_decides_member,
     plan_selection,
 )
 from schema.execution_shared import SharedExecution, shared_execution
@@ -256,15 +258,21 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _member_type(self, shape: Shape, info: Any, value: Any) -> GraphQLObjectType | None:
         """The union or interface member the abstract type's own `resolve_type` names; None
-        when that is anything but a plain answer naming one of its possible types."""
+        when that is anything but a plain answer naming one of its possible types. Kept per
+        class where the class alone decides it (a `specs` union took 1.2 µs per value)."""
         abstract = shape.abstract_type
         if abstract is None or abstract.resolve_type is None:
             return None
+        kept = shape.members.get(type(value))
+        if kept is not None and get_strawberry_type_cast(value) is None:
+            return kept
         name = abstract.resolve_type(value, info, abstract)
         if not isinstance(name, str):
             return None
         member = self.schema.get_type(name)
         if isinstance(member, GraphQLObjectType) and self.schema.is_sub_type(abstract, member):
+            if class_decides_member(value, member):
+                shape.members[type(value)] = member
             return member
         return None
 

@@ -6,10 +6,11 @@ compiled once per execution (graphql-core collects each selection set once per e
 hands the same grouped field set for every object of a list) and reused for every object.
 """
 
+import builtins
 import operator
 import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from graphql import (
@@ -27,6 +28,8 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetails
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.cast import get_strawberry_type_cast
 from strawberry.types.field import StrawberryField
 
 from schema.execution_leaves import LeafReader, leaf_reader
@@ -47,6 +50,9 @@ class Shape:
     abstract_type: GraphQLAbstractType | None = None
     list_type: GraphQLList[Any] | None = None
     item: "Shape | None" = None
+    # An abstract type's members by the Python class of the values that resolved to them, for
+    # the classes whose member the class alone decides (`class_decides_member`).
+    members: dict[builtins.type, GraphQLObjectType] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +101,24 @@ def shape_of(declared: GraphQLOutputType) -> Shape:
     if isinstance(named, GraphQLUnionType | GraphQLInterfaceType):
         return Shape(declared, ABSTRACT, abstract_type=named)
     raise TypeError(f"not an output type: {declared}")
+
+
+def class_decides_member(value: Any, member: GraphQLObjectType) -> bool:
+    """Whether every value of `value`'s class resolves to `member`, as `value` did: its class
+    is the member's own plain Strawberry type (not generic, no `is_type_of` of its own) and it
+    was not cast. Strawberry's union and interface resolution then answer from the class only
+    (types/union.py, schema_converter.py `is_type_of`), in a fixed order of the possible
+    types."""
+    definition = getattr(type(value), "__strawberry_definition__", None)
+    if not isinstance(definition, StrawberryObjectDefinition):
+        return False
+    return (
+        definition.concrete_of is None
+        and not definition.is_graphql_generic
+        and definition.is_type_of is None
+        and get_strawberry_type_cast(value) is None
+        and definition is member.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    )
 
 
 def attribute_read(field: GraphQLField) -> str | None:

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import pytest
 import strawberry
-from graphql import GraphQLSchema
+from graphql import GraphQLSchema, GraphQLUnionType
 from graphql.execution.collect_fields import FragmentDetails
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -339,3 +339,30 @@ def test_plain_fields_are_read_without_a_resolver_call() -> None:
     query: Any = schema.type_map["Query"]
     with_arguments = field_step(schema, query, "products")
     assert with_arguments is None  # arguments: graphql-core's own path
+
+
+async def test_a_union_member_is_resolved_once_per_class(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Values of a plain member type take the member their class resolved to before (the
+    class alone decides it: schema/execution_plan.py `class_decides_member`); a cast value is
+    still resolved by its cast."""
+    schema = strawberry.Schema(
+        query=Query, types=TOY_TYPES, execution_context_class=CompiledExecutionContext
+    )
+    union = schema._schema.type_map["Shape"]
+    assert isinstance(union, GraphQLUnionType) and union.resolve_type is not None
+    resolved: list[str] = []
+    resolve = union.resolve_type
+
+    def counting(value: Any, info: Any, abstract: Any) -> Any:
+        resolved.append(type(value).__name__)
+        return resolve(value, info, abstract)
+
+    monkeypatch.setattr(union, "resolve_type", counting)
+    shapes = [Circle(radius=1.0), Square(side=2), Circle(radius=3.0), Square(side=4)]
+    shapes.append(strawberry.cast(Square, Circle(radius=5.0)))
+    ROOT.update(items=[Item(**{**_plain_values(), "shape": s}) for s in shapes])
+    result = await schema.execute("{ items { shape { __typename } } }")
+    assert result.errors is None and result.data is not None
+    names = [item["shape"]["__typename"] for item in result.data["items"]]
+    assert names == ["Circle", "Square", "Circle", "Square", "Square"]
+    assert resolved == ["Circle", "Square", "Circle"]  # the last one the cast
