@@ -10,10 +10,13 @@ type against the ones the HTTP method allows, the limits and the specification r
 (schema/limits.py `pre_execution_errors`, the same function Strawberry's validation step
 runs), graphql-core's execution with the arguments Strawberry passes, and the errors handed
 to `process_errors` once. Anything else (a document that did not parse, a caller without a
-prepared document, subscriptions) is Strawberry's own flow, with the same extensions.
+prepared document, subscriptions) is Strawberry's own flow, with the same extensions; so is
+every execution of a schema with an extension or a directive whose work is not done here
+(`does_all_of`).
 """
 
 from collections.abc import Iterable
+from functools import partial
 from inspect import isawaitable
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +29,25 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from schema.limits import pre_execution_errors
+from schema.document import PreparedParsing
+from schema.limits import LimitedValidation, pre_execution_errors
 
 if TYPE_CHECKING:
     from schema.error_handling import MarketSchema
+
+
+# The extensions whose work `execute_prepared` does itself: the parse (a prepared document has
+# one) and the validation step (`pre_execution_errors`).
+DONE_HERE = (PreparedParsing, LimitedValidation)
+
+
+def does_all_of(schema: "MarketSchema") -> bool:
+    """Whether `execute_prepared` does all that `schema`'s extensions and directives would."""
+    kinds = [
+        e.func if isinstance(e, partial) else e if isinstance(e, type) else type(e)
+        for e in schema.extensions
+    ]
+    return not schema.directives and all(kind in DONE_HERE for kind in kinds)
 
 
 async def execute_prepared(

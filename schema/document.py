@@ -115,9 +115,10 @@ def operation_name(document: DocumentNode | None, asked: str | None) -> str | No
 
 
 class PreparedParsing(SchemaExtension):
-    """The parse step of execution: the document the pipeline prepared for this request when
-    the context carries one, else the cached parse (callers that execute the schema directly).
-    A document that did not parse fails here, exactly as a parse in this step would."""
+    """The parse step of Strawberry's execution: the document the pipeline prepared for this
+    request when the context carries one, else the cached parse (callers that execute the
+    schema directly). A document that did not parse fails here, exactly as a parse in this step
+    would. (A prepared document that parsed skips Strawberry's flow: schema/direct_execution.py.)"""
 
     def __init__(self, max_tokens: int) -> None:
         self.max_tokens = max_tokens

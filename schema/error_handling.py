@@ -22,7 +22,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from catalog.core.db import is_statement_timeout, is_unavailable
-from schema.direct_execution import execute_prepared
+from schema.direct_execution import does_all_of, execute_prepared
 from schema.document import PreparedDocument
 from schema.errors import ErrorCode
 from schema.limits import Limits
@@ -89,7 +89,9 @@ def present(
 
 
 class MarketSchema(strawberry.Schema):
-    """strawberry.Schema with the service's error model applied to every result."""
+    """strawberry.Schema with the service's error model applied to every result; a document
+    the HTTP pipeline prepared runs without Strawberry's per-request machinery
+    (schema/direct_execution.py), anything else through Strawberry's own `execute`."""
 
     def __init__(
         self,
@@ -104,6 +106,7 @@ class MarketSchema(strawberry.Schema):
         # What the validation step checks besides the specification (schema/limits.py).
         self.limits = limits or Limits()
         self.added_rules = added_rules
+        self.executes_prepared = does_all_of(self)
 
     async def execute(
         self,
@@ -117,9 +120,10 @@ class MarketSchema(strawberry.Schema):
     ) -> ExecutionResult:
         prepared = getattr(context_value, "prepared", None)
         if (
-            isinstance(prepared, PreparedDocument)
+            self.executes_prepared
+            and isinstance(prepared, PreparedDocument)
             and prepared.document is not None
-            and (prepared.query == query)
+            and prepared.query == query
         ):
             result = await execute_prepared(
                 self,

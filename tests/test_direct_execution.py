@@ -2,10 +2,13 @@
 (schema/direct_execution.py), with the answer Strawberry's own flow gives: the same data, the
 same errors in the same shape and order, the same refusals raised."""
 
+from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
 import strawberry
+from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
@@ -14,7 +17,7 @@ from schema.build import build_schema
 from schema.context import Context
 from schema.document import prepare_document
 from schema.error_handling import MarketSchema
-from schema.limits import Limits
+from schema.limits import LimitedValidation, Limits
 
 PRODUCTION = build_schema()  # introspection refused, as in production
 assert isinstance(PRODUCTION, MarketSchema)
@@ -114,3 +117,30 @@ async def test_a_prepared_document_takes_no_strawberry_machinery(
     broken = await _answer(("{ unclosed", None, None, None), prepared=True)
     assert broken[2][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
     assert flows == ["strawberry", "strawberry"]
+
+
+@strawberry.type
+class _Toy:
+    @strawberry.field
+    def hello(self) -> str:
+        return "hi"
+
+
+async def test_a_schema_with_work_not_done_directly_keeps_strawberrys_flow() -> None:
+    """An extension whose work the direct way does not do (here one that notes each
+    operation) sends every execution through Strawberry, so nothing it adds is skipped."""
+    operations: list[str] = []
+
+    class Noting(SchemaExtension):
+        def on_operation(self) -> Iterator[None]:
+            operations.append("operation")
+            yield
+
+    validation = partial(LimitedValidation, Limits(), ())
+    assert MarketSchema(query=_Toy, extensions=[validation]).executes_prepared
+    schema = MarketSchema(query=_Toy, extensions=[validation, Noting])
+    assert not schema.executes_prepared
+    context = _context("{ hello }", None, prepared=True)
+    context.prepared = prepare_document(schema._schema, "{ hello }", None, 100, 5000)
+    result = await schema.execute("{ hello }", context_value=context)
+    assert result.data == {"hello": "hi"} and operations == ["operation"]
