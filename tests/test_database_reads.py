@@ -83,6 +83,8 @@ async def test_a_busy_connection_is_not_pinged(db: Database, database_url: str) 
         '{"serial": "12345678901234567890"}',
         '{"nan": NaN, "inf": Infinity}',
         '{"lone": "\\ud800"}',
+        '{"raw lone": "\ud800"}',  # the character itself, not its escape
+        '{"n": 1234567890123456789}',  # nineteen digits: within 64 bits, read as either reads
         '{"k": 1, "k": 2}',
         "[1e400, -0.0, 5e-324]",
     ],

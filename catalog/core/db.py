@@ -2,7 +2,6 @@
 
 import errno
 import json
-import re
 import socket
 import threading
 import time
@@ -68,7 +67,11 @@ def _configure_sqlite(engine: AsyncEngine, *, begin: str | None) -> None:
         connection.exec_driver_sql(begin)
 
 
-_LONG_DIGITS = re.compile(r"[0-9]{19}")
+# Digits as "0" and nothing else changed: a run of 19 digits becomes a run of 19 zeros. A byte
+# table is six times faster than the regular expression [0-9]{19} on a product's specs, which
+# took longer than orjson's parse of them.
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NINETEEN_DIGITS = b"0" * 19
 
 
 def json_loads(text: str) -> Any:
@@ -76,10 +79,14 @@ def json_loads(text: str) -> Any:
     page's specs. The standard decoder wherever the two could differ: orjson reads an integer
     past 64 bits as a float (any run of 19 digits sends the text to the standard decoder), and
     refuses what the standard one accepts (NaN, lone surrogates)."""
-    if _LONG_DIGITS.search(text):
+    try:
+        raw = text.encode()
+    except UnicodeEncodeError:  # a lone surrogate
+        return json.loads(text)
+    if _NINETEEN_DIGITS in raw.translate(_DIGITS_AS_ZERO):
         return json.loads(text)
     try:
-        return orjson.loads(text)
+        return orjson.loads(raw)
     except orjson.JSONDecodeError:
         return json.loads(text)
 
