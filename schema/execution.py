@@ -10,7 +10,11 @@ completes (serialise a leaf, run an object's own compiled selection, resolve a u
 walk a list).
 The steps run in a tight loop that builds the answer directly. For an operation whose
 collection cannot depend on the variables, the collected fields and their plans are kept from
-one execution to the next (schema/execution_shared.py).
+one execution to the next (schema/execution_shared.py). An object or union field links each
+class of its values, once the class is known to decide the object type (no cast, no type check
+of its own, never awaitable), to that type's collected fields and plan: the next values of the
+class go straight to their plan, without the type check, the collection and the plan lookup,
+and a resolver that does not ask for the resolve info is not given one built for it.
 
 Exactly graphql-core's answer, errors included: a step only takes values it is certain of
 (a non-null scalar its serialiser accepts, an object whose type check passes, a union member the
@@ -22,38 +26,29 @@ graphql-core's path whole. `tests/test_execution_plan.py` proves the equality on
 generated from the schema.
 """
 
-from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Any
 
 from graphql import GraphQLObjectType, Undefined
-from graphql.execution.collect_fields import CollectedFields, FieldDetails
-from graphql.pyutils import Path, gather_with_cancel
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from graphql.pyutils import Path
 from strawberry.types.cast import get_strawberry_type_cast
 
+from schema.execution_base import ExecutionBase, FieldDetailsList
 from schema.execution_plan import (
     ABSTRACT,
     LEAF,
     LIST,
     OBJECT,
     FieldStep,
+    Linked,
     Plan,
     Shape,
     Steps,
     class_decides_member,
-    plan_selection,
+    linkable_class,
 )
-from schema.execution_shared import SharedExecution, shared_execution
-
-FieldDetailsList = list[FieldDetails]
-Completed = TypeVar("Completed", dict[str, Any], list[Any])
 
 
-def _probe(_source: Any, _info: Any) -> None:
-    """A resolver that middleware would wrap, if there were any."""
-
-
-class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class CompiledExecutionContext(ExecutionBase):
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,
@@ -67,6 +62,12 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 parent_type, source_value, path, grouped_field_set, position_context
             )
         plan = self._plan(parent_type, grouped_field_set)
+        return self._fill(plan, parent_type, source_value, path)
+
+    def _fill(
+        self, plan: Plan, parent_type: GraphQLObjectType, source_value: Any, path: Path | None
+    ) -> Any:
+        """The object's answer by its plan (`execute_fields`, once the plan is known)."""
         results = plan.leaves(source_value) if plan.leaves is not None else None
         steps: Steps | list[tuple[str, FieldDetailsList, FieldStep]]
         if results is None:
@@ -86,7 +87,9 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     result = self._plain_leaf(step, parent_type, source_value, details, path, key)
                 else:
                     field_path = Path(path, key, parent_type.name)
-                    result = self._run_step(step, parent_type, source_value, details, field_path)
+                    result = self._run_step(
+                        step, plan, key, parent_type, source_value, details, field_path
+                    )
                 if result is Undefined:
                     continue
                 results[key] = result
@@ -96,86 +99,6 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
             self._abandon(results, awaiting)
             raise
         return self._settled(results, awaiting)
-
-    def _without_middleware(self) -> bool:
-        """Whether resolvers run as they are (Strawberry always installs a middleware manager;
-        it wraps nothing unless an extension resolves fields)."""
-        known: bool | None = self.__dict__.get("_unwrapped")
-        if known is None:
-            manager = self.middleware_manager
-            known = manager is None or manager.get_field_resolver(_probe) is _probe
-            self.__dict__["_unwrapped"] = known
-        return known
-
-    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Plan:
-        # graphql-core hands the same grouped field set for every object of a list; it is
-        # kept with its plan so that its id is not reused during this execution. A grouped
-        # field set kept across executions (schema/execution_shared.py) has its plan kept too.
-        plans: dict[int, tuple[Any, Plan]] = self.__dict__.setdefault("_plans", {})
-        found = plans.get(id(grouped_field_set))
-        if found is None:
-            shared = self._shared()
-            kept = None
-            if shared is not None and id(grouped_field_set) in shared.kept_sets:
-                kept = shared.plans
-            plan = kept.get(id(grouped_field_set)) if kept is not None else None
-            if plan is None:
-                plan = plan_selection(self.schema, parent_type, grouped_field_set)
-                if kept is not None:
-                    kept[id(grouped_field_set)] = plan
-            found = plans[id(grouped_field_set)] = (grouped_field_set, plan)
-        return found[1]
-
-    def _shared(self) -> SharedExecution | None:
-        """What is kept across executions of this operation; None when nothing may be."""
-        known = self.__dict__
-        if "_shared_execution" not in known:
-            kept = shared_execution(self.schema, self.operation, self.fragments)
-            known["_shared_execution"] = kept
-        shared: SharedExecution | None = known["_shared_execution"]
-        return shared
-
-    def collect_subfields(
-        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
-    ) -> CollectedFields:
-        """graphql-core's collection, memoised for this execution by the list's identity and,
-        for an operation whose collection cannot vary, kept across executions."""
-        key = (return_type, id(field_details_list))
-        known = self._relevant_sub_fields.get(key)
-        if known is not None:
-            return known[1]
-        shared = self._shared()
-        if shared is None:
-            return super().collect_subfields(return_type, field_details_list)
-        nodes = (return_type.name, tuple(id(details.node) for details in field_details_list))
-        collected = shared.collected.get(nodes)
-        if collected is None:
-            collected = super().collect_subfields(return_type, field_details_list)
-            shared.keep(nodes, collected)
-        else:
-            self._relevant_sub_fields[key] = (field_details_list, collected)
-        return collected
-
-    def _settled(self, results: Completed, awaiting: list[Any]) -> Completed | Awaitable[Completed]:
-        """`results` (an object's fields by response key, or a list's items by index), or,
-        when entries at `awaiting` are awaitable, the same once they are awaited."""
-        return self._gather(results, awaiting) if awaiting else results
-
-    def _abandon(self, results: Completed, awaiting: list[Any]) -> None:
-        """Execution failed midway: the awaitables already started settle in the background,
-        as graphql-core leaves them."""
-        if awaiting:
-            self.settle_in_background([results[key] for key in awaiting])
-
-    async def _gather(self, results: Completed, awaiting: list[Any]) -> Completed:
-        # As graphql-core does: one awaitable is awaited alone, several side by side.
-        if len(awaiting) == 1:
-            results[awaiting[0]] = await results[awaiting[0]]
-            return results
-        values = await gather_with_cancel(*(results[key] for key in awaiting))
-        for key, value in zip(awaiting, values, strict=True):
-            results[key] = value
-        return results
 
     def _plain_leaf(
         self,
@@ -203,20 +126,40 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _run_step(
         self,
         step: FieldStep,
+        plan: Plan,
+        key: str,
         parent_type: GraphQLObjectType,
         source: Any,
         details: FieldDetailsList,
         path: Path,
     ) -> Any:
         """graphql-core's `execute_field` for a field without arguments, with the value
-        completed by the compiled shape."""
+        completed by the compiled shape, or, for a value of a class linked to this field, by
+        the plan of that class's object type directly."""
         shape = step.shape
-        info = self.build_resolve_info(step.field, [d.node for d in details], parent_type, path)
+        info = None
         try:
-            value = step.read(source) if step.read is not None else step.resolve(source, info)
-            if self.is_awaitable(value):
-                return self.complete_awaitable_value(shape.type, details, info, path, value, None)
-            completed = self._complete(shape, details, info, path, value)
+            if step.read is not None:
+                value = step.read(source)
+            elif step.takes_info:
+                info = self._info(step, details, parent_type, path)
+                value = step.resolve(source, info)
+            else:
+                value = step.resolve(source, None)
+            linked = plan.links.get(key)
+            target = linked.get(type(value)) if linked is not None else None
+            if target is None or get_strawberry_type_cast(value) is not None:
+                if info is None:
+                    info = self._info(step, details, parent_type, path)
+                if self.is_awaitable(value):
+                    return self.complete_awaitable_value(
+                        shape.type, details, info, path, value, None
+                    )
+                target = self._link(plan, key, shape, details, info, value)
+            if target is not None:
+                completed = self._fill(target[2], target[0], value, path)
+            else:
+                completed = self._complete(shape, details, info, path, value)
             if self.is_awaitable(completed):
                 return self._completed_later(completed, shape, details, path)
             return completed
@@ -224,14 +167,38 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
             self.handle_field_error(raw_error, shape.type, details, path)
             return None
 
-    async def _completed_later(
-        self, completed: Awaitable[Any], shape: Shape, details: FieldDetailsList, path: Path
+    def _info(
+        self, step: FieldStep, details: FieldDetailsList, parent_type: GraphQLObjectType, path: Path
     ) -> Any:
-        try:
-            return await completed
-        except Exception as raw_error:
-            self.handle_field_error(raw_error, shape.type, details, path)
+        return self.build_resolve_info(step.field, [d.node for d in details], parent_type, path)
+
+    def _link(
+        self, plan: Plan, key: str, shape: Shape, details: FieldDetailsList, info: Any, value: Any
+    ) -> Linked | None:
+        """For an object or union field whose value's class alone decides its object type
+        (as for `_member_type`'s cache) and cannot be awaitable: that type, its collected
+        fields and their plan, kept in `plan` for the next values of the class."""
+        if value is None or not (shape.kind is OBJECT or shape.kind is ABSTRACT):
             return None
+        if isinstance(value, Exception) or not linkable_class(value):
+            return None
+        if get_strawberry_type_cast(value) is not None:  # the cast, not the class, decides
+            return None
+        if shape.kind is OBJECT:
+            object_type = shape.object_type
+            assert object_type is not None  # an object shape has its type
+            if object_type.is_type_of is not None and not class_decides_member(value, object_type):
+                return None
+        else:  # once `_complete` has found the class's member (resolve_type runs once a value)
+            object_type = shape.members.get(type(value))
+            if object_type is None:
+                return None
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, details)
+        if new_defer_usages:
+            return None
+        target = (object_type, grouped_field_set, self._plan(object_type, grouped_field_set))
+        plan.links.setdefault(key, {})[type(value)] = target
+        return target
 
     def _complete(
         self, shape: Shape, details: FieldDetailsList, info: Any, path: Path, value: Any
@@ -332,26 +299,32 @@ class CompiledExecutionContext(StrawberryGraphQLCoreExecutionContext):
         object_type = item.object_type
         assert object_type is not None  # an object shape has its type
         is_type_of, is_awaitable = object_type.is_type_of, self.is_awaitable
+        certain: set[type] = set()  # classes whose every value passes the checks below
         try:
             for value in items:
+                if type(value) in certain and get_strawberry_type_cast(value) is None:
+                    continue
                 if value is None or isinstance(value, Exception) or is_awaitable(value):
                     return None
                 if is_type_of is not None and is_type_of(value, info) is not True:
                     return None
+                if linkable_class(value) and (
+                    is_type_of is None or class_decides_member(value, object_type)
+                ):
+                    certain.add(type(value))
         except Exception:  # a check that fails is graphql-core's to report, for its item
             return None
         grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, details)
         if new_defer_usages:
             return None
+        plan = self._plan(object_type, grouped_field_set)
         completed: list[Any] = []
         awaiting: list[int] = []
         try:
             for index, value in enumerate(items):
                 item_path = Path(path, index, None)
                 try:
-                    result = self.execute_fields(
-                        object_type, value, item_path, grouped_field_set, None
-                    )
+                    result = self._fill(plan, object_type, value, item_path)
                 except Exception as raw_error:
                     self.handle_field_error(raw_error, item.type, details, item_path)
                     result = None

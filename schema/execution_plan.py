@@ -11,6 +11,7 @@ import operator
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import CoroutineType, GeneratorType
 from typing import Any, cast
 
 from graphql import (
@@ -65,6 +66,8 @@ class FieldStep:
     # The value without a resolver call: Strawberry's plain attribute fields, `__typename`.
     read: Callable[[Any], Any] | None
     read_name: str | None = None  # the attribute `read` reads, if that is what it does
+    # Whether `resolve` needs graphql-core's resolve info (else it is given None).
+    takes_info: bool = True
 
     @property
     def plain_leaf(self) -> bool:
@@ -81,6 +84,13 @@ class Plan:
     # (schema/execution_leaves.py), and the other fields' steps, in order.
     leaves: LeafReader | None
     others: list[tuple[str, list[FieldDetails], FieldStep]]
+    # Per response key of an object or abstract field: per class of the values it resolved
+    # to, the object type, its collected fields and their plan (schema/execution.py `_link`).
+    links: dict[str, dict[builtins.type, "Linked"]] = field(default_factory=dict, compare=False)
+
+
+# (object type, grouped field set, its plan): how a value of a linked class completes.
+Linked = tuple[GraphQLObjectType, Any, Plan]
 
 
 # Per schema, per (type name, field name): the field's step, or None where graphql-core's own
@@ -169,10 +179,16 @@ def _compile_field(
     if name == "__typename":
         type_name = parent_type.name
         return FieldStep(field, shape, field.resolve, lambda _source: type_name)
-    resolve = direct_resolver(field) or field.resolve
+    direct = direct_resolver(field)
     attribute = attribute_read(field)
     read: Callable[[Any], Any] | None = operator.attrgetter(attribute) if attribute else None
-    return FieldStep(field, shape, resolve, read, attribute)
+    takes_info = direct is None or _resolver_takes_info(field)
+    return FieldStep(field, shape, direct or field.resolve, read, attribute, takes_info)
+
+
+def _resolver_takes_info(field: GraphQLField) -> bool:
+    definition = field.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
+    return definition.base_resolver.info_parameter is not None
 
 
 def direct_resolver(field: GraphQLField) -> Callable[[Any, Any], Any] | None:
@@ -242,3 +258,19 @@ def plan_selection(
 def _plain_selection(details: FieldDetails) -> bool:
     node = details.node
     return not node.arguments and not node.directives and details.fragment_variable_values is None
+
+
+def linkable_class(value: Any) -> bool:
+    """Whether graphql-core's `is_awaitable` answers no for every instance of `value`'s class,
+    so that the class alone may say how a value completes: a Strawberry type's own class, not
+    a coroutine or generator, with no `__await__` and no attribute hook that could make one
+    appear (graphql-core asks the value with `hasattr`; Python's `await` asks the class, and
+    nothing here sets `__await__` on an instance)."""
+    cls = type(value)
+    return (
+        isinstance(getattr(cls, "__strawberry_definition__", None), StrawberryObjectDefinition)
+        and not issubclass(cls, CoroutineType | GeneratorType)
+        and not hasattr(cls, "__await__")
+        and not hasattr(cls, "__getattr__")
+        and cls.__getattribute__ is object.__getattribute__
+    )

@@ -71,7 +71,8 @@ def generated_queries() -> list[str]:
 @contextlib.contextmanager
 def graphql_core_only() -> Iterator[None]:
     patched = ("execute_fields", "complete_value", "collect_subfields")
-    saved = {name: CompiledExecutionContext.__dict__[name] for name in patched}
+    # Some of them are defined on a base class of the compiled context.
+    saved = {name: CompiledExecutionContext.__dict__.get(name) for name in patched}
     try:
         for name in patched:
             original = getattr(StrawberryGraphQLCoreExecutionContext, name)
@@ -79,7 +80,10 @@ def graphql_core_only() -> Iterator[None]:
         yield
     finally:
         for name, method in saved.items():
-            setattr(CompiledExecutionContext, name, method)
+            if method is None:
+                delattr(CompiledExecutionContext, name)
+            else:
+                setattr(CompiledExecutionContext, name, method)
 
 
 def comparable(response: httpx.Response) -> str:
