@@ -43,6 +43,7 @@ from schema.execution_plan import (
     Plan,
     Shape,
     Steps,
+    certain_leaves,
     class_decides_member,
     linkable_class,
 )
@@ -93,12 +94,12 @@ class CompiledExecutionContext(ExecutionBase):
                 if result is Undefined:
                     continue
                 results[key] = result
-                if is_awaitable(result):
+                if type(result) is not dict and is_awaitable(result):  # an object's answer is not
                     awaiting.append(key)
         except Exception:
             self._abandon(results, awaiting)
             raise
-        return self._settled(results, awaiting)
+        return self._gather(results, awaiting) if awaiting else results
 
     def _plain_leaf(
         self,
@@ -113,11 +114,9 @@ class CompiledExecutionContext(ExecutionBase):
         nothing certain, graphql-core's whole field (reading an attribute twice changes
         nothing)."""
         try:
-            value = step.read(source)  # type: ignore[misc]  # checked by the caller
-            if value is not None:
-                serialized = step.shape.serialize(value)  # type: ignore[misc]
-                if serialized is not None and serialized is not Undefined:
-                    return serialized
+            serialized = certain_leaves(step.shape, step.read(source))  # type: ignore[misc]
+            if serialized is not Undefined:
+                return serialized
         except Exception:  # noqa: S110 - graphql-core's path below reports it
             pass
         field_path = Path(path, key, parent_type.name)
@@ -149,6 +148,10 @@ class CompiledExecutionContext(ExecutionBase):
             linked = plan.links.get(key)
             target = linked.get(type(value)) if linked is not None else None
             if target is None or get_strawberry_type_cast(value) is not None:
+                if shape.leafy and not self.is_awaitable(value):  # no info needed when certain
+                    completed = certain_leaves(shape, value)
+                    if completed is not Undefined:
+                        return completed
                 if info is None:
                     info = self._info(step, details, parent_type, path)
                 if self.is_awaitable(value):
@@ -207,11 +210,8 @@ class CompiledExecutionContext(ExecutionBase):
         if value is not None and not isinstance(value, Exception):
             kind = shape.kind
             if kind is LEAF:
-                try:
-                    serialized = shape.serialize(value)  # type: ignore[misc]
-                except Exception:
-                    serialized = None
-                if serialized is not None and serialized is not Undefined:
+                serialized = certain_leaves(shape, value)
+                if serialized is not Undefined:
                     return serialized
             elif kind is OBJECT:
                 return self._complete_object(shape.object_type, details, info, path, value)  # type: ignore[arg-type]
@@ -268,19 +268,9 @@ class CompiledExecutionContext(ExecutionBase):
         item = shape.item
         assert item is not None  # a list shape always has its item's
         if item.kind is LEAF:
-            serialize = item.serialize
-            assert serialize is not None
-            completed: list[Any] = []
-            try:
-                for value in items:
-                    serialized = serialize(value) if value is not None else None
-                    if serialized is None or serialized is Undefined:
-                        break
-                    completed.append(serialized)
-                else:
-                    return completed
-            except Exception:  # noqa: S110 - graphql-core's completion below reports it
-                pass
+            completed = certain_leaves(shape, items)
+            if completed is not Undefined:
+                return completed
             return self.complete_value(shape.type, details, info, path, items, None)
         if item.kind is OBJECT and self._shared() is not None:  # no @stream, no @defer
             objects = self._objects(item, details, info, path, items)

@@ -121,8 +121,10 @@ def _check(named: Any, index: int, value: str, namespace: dict[str, Any]) -> lis
                 f"if type({value}) is not enum{index}: return None",
                 f"{value} = names{index}[{value}]",
             ]
+    # graphql-core raises an exception given as a value, whatever the scalar would make of it.
     namespace[f"serialize{index}"] = named.serialize
     return [
+        f"if isinstance({value}, Exception): return None",
         f"{value} = serialize{index}({value})",
         f"if {value} is None or {value} is UNDEFINED: return None",
     ]

@@ -26,6 +26,7 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     GraphQLUnionType,
+    Undefined,
 )
 from graphql.execution.collect_fields import FieldDetails
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -51,6 +52,8 @@ class Shape:
     abstract_type: GraphQLAbstractType | None = None
     list_type: GraphQLList[Any] | None = None
     item: "Shape | None" = None
+    # A leaf, or a list of leaves: completed without resolve info when its value is certain.
+    leafy: bool = False
     # An abstract type's members by the Python class of the values that resolved to them, for
     # the classes whose member the class alone decides (`class_decides_member`).
     members: dict[builtins.type, GraphQLObjectType] = field(default_factory=dict, compare=False)
@@ -103,9 +106,10 @@ _STEPS = weakref.WeakKeyDictionary()
 def shape_of(declared: GraphQLOutputType) -> Shape:
     named = declared.of_type if isinstance(declared, GraphQLNonNull) else declared
     if isinstance(named, GraphQLList):
-        return Shape(declared, LIST, list_type=named, item=shape_of(named.of_type))
+        item = shape_of(named.of_type)
+        return Shape(declared, LIST, list_type=named, item=item, leafy=item.kind is LEAF)
     if isinstance(named, GraphQLScalarType | GraphQLEnumType):
-        return Shape(declared, LEAF, serialize=named.serialize)
+        return Shape(declared, LEAF, serialize=named.serialize, leafy=True)
     if isinstance(named, GraphQLObjectType):
         return Shape(declared, OBJECT, object_type=named)
     if isinstance(named, GraphQLUnionType | GraphQLInterfaceType):
@@ -274,3 +278,31 @@ def linkable_class(value: Any) -> bool:
         and not hasattr(cls, "__getattr__")
         and cls.__getattribute__ is object.__getattribute__
     )
+
+
+def certain_leaves(shape: Shape, value: Any) -> Any:
+    """A leaf's value serialised, or a list of leaves' items serialised, when the serialiser
+    takes every one of them (no null, no refusal, no exception); else `Undefined`, and
+    graphql-core's completion has the last word (it raises an exception given as a value)."""
+    try:
+        if shape.kind is LEAF:
+            if value is None or isinstance(value, Exception):
+                return Undefined
+            serialized = shape.serialize(value)  # type: ignore[misc]
+            return Undefined if serialized is None else serialized
+        item = shape.item
+        if item is None or item.kind is not LEAF or not isinstance(value, list | tuple):
+            return Undefined
+        serialize = item.serialize
+        assert serialize is not None  # a leaf shape has its serialiser
+        completed: list[Any] = []
+        for one in value:
+            if one is None or isinstance(one, Exception):
+                return Undefined
+            serialized = serialize(one)
+            if serialized is None or serialized is Undefined:
+                return Undefined
+            completed.append(serialized)
+        return completed
+    except Exception:
+        return Undefined

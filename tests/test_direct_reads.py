@@ -11,7 +11,13 @@ from sqlalchemy import Float, bindparam, func, select
 from sqlmodel import col
 
 from catalog.core.db import Database, is_unavailable
-from catalog.core.direct_reads import MAX_ID_SLOTS, DirectRead, slot_count, slotted_ids
+from catalog.core.direct_reads import (
+    MAX_ID_SLOTS,
+    DirectRead,
+    _uuid_from_text,
+    slot_count,
+    slotted_ids,
+)
 from catalog.models import Product
 from catalog.products import listing
 from catalog.products.listing import ProductOrder
@@ -133,3 +139,40 @@ async def test_a_direct_read_cancelled_midway_leaves_the_pool_usable(db: Databas
         await task
     assert db.engine.sync_engine.pool.checkedout() == 0
     assert len(await asyncio.wait_for(db.fetch(sleep, {"seconds": 0}), 2)) == 1
+
+
+UUID_TEXTS = [
+    uuid.uuid4().hex,
+    uuid.uuid4().hex.upper(),
+    "0x" + uuid.uuid4().hex[:30],  # int() and uuid.UUID both read a 0x prefix
+    str(uuid.uuid4()),  # dashes: uuid.UUID's own path
+    "{" + uuid.uuid4().hex + "}",
+    "urn:uuid:" + str(uuid.uuid4()),
+    "g" * 32,  # letters that are not hex digits
+    "\u0661" * 32,  # digits int() reads that are not ASCII (Arabic-Indic one)
+    "-" + "1" * 31,  # a sign int() would take
+    "1_" * 16,  # underscores int() would take
+    " " + "1" * 31,
+    "1" * 31,
+    "",
+    None,
+    b"1" * 32,  # bytes: uuid.UUID refuses them
+]
+
+
+@pytest.mark.parametrize("text", UUID_TEXTS)
+def test_uuid_columns_read_from_text_as_uuid_reads_them(text: Any) -> None:
+    """SQLite's UUID columns are read without uuid.UUID's parsing of other spellings where
+    the text is 32 letters and digits; the value, or the error, is uuid.UUID's own."""
+
+    def read(function: Any) -> tuple[str, Any]:
+        try:
+            value = function(text)
+        except Exception as error:  # the error is what is compared
+            return ("error", type(error))
+        return ("value", (value, value.int, value.is_safe, str(value)) if value else value)
+
+    def by_uuid(value: Any) -> uuid.UUID | None:
+        return None if value is None else uuid.UUID(value)
+
+    assert read(_uuid_from_text) == read(by_uuid)

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import queries
 from strawberry.extensions import ParserCache
+from strawberry.scalars import JSON
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.execution import CompiledExecutionContext
@@ -73,6 +74,9 @@ class Item(Named):
     strict_kids: list["Item"] | None
     shape: Shape | None
     strict_shape: Shape
+    # A scalar whose serialiser takes anything (an exception given as a value included).
+    blob: JSON | None = None
+    blobs: list[JSON] | None = None
 
     @strawberry.field
     def computed(self) -> int:
@@ -155,6 +159,9 @@ shapes = st.one_of(
 )
 
 
+blobs = st.sampled_from([None, 1, "x", ValueError("an exception given as a value")])
+
+
 def _item(children: st.SearchStrategy[list[Any]]) -> st.SearchStrategy[Item]:
     return st.builds(
         Item,
@@ -169,6 +176,8 @@ def _item(children: st.SearchStrategy[list[Any]]) -> st.SearchStrategy[Item]:
         strict_kids=st.one_of(children, st.none(), children.map(lambda c: [*c, None])),
         shape=shapes,
         strict_shape=shapes,
+        blob=blobs,
+        blobs=st.one_of(st.none(), st.lists(blobs, max_size=3)),
     )
 
 
@@ -204,7 +213,7 @@ def test_generated_queries_on_anomalous_values(query: str, values: list[Any], wr
 
 EXAMPLE = """
 query {
-  items { name count colour note tags looseTags computed
+  items { name count colour note tags looseTags computed blob blobs
     child { name later { name } strictLater { name } }
     kids { name count } strictKids { name }
     shape { __typename ... on Circle { radius } ... on Square { side } }
@@ -236,6 +245,9 @@ query {
         # cast to the other member: resolved by the cast, then completed as that type
         {"shape": strawberry.cast(Square, Circle(radius=2.5))},
         {"strict_shape": strawberry.cast(Circle, Square(side=4))},
+        # an exception as a value is raised, even where the scalar would serialise it
+        {"blob": ValueError("an exception given as a value")},
+        {"blobs": [1, ValueError("an exception given as a value")]},
     ],
 )
 async def test_same_answer_as_graphql_core(overrides: dict[str, Any]) -> None:

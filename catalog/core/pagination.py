@@ -5,7 +5,7 @@ import binascii
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar, cast
 
@@ -24,6 +24,11 @@ class SortColumn:
     column: Mapped[Any]
     descending: bool
     kind: str  # "str" | "int" | "datetime" | "uuid": how the value travels in a cursor
+    key: str = field(init=False)  # the attribute a row holds the column's value in
+
+    def __post_init__(self) -> None:
+        # col() types a mapped attribute as Mapped, which does not declare the key it carries.
+        object.__setattr__(self, "key", cast(InstrumentedAttribute[Any], self.column).key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +70,7 @@ def _decode_value(raw: Any, kind: str) -> Any:
 
 
 def encode_cursor(order: str, row: Any, columns: list[SortColumn]) -> str:
-    # col() types a mapped attribute as Mapped, which does not declare the key it carries.
-    values = [
-        _encode_value(getattr(row, cast(InstrumentedAttribute[Any], c.column).key)) for c in columns
-    ]
+    values = [_encode_value(getattr(row, c.key)) for c in columns]
     try:
         raw = orjson.dumps({"o": order, "k": values})
     except TypeError:  # what orjson refuses (integers past 64 bits): the standard encoder
