@@ -62,6 +62,7 @@ _maker = table_of(Organisation).alias("maker")
 _MAKER_FIELDS = ("slug", "name", "country")
 _PRODUCT_COLUMNS = tuple(table_of(Product).columns)
 _MAKER_COLUMNS = tuple(_maker.c[name].label(f"maker_{name}") for name in _MAKER_FIELDS)
+_MAKER_ATTRIBUTES = tuple((name, f"maker_{name}") for name in _MAKER_FIELDS)  # a row's names
 # Every product column under its own name, then the manufacturer's as `maker_<column>`.
 _PAGE_COLUMNS = [*_PRODUCT_COLUMNS, *_MAKER_COLUMNS]
 # What a page always reads: the id (cursors, loaders) and the manufacturer (makers by id).
@@ -83,7 +84,7 @@ def page_columns(read: frozenset[str] | None) -> tuple[Any, ...]:
 def maker_of(row: Any) -> SimpleNamespace:
     """The manufacturer read with a product row (the `maker_` columns), like an
     `Organisation`."""
-    maker = {name: getattr(row, f"maker_{name}") for name in _MAKER_FIELDS}
+    maker = {name: getattr(row, column) for name, column in _MAKER_ATTRIBUTES}
     return SimpleNamespace(id=row.manufacturer_id, **maker)
 
 
