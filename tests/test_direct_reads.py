@@ -141,13 +141,15 @@ async def test_a_direct_read_cancelled_midway_leaves_the_pool_usable(db: Databas
     assert len(await asyncio.wait_for(db.fetch(sleep, {"seconds": 0}), 2)) == 1
 
 
+# Fixed values: every test process collects the same parameters.
+_HEX = "1097c952807e45c1be1c8ad5ca1e1c27"
 UUID_TEXTS = [
-    uuid.uuid4().hex,
-    uuid.uuid4().hex.upper(),
-    "0x" + uuid.uuid4().hex[:30],  # int() and uuid.UUID both read a 0x prefix
-    str(uuid.uuid4()),  # dashes: uuid.UUID's own path
-    "{" + uuid.uuid4().hex + "}",
-    "urn:uuid:" + str(uuid.uuid4()),
+    _HEX,
+    _HEX.upper(),
+    "0x" + _HEX[:30],  # int() and uuid.UUID both read a 0x prefix
+    str(uuid.UUID(_HEX)),  # dashes: uuid.UUID's own path
+    "{" + _HEX + "}",
+    "urn:uuid:" + str(uuid.UUID(_HEX)),
     "g" * 32,  # letters that are not hex digits
     "\u0661" * 32,  # digits int() reads that are not ASCII (Arabic-Indic one)
     "-" + "1" * 31,  # a sign int() would take
