@@ -83,7 +83,9 @@ async def _call(app: Any, path: str, body: bytes, headers: list[tuple[bytes, byt
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
 
-async def _count(url: str, client: tuple[str, str], scenario: str, variant: str, n: int) -> None:
+async def _count(
+    url: str, client: tuple[str, str], scenario: str, variant: str, products: int, n: int
+) -> None:
     """Inside valgrind: warm the app up, then switch the count on for `n` requests."""
     os.environ.update(
         DATABASE_URL=url,
@@ -106,7 +108,7 @@ async def _count(url: str, client: tuple[str, str], scenario: str, variant: str,
         headers.append((b"authorization", f"Bearer {token}".encode()))
         _, page = await _call(app, "/baseline/products", b"{}", headers)
         nodes = [edge["node"] for edge in json.loads(page)["data"]["products"]["edges"]]
-        context = ScenarioContext(len(nodes), nodes[len(nodes) // 2]["id"], database_url=url)
+        context = ScenarioContext(products, nodes[len(nodes) // 2]["id"], database_url=url)
         chosen = {v.label: v for v in SCENARIOS[scenario].build(context)}[variant]
         for _ in range(50):
             status, answer = await _call(app, chosen.path, chosen.body, headers)
@@ -118,13 +120,15 @@ async def _count(url: str, client: tuple[str, str], scenario: str, variant: str,
         _switch(False)
 
 
-def _measure(url: str, client: tuple[str, str], scenario: str, variant: str, n: int) -> float:
+def _measure(
+    url: str, client: tuple[str, str], scenario: str, variant: str, products: int, n: int
+) -> float:
     with tempfile.TemporaryDirectory(prefix="market-callgrind-") as tmp:
         out = Path(tmp) / "callgrind.out"
         command = [_tool("valgrind"), "--tool=callgrind", "--instr-atstart=no"]
         command += [f"--callgrind-out-file={out}", sys.executable, "-m", "bench.instructions"]
         command += ["--inside", url, "--client", ",".join(client), "--scenario", scenario]
-        command += ["--variant", variant, "--requests", str(n)]
+        command += ["--variant", variant, "--products", str(products), "--requests", str(n)]
         env = {**os.environ, "PYTHONHASHSEED": "0"}
         subprocess.run(command, check=True, env=env, capture_output=True)  # noqa: S603 - ours
         return instructions_per_request(out.read_text(), n)
@@ -146,7 +150,7 @@ async def measure_all(scenario: str, backend: str, products: int, n: int) -> dic
             for label in labels:
                 console.print(f"counting {scenario}/{label} ({n} requests)")
                 counts[label] = await asyncio.to_thread(
-                    _measure, loaded.url, client, scenario, label, n
+                    _measure, loaded.url, client, scenario, label, products, n
                 )
             return counts
 
@@ -167,7 +171,7 @@ def main(
     """Count the instructions per request of each variant of one scenario."""
     if inside:
         client_id, _, secret = client.partition(",")
-        asyncio.run(_count(inside, (client_id, secret), scenario, variant, requests))
+        asyncio.run(_count(inside, (client_id, secret), scenario, variant, products, requests))
         return
     counts = asyncio.run(measure_all(scenario, backend, products, requests))
     table = Table(title=f"{scenario}, {backend}, {products:,} products: instructions per request")
