@@ -7,8 +7,10 @@ timed runs on a noisy machine to resolve (`apt-get install valgrind`).
 For each variant of the scenario, one process runs the app in-process (the benchmark server's
 settings, requests handed straight to the ASGI app, no HTTP), warms it up, then counts the
 instructions of `--requests` requests with callgrind's instrumentation switched on around them
-only; hash randomisation is fixed so that runs compare. Counts are not time (memory stalls are
-not in them), so a change is still confirmed with `bench.ab` before it is kept.
+only; hash randomisation is fixed so that runs compare. A scenario that writes (`quotes`) sends
+every request with its own idempotency key, as under wrk. `--variant` counts one variant only;
+`--keep DIR` keeps callgrind's files for `callgrind_annotate`. Counts are not time (memory
+stalls are not in them), so a change is still confirmed with `bench.ab` before it is kept.
 """
 
 import asyncio
@@ -20,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,10 +31,12 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.databases import loaded_database
-from bench.run import create_bench_client
+from bench.ledger import is_success
+from bench.run import context_from_page, create_bench_client
 from bench.scenarios import RAW, SCENARIOS, ScenarioContext
 from catalog.core.ids import to_global_id
 
+_WARM_UP = 50
 _TOTALS = re.compile(r"^totals:\s+(\d+)", re.MULTILINE)
 
 
@@ -83,6 +88,23 @@ async def _call(app: Any, path: str, body: bytes, headers: list[tuple[bytes, byt
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
 
+async def _headers(app: Any, client: tuple[str, str], scopes: str) -> list[tuple[bytes, bytes]]:
+    """A request's headers with a token for the client and scopes."""
+    form = f"grant_type=client_credentials&client_id={client[0]}"
+    form += f"&client_secret={client[1]}&scope={scopes}"
+    plain = [(b"content-type", b"application/x-www-form-urlencoded")]
+    _, issued = await _call(app, "/oauth/token", form.encode(), plain)
+    token = json.loads(issued)["access_token"]
+    return [(b"content-type", b"application/json"), (b"authorization", f"Bearer {token}".encode())]
+
+
+def _check(variant: str, key: str, answer: tuple[int, bytes]) -> None:
+    """A successful answer: status 200 and, for a write, its key echoed without errors."""
+    status, body = answer
+    if status != 200 or (key and not is_success(key, status, body.decode())):
+        raise RuntimeError(f"{variant} answered {status}: {body[:300]!r}")
+
+
 async def _count(
     url: str, client: tuple[str, str], scenario: str, variant: str, products: int, n: int
 ) -> None:
@@ -98,59 +120,77 @@ async def _count(
 
     app = make_app()
     async with app.router.lifespan_context(app):
-        scopes = " ".join(SCENARIOS[scenario].scopes)
-        form = f"grant_type=client_credentials&client_id={client[0]}"
-        form += f"&client_secret={client[1]}&scope={scopes}"
-        plain = [(b"content-type", b"application/x-www-form-urlencoded")]
-        _, issued = await _call(app, "/oauth/token", form.encode(), plain)
-        token = json.loads(issued)["access_token"]
-        headers = [(b"content-type", b"application/json")]
-        headers.append((b"authorization", f"Bearer {token}".encode()))
-        _, page = await _call(app, "/baseline/products", b"{}", headers)
+        reader = await _headers(app, client, "catalog:read")
+        headers = await _headers(app, client, " ".join(SCENARIOS[scenario].scopes))
+        _, page = await _call(app, "/baseline/products", b"{}", reader)
         nodes = [edge["node"] for edge in json.loads(page)["data"]["products"]["edges"]]
-        context = ScenarioContext(products, nodes[len(nodes) // 2]["id"], database_url=url)
+        context = context_from_page(nodes, products, url)
         chosen = {v.label: v for v in SCENARIOS[scenario].build(context)}[variant]
-        for _ in range(50):
-            status, answer = await _call(app, chosen.path, chosen.body, headers)
-            if status != 200:
-                raise RuntimeError(f"{variant} answered {status}: {answer[:300]!r}")
+        # A variant that writes takes a fresh key per request, as under wrk: a key used
+        # before (by this process or an earlier variant) would count an idempotent replay.
+        run = uuid.uuid4().hex[:12]
+        keys = [f"count{run}n{i}" if chosen.keyed else "" for i in range(_WARM_UP + n)]
+        bodies = [chosen.body_with_key(key) if key else chosen.body for key in keys]
+        for key, body in zip(keys[:_WARM_UP], bodies, strict=False):
+            _check(variant, key, await _call(app, chosen.path, body, headers))
+        answers = []
         _switch(True)
-        for _ in range(n):
-            await _call(app, chosen.path, chosen.body, headers)
+        for body in bodies[_WARM_UP:]:
+            answers.append(await _call(app, chosen.path, body, headers))
         _switch(False)
+        # Checked after counting, so that the count is of the requests alone.
+        for key, answer in zip(keys[_WARM_UP:], answers, strict=True):
+            _check(variant, key, answer)
 
 
-def _measure(
-    url: str, client: tuple[str, str], scenario: str, variant: str, products: int, n: int
-) -> float:
+@dataclass(frozen=True, slots=True)
+class Counting:
+    """What to count: a scenario on a backend, and where callgrind's files go (None: away)."""
+
+    scenario: str
+    backend: str
+    products: int
+    requests: int
+    only: str = ""  # one variant's label; empty: every variant
+    keep: Path | None = None
+
+
+def _measure(url: str, client: tuple[str, str], counting: Counting, variant: str) -> float:
+    scenario, products, n = counting.scenario, counting.products, counting.requests
     with tempfile.TemporaryDirectory(prefix="market-callgrind-") as tmp:
-        out = Path(tmp) / "callgrind.out"
+        folder = counting.keep or Path(tmp)
+        out = folder / f"callgrind.{scenario}.{re.sub(r'[^A-Za-z0-9]+', '-', variant)}.out"
         command = [_tool("valgrind"), "--tool=callgrind", "--instr-atstart=no"]
         command += [f"--callgrind-out-file={out}", sys.executable, "-m", "bench.instructions"]
         command += ["--inside", url, "--client", ",".join(client), "--scenario", scenario]
         command += ["--variant", variant, "--products", str(products), "--requests", str(n)]
         env = {**os.environ, "PYTHONHASHSEED": "0"}
-        subprocess.run(command, check=True, env=env, capture_output=True)  # noqa: S603 - ours
+        done = subprocess.run(command, env=env, capture_output=True, text=True)  # noqa: S603
+        if done.returncode != 0:
+            raise RuntimeError(f"{variant} could not be counted:\n{done.stderr[-3000:]}")
         return instructions_per_request(out.read_text(), n)
 
 
-async def measure_all(scenario: str, backend: str, products: int, n: int) -> dict[str, float]:
+async def measure_all(counting: Counting) -> dict[str, float]:
     console = Console()
+    scenario, products, n = counting.scenario, counting.products, counting.requests
     with tempfile.TemporaryDirectory(prefix="market-instructions-") as tmp:
-        async with loaded_database(backend, products, 1, Path(tmp), console) as loaded:
+        async with loaded_database(counting.backend, products, 1, Path(tmp), console) as loaded:
             client = await create_bench_client(loaded.url)
-            # Any well-formed id names the variants; the one counted is read inside.
+            # Any well-formed ids name the variants; the ones counted are read inside.
             some_id = to_global_id("Product", uuid.uuid4())
-            context = ScenarioContext(products, some_id, database_url=loaded.url)
+            context = ScenarioContext(
+                products, some_id, quotable_product_id=some_id, database_url=loaded.url
+            )
             variants = SCENARIOS[scenario].build(context)
-            if any(v.keyed for v in variants):
-                raise typer.BadParameter(f"{scenario} writes: count reads only")
-            labels = [v.label for v in variants]
+            labels = [v.label for v in variants if counting.only in ("", v.label)]
+            if not labels:
+                raise typer.BadParameter(f"{scenario} has no variant {counting.only!r}")
             counts = {}
             for label in labels:
                 console.print(f"counting {scenario}/{label} ({n} requests)")
                 counts[label] = await asyncio.to_thread(
-                    _measure, loaded.url, client, scenario, label, products, n
+                    _measure, loaded.url, client, counting, label
                 )
             return counts
 
@@ -164,7 +204,10 @@ def main(
     backend: Annotated[str, typer.Option(help="sqlite or postgres")] = "sqlite",
     products: Annotated[int, typer.Option(min=1)] = 1000,
     requests: Annotated[int, typer.Option(min=1)] = 20,
-    variant: Annotated[str, typer.Option(help="with --inside only")] = "",
+    variant: Annotated[str, typer.Option(help="count this variant only")] = "",
+    keep: Annotated[
+        Path | None, typer.Option(help="keep callgrind's files here, for callgrind_annotate")
+    ] = None,
     inside: Annotated[str, typer.Option(help="internal: the database URL, under valgrind")] = "",
     client: Annotated[str, typer.Option(help="internal: client id,secret")] = "",
 ) -> None:
@@ -173,7 +216,10 @@ def main(
         client_id, _, secret = client.partition(",")
         asyncio.run(_count(inside, (client_id, secret), scenario, variant, products, requests))
         return
-    counts = asyncio.run(measure_all(scenario, backend, products, requests))
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+    counting = Counting(scenario, backend, products, requests, variant, keep)
+    counts = asyncio.run(measure_all(counting))
     table = Table(title=f"{scenario}, {backend}, {products:,} products: instructions per request")
     for column in ("variant", "M instructions", "x raw"):
         table.add_column(column, justify="left" if column == "variant" else "right")

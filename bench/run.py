@@ -57,20 +57,26 @@ async def create_bench_client(url: str) -> tuple[str, str]:
 def scenario_context(
     tokens: TokenSource, server: Server, loaded: LoadedDatabase, search_backend: str = "sql"
 ) -> ScenarioContext:
-    """Products from the middle of the partner's first page: one for the lookup scenarios and
-    one with units available for export, for quote requests."""
     page = post(server, "/baseline/products", b"{}", tokens.fetch()).json()
     nodes = [edge["node"] for edge in page["data"]["products"]["edges"]]
+    return context_from_page(nodes, loaded.report.products, loaded.url, search_backend)
+
+
+def context_from_page(
+    nodes: list[dict[str, Any]], products: int, url: str, search_backend: str = "sql"
+) -> ScenarioContext:
+    """Products from the middle of the partner's first page: one for the lookup scenarios and
+    one with units available for export, for quote requests."""
     if not nodes:
         raise RuntimeError("the benchmark partner sees no products")
     middle = len(nodes) // 2
     quotable = [n for n in nodes[middle:] + nodes[:middle] if n["unitsAvailable"] >= QUANTITY]
     return ScenarioContext(
-        loaded.report.products,
+        products,
         str(nodes[middle]["id"]),
         quotable_product_id=str(quotable[0]["id"]) if quotable else "",
         partner_country=PARTNER_COUNTRY,
-        database_url=loaded.url,
+        database_url=url,
         search_backend=search_backend,
     )
 
