@@ -10,7 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog.demo.catalogue import demo_catalogue
-from catalog.licensing.conditions import condition_problems, control_entry_matches
+from catalog.licensing.conditions import (
+    PREFIX_ANSWERS_KEPT,
+    condition_problems,
+    control_entry_matches,
+    prepared_checks,
+)
 from catalog.licensing.routing import (
     FLAG_EMBARGOED,
     FLAG_NOT_A_PARTNER_COUNTRY,
@@ -457,3 +462,18 @@ def test_documents_required_are_those_of_the_chosen_queue() -> None:
     # Snapshots written before rules could require documents require none.
     old = {"name": "n", "tier": 0, "queue": "Q", "sla_working_days": 1}
     assert Rule.from_snapshot(old).requires_documents == ()
+
+
+def test_a_prefix_check_answers_each_entry_as_the_first_time_once_its_answers_are_kept() -> None:
+    """A prefix check keeps its answer per control entry, and starts again past its limit:
+    every answer, first or kept, is the one the prefixes give."""
+    [check] = prepared_checks({"control_entry_prefixes": ["ML1", "ml21.b"]})
+    entries = [f"ML{n}{suffix}" for n in range(1, 30) for suffix in ("", ".a", "b", ".b.1")]
+    entries += ["ml2", "ML2", " Ml2 "]  # one entry spelt three ways: each failure quotes its own
+    entries += [f" ml21.b.{n} " for n in range(PREFIX_ANSWERS_KEPT + 10)]
+    for _ in range(2):  # the second pass is answered from what the first kept (and cleared)
+        for entry in entries:
+            facts = replace(BASE, control_entry=entry)
+            matches = control_entry_matches(entry, "ML1") or control_entry_matches(entry, "ml21.b")
+            expected = None if matches else f"control entry {entry} not under [ML1, ml21.b]"
+            assert check(facts) == expected

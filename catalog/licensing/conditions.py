@@ -111,15 +111,34 @@ _countries = _member_of(attrgetter("delivery_country"), "destination")
 _tech_transfer = _member_of(attrgetter("tech_transfer"), "technology transfer")
 
 
+# Control entries whose answer a prefix check keeps; past it, it starts again (a catalogue has
+# far fewer distinct entries than this).
+PREFIX_ANSWERS_KEPT = 4096
+
+
 def _prefixes(wanted: list[str]) -> Check:
+    """Answers are kept per control entry: most rules name prefixes, and a quote's entry was
+    normalised, matched against each prefix and its failure written for every one of them
+    (half of routing a quote at two hundred rules)."""
     prefixes = tuple(_normalised_prefix(p) for p in wanted)
     listed = _listed(wanted)
+    answers: dict[str, str | None] = {}
+
+    def answer(entry: str) -> str | None:
+        normalised = entry.strip().upper()
+        if any(_under(normalised, p) for p in prefixes):
+            return None
+        return f"control entry {entry} not under {listed}"
 
     def check(facts: QuoteFacts) -> str | None:
-        entry = facts.control_entry.strip().upper()
-        if any(_under(entry, p) for p in prefixes):
-            return None
-        return f"control entry {facts.control_entry} not under {listed}"
+        entry = facts.control_entry
+        try:
+            return answers[entry]
+        except KeyError:
+            if len(answers) >= PREFIX_ANSWERS_KEPT:
+                answers.clear()
+            found = answers[entry] = answer(entry)
+            return found
 
     return check
 

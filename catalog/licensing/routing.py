@@ -33,6 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from catalog.licensing.conditions import Check, QuoteFacts, failure_of, prepared_checks
@@ -71,9 +72,12 @@ class Rule:
     requires_documents: tuple[str, ...] = ()
     # The conditions prepared for checking, once per rule (conditions.py).
     checks: tuple[Check, ...] = field(init=False, repr=False, compare=False)
+    # Its place in the queue order (`queue_order`), worked out once per rule.
+    order: tuple[int, int, int, str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "checks", prepared_checks(self.conditions))
+        object.__setattr__(self, "order", queue_order(self))
 
     @classmethod
     def from_snapshot(cls, data: dict[str, Any]) -> "Rule":
@@ -255,6 +259,9 @@ def _gate_flags(facts: QuoteFacts) -> set[str]:
 # ---------------------------------------------------------------- the queue
 
 
+_ORDER = attrgetter("order")
+
+
 def queue_order(rule: Rule) -> tuple[int, int, int, str, str]:
     return (rule.tier, -rule.approvals_required, rule.sla_working_days, rule.name, rule.id or "")
 
@@ -291,7 +298,7 @@ def route(
     submitted_on: date,
     queue_precedence: Sequence[str] = (),
 ) -> RoutingDecision:
-    ordered = sorted(rules, key=queue_order)
+    ordered = sorted(rules, key=_ORDER)
     evaluations = _gates(facts)
     matching: list[Rule] = []
     for rule in ordered:
