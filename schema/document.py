@@ -46,10 +46,26 @@ class PreparedDocument:
         return self.measure.cost if self.measure is not None else 1
 
 
-# Measuring walks the whole document; its result depends on the document, the variables (page
-# sizes) and the limits only, so requests that repeat all of them share it. Keyed by the
-# schema's identity, with the schema kept beside the answer so that its id is not reused.
-_MEASURED: dict[tuple[int, str, bytes, int], tuple[GraphQLSchema, DocumentMeasure]] = {}
+# Measuring walks the whole document; its result depends on the document, the limits and
+# the values of the few variables that give page sizes only, so requests that repeat those
+# share it, whatever their other variables (a quote's idempotency key, a search text). Keyed
+# by the schema's identity, with the schema kept beside the answers so that its id is not
+# reused; within, by the values of the variables the first measure read.
+@dataclass(slots=True)
+class _Measures:
+    schema: GraphQLSchema
+    variables: frozenset[str]
+    by_values: dict[bytes, DocumentMeasure]
+
+
+_MEASURED: dict[tuple[int, str, int], _Measures] = {}
+
+
+def _values_key(names: frozenset[str], variables: Mapping[str, Any] | None) -> bytes:
+    """The values of `names` in `variables`, a missing one told apart from a null (TypeError
+    for values that are not plain JSON)."""
+    given = variables or {}
+    return orjson.dumps([[name, name in given, given.get(name)] for name in sorted(names)])
 
 
 def _measured(
@@ -59,23 +75,26 @@ def _measured(
     variables: Mapping[str, Any] | None,
     page_size_max: int,
 ) -> DocumentMeasure:
-    try:
-        key = (
-            id(schema),
-            query,
-            orjson.dumps(variables, option=orjson.OPT_SORT_KEYS),
-            page_size_max,
-        )
-    except TypeError:  # variables that are not plain JSON: measured, not kept
-        return measure_document(schema, document, variables, page_size_max)
+    key = (id(schema), query, page_size_max)
     known = _MEASURED.get(key)
-    if known is not None and known[0] is schema:
-        return known[1]
-    measure = measure_document(schema, document, variables, page_size_max)
-    if len(_MEASURED) >= PARSED_DOCUMENTS:
-        _MEASURED.clear()
-    _MEASURED[key] = (schema, measure)
-    return measure
+    if known is None or known.schema is not schema:
+        measure = measure_document(schema, document, variables, page_size_max)
+        if len(_MEASURED) >= PARSED_DOCUMENTS:
+            _MEASURED.clear()
+        known = _MEASURED[key] = _Measures(schema, measure.variables, {})
+    else:
+        measure = None
+    try:
+        values = _values_key(known.variables, variables)
+    except TypeError:  # variables that are not plain JSON: measured, not kept
+        return measure or measure_document(schema, document, variables, page_size_max)
+    found = known.by_values.get(values)
+    if found is None:
+        found = measure or measure_document(schema, document, variables, page_size_max)
+        if len(known.by_values) >= PARSED_DOCUMENTS:
+            known.by_values.clear()
+        known.by_values[values] = found
+    return found
 
 
 def prepare_document(

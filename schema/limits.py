@@ -103,6 +103,8 @@ class DocumentMeter:
     _memo: dict[str, Measure] = field(default_factory=dict)
     _open: set[str] = field(default_factory=set)
     _unwrapped: int = 0  # `ofType` levels entered (introspection)
+    # The variables whose values the measure read (page sizes); the document decides which.
+    read_variables: set[str] = field(default_factory=set)
 
     def selection_set(self, node: SelectionSetNode | None, parent: Any) -> Measure:
         if node is None:
@@ -178,6 +180,7 @@ class DocumentMeter:
             if isinstance(argument.value, IntValueNode):
                 value = int(argument.value.value)
             elif isinstance(argument.value, VariableNode):
+                self.read_variables.add(argument.value.name.value)
                 value = self.variables.get(argument.value.name.value, value)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             return DEFAULT_PAGE_SIZE
@@ -251,9 +254,12 @@ def limit_error(what: str, actual: int, allowed: int, setting: str) -> GraphQLEr
 
 @dataclass(frozen=True, slots=True)
 class DocumentMeasure:
-    """What a document measures, operation by operation, for the request's variables."""
+    """What a document measures, operation by operation, for the request's variables;
+    `variables`: the names of those its values depend on (the same for every request of the
+    document: the document says where a variable gives a page size)."""
 
     operations: tuple[tuple[OperationType, Measure], ...]
+    variables: frozenset[str] = frozenset()
 
     @property
     def cost(self) -> int:
@@ -295,7 +301,7 @@ def measure_document(
             root = schema.get_root_type(definition.operation)
             measure = meter.selection_set(definition.selection_set, root)
             operations.append((definition.operation, measure))
-    return DocumentMeasure(tuple(operations))
+    return DocumentMeasure(tuple(operations), frozenset(meter.read_variables))
 
 
 def check_document(

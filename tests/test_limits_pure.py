@@ -111,6 +111,33 @@ def test_a_kept_measure_belongs_to_its_variables() -> None:
     assert query_cost(schema._schema, query, {"n": 2}, 10) == small  # under the limit
 
 
+def test_a_measure_is_kept_across_the_variables_it_does_not_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only the page-size variables decide a measure: requests that differ in any other
+    variable (a search text, a quote's idempotency key) share one; a page size missing and a
+    page size given as null are measured apart (the schema's default against 20)."""
+    import schema.document as documents
+
+    walks: list[object] = []
+    measure = documents.measure_document
+    monkeypatch.setattr(documents, "measure_document", lambda *a: walks.append(a) or measure(*a))
+    query = (
+        "query($n: Int, $q: String!) { manufacturers(first: $n) { id }"
+        " search(query: $q) { totalCount } }"
+    )
+    costs = [
+        documents.query_cost(schema._schema, query, {"n": 3, "q": text}, 100)
+        for text in ("drone", "boat", "radar")
+    ]
+    assert len(walks) == 1 and costs == [costs[0]] * 3
+    without = documents.query_cost(schema._schema, query, {"q": "drone"}, 100)
+    null = documents.query_cost(schema._schema, query, {"n": None, "q": "drone"}, 100)
+    assert len(walks) == 3
+    assert without == cost(query, {"q": "drone"}) and null == cost(query, {"n": None, "q": "x"})
+    assert without != null != costs[0]
+
+
 def test_a_document_is_validated_once_and_its_errors_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     """Kept by the parsed tree's identity: the same tree is not validated (nor hashed) again,
     a tree parsed afresh from the same text is validated on its own."""
