@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from catalog.core.errors import Codes, DomainError
 from catalog.core.principal import Principal
@@ -50,6 +50,9 @@ class SearchHit:
     product_id: uuid.UUID
     score: float
     highlights: tuple[str, ...] = ()
+    # The product's row as `catalog.products.listing.get_many_visible` reads it, read by the
+    # statement that checked its visibility for this search (None: not read with the hit).
+    row: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

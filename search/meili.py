@@ -232,7 +232,12 @@ class MeiliSearch:
             unnamed = [uuid.UUID(m) for m, _ in shown if m not in labels]
             labels = {**labels, **await maker_labels(self.db, unnamed)}
         hits = tuple(
-            SearchHit(product_id, float(h.get("_rankingScore", 0.0)), _highlights(h))
+            SearchHit(
+                product_id,
+                float(h.get("_rankingScore", 0.0)),
+                _highlights(h),
+                checked.visible[product_id],
+            )
             for product_id, h in zip(page, response["hits"][: query.first], strict=True)
             if product_id in checked.visible
         )

@@ -24,6 +24,7 @@ from catalog.core.outbox import pending_entities
 from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
 from catalog.models.base import table_of
+from catalog.products.listing import MAKER, maker_of_product, row_columns, row_nulls
 from catalog.visibility import (
     CallerShape,
     caller_shape,
@@ -39,7 +40,8 @@ _COUNTRY = sa.bindparam("recheck_country", type_=sa.String)
 @dataclass(frozen=True, slots=True)
 class Rechecked:
     allowed: bool
-    visible: set[uuid.UUID]
+    # The page's visible products, each with its row as the product loader reads it.
+    visible: dict[uuid.UUID, Any]
     pending: set[str]
     labels: dict[str, str]
 
@@ -57,19 +59,14 @@ async def recheck(
     if makers:
         values.update(slotted_ids(makers, maker_slots, "maker"))
     read = _statement(caller_shape(principal), country is not None, page_slots, maker_slots)
-    found: dict[str, list[tuple[Any, Any]]] = {
-        "pending": [],
-        "allowed": [],
-        "visible": [],
-        "label": [],
-    }
-    for kind, key, name in await db.fetch(read, values):
-        found[kind].append((key, name))
+    found: dict[str, list[Any]] = {"pending": [], "allowed": [], "visible": [], "label": []}
+    for row in await db.fetch(read, values):
+        found[row.kind].append(row)
     return Rechecked(
         allowed=country is None or bool(found["allowed"]),
-        visible={uuid.UUID(key) for key, _ in found["visible"]},
-        pending={key for key, _ in found["pending"]},
-        labels={str(uuid.UUID(key)): name for key, name in found["label"]},
+        visible={row.id: row for row in found["visible"]},
+        pending={row.key for row in found["pending"]},
+        labels={str(uuid.UUID(row.key)): row.label for row in found["label"]},
     )
 
 
@@ -92,18 +89,31 @@ def _statement(
     shape: CallerShape, with_country: bool, page_slots: int, maker_slots: int
 ) -> DirectRead:
     null = sa.cast(sa.null(), sa.String)
+    # Rows are (kind, key, label, <a product row>): the visible hits carry their product's row
+    # (`row_columns`), so that their nodes need no statement of their own; the other rows hold
+    # typed NULLs there. The first part names the columns.
+    nothing = row_nulls()
     pending = pending_entities(CONSUMER, "Product").subquery()
-    parts: list[sa.Select[str, str, str]] = [
-        sa.select(sa.literal("pending"), sa.cast(pending.c.entity_id, sa.String), null)
+    parts: list[sa.Select[Any]] = [
+        sa.select(
+            sa.literal("pending").label("kind"),
+            sa.cast(pending.c.entity_id, sa.String).label("key"),
+            null.label("label"),
+            *nothing,
+        )
     ]
     if with_country:
-        parts.append(sa.select(sa.literal("allowed"), null, null).where(exporting_to(_COUNTRY)))
+        parts.append(
+            sa.select(sa.literal("allowed"), null, null, *nothing).where(exporting_to(_COUNTRY))
+        )
     if page_slots:
         on_page = id_slots(table_of(Product).c.id, page_slots, "page")
         parts.append(
-            sa.select(sa.literal("visible"), sa.cast(col(Product.id), sa.String), null).where(
-                on_page, visible_products_prepared(shape)
+            sa.select(
+                sa.literal("visible"), sa.cast(col(Product.id), sa.String), null, *row_columns()
             )
+            .join(MAKER, maker_of_product())
+            .where(on_page, visible_products_prepared(shape))
         )
     if maker_slots:
         parts.append(
@@ -111,6 +121,7 @@ def _statement(
                 sa.literal("label"),
                 sa.cast(col(Organisation.id), sa.String),
                 col(Organisation.name),
+                *nothing,
             ).where(id_slots(table_of(Organisation).c.id, maker_slots, "maker"))
         )
     return DirectRead(sa.union_all(*parts), brief=True)

@@ -20,6 +20,7 @@ from catalog.core.direct_reads import DirectRead, direct_if_final
 from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
 from catalog.products.filters import filter_clauses
+from catalog.products.listing import MAKER, maker_of_product, row_columns, row_nulls
 from catalog.visibility import release_country, visible_products
 from search.backend import (
     FACETS,
@@ -59,6 +60,9 @@ _shown: tuple[sa.Label[Any], ...] = (
     col(Product.summary).label("summary"),
     col(Product.description).label("description"),
 )
+# A hit's row holds the rest of its product's row too (`row_columns`): read with the search's
+# visibility check, it serves as the product, so its node needs no statement of its own.
+_SELECTED = frozenset({"id", *(c.name for c in _shown)})
 
 
 class SqlSearch:
@@ -153,7 +157,7 @@ class SqlSearch:
         counts = [r for r in rows if r[0] == "count"]
         marked = words if query.with_highlights else []
         hits = tuple(
-            SearchHit(row.id, float(row.score or 0.0), _highlights(row, marked))
+            SearchHit(row.id, float(row.score or 0.0), _highlights(row, marked), row)
             for row in ranked[: query.first]
         )
         wants_counts = query.with_total or bool(query.facets)
@@ -215,7 +219,10 @@ class SqlSearch:
                 sa.cast(sa.null(), sa.String).label("value"),
                 sa.func.row_number().over(order_by=top_order).label("n"),
                 *_shown,
-            ).select_from(top.join(Product, col(Product.id) == top.c.id))
+                *row_columns(_SELECTED),
+            ).select_from(
+                top.join(Product, col(Product.id) == top.c.id).join(MAKER, maker_of_product())
+            )
         ]
         if query.with_total or query.facets:
             parts.append(_count(hits, sa.literal(""), sa.cast(sa.null(), sa.String)))
@@ -321,6 +328,7 @@ def _count(
             label,
             _NULL_TEXT,
             _NULL_TEXT,
+            *row_nulls(_SELECTED),
         )
         .select_from(source)
         .group_by(*group)

@@ -273,3 +273,22 @@ async def test_manufacturer_names_are_searchable_and_follow_renames(search: Sear
         (str(maker), "Yavirnyk Systems")
     ]
     assert (await search.run("demo-curator", "kalyna dynamics")).total == 0
+
+
+async def test_every_hit_carries_its_product_as_the_listing_reads_it(search: Search) -> None:
+    """A hit's row, read by the statement that checked its visibility, is the product row the
+    product loader reads (`get_many_visible`): every column, its manufacturer's included; a
+    filtered search (another statement shape) too."""
+    from catalog.products.listing import get_many_visible
+
+    principal = await principal_for(search.db, "demo-partner-PL")
+    for query in (
+        SearchQuery("drone", first=10),
+        SearchQuery("drone", filter=ProductFilter(category=ProductCategory.GROUND_DRONE)),
+    ):
+        result = await search.backend.search(principal, query)
+        assert result.hits
+        read = await get_many_visible(search.db, principal, [h.product_id for h in result.hits])
+        for hit in result.hits:
+            expected = read[hit.product_id]._asdict()
+            assert {name: getattr(hit.row, name) for name in expected} == expected

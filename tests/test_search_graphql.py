@@ -10,11 +10,14 @@ import httpx
 from api.app import create_app
 from api.settings import Settings
 from catalog.core.db import Database
+from search.backend import SearchQuery
 from search.indexer import rebuild
 from search.meili import MeiliSearch
 from search.meili_server import MeiliServer
+from search.sql import SqlSearch
 from tests.graphql import error_codes, gql
-from tests.search_support import add_product, revoke
+from tests.search_support import add_product, principal_for, revoke
+from tests.sqlcount import count_statements
 
 SEARCH = """
 query($q: String!, $filter: ProductFilter, $facets: [String!], $first: Int, $after: String) {
@@ -134,3 +137,40 @@ async def test_search_through_meilisearch(
         assert {e["node"]["category"] for e in result["edges"]} <= {"GROUND_DRONE", "SOFTWARE"}
         response = await client.get("/readyz")
         assert response.json()["checks"]["search"] == "ok"
+
+
+NODES = """query($q: String!) { search(query: $q, first: 5) { edges { cursor %s } } }"""
+NODE_FIELDS = "node { id name category specs { __typename } manufacturer { id name } }"
+
+
+async def _statements_of(api: httpx.AsyncClient, db: Database, token: str, query: str) -> int:
+    with count_statements(db) as counted:
+        body = await gql(api, token, query, {"q": "drone"})
+    assert body["data"]["search"]["edges"]
+    return counted.count
+
+
+async def test_search_nodes_cost_no_statement_of_their_own(
+    api: httpx.AsyncClient, seeded: Database, token_for: Any
+) -> None:
+    """The nodes come with the hits, read by the statement that checked their visibility: a
+    search with its nodes costs the statements of one without."""
+    partner = await token_for("demo-partner-PL")
+    await _statements_of(api, seeded, partner, NODES % NODE_FIELDS)  # caches warm
+    principal = await principal_for(seeded, "demo-partner-PL")
+    backend, query = SqlSearch(seeded), SearchQuery("drone", first=5)
+    await backend.search(principal, query)  # its caches warm too
+    with count_statements(seeded) as backend_alone:
+        assert (await backend.search(principal, query)).hits
+    assert await _statements_of(api, seeded, partner, NODES % NODE_FIELDS) == backend_alone.count
+
+
+async def test_meilisearch_nodes_cost_no_statement_of_their_own(
+    settings: Settings, seeded: Database, meili_server: MeiliServer, token_for: Any
+) -> None:
+    token = await token_for("demo-partner-PL")
+    async for client in _meili_api(settings, seeded, meili_server):
+        await _statements_of(client, seeded, token, NODES % "")
+        bare = await _statements_of(client, seeded, token, NODES % "")
+        assert bare == 1  # the re-check: visibility, stale products and names together
+        assert await _statements_of(client, seeded, token, NODES % NODE_FIELDS) == bare

@@ -8,7 +8,7 @@ from enum import StrEnum
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, func, null, select
+from sqlalchemy import ColumnElement, Select, cast, func, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -67,6 +67,26 @@ _MAKER_ATTRIBUTES = tuple((name, f"maker_{name}") for name in _MAKER_FIELDS)  # 
 _PAGE_COLUMNS = [*_PRODUCT_COLUMNS, *_MAKER_COLUMNS]
 # What a page always reads: the id (cursors, loaders) and the manufacturer (makers by id).
 _ALWAYS_READ = frozenset({"id", "manufacturer_id"})
+
+
+def row_columns(selected: frozenset[str] = frozenset()) -> tuple[Any, ...]:
+    """The columns of a product row as `get_many_visible` reads it, but those in `selected`
+    (product columns a statement selects already, under their own names), for a statement
+    that checks the products' visibility itself (search): its rows then serve as the products
+    they name. The statement joins `MAKER` on `maker_of_product()`."""
+    return tuple(c for c in _PAGE_COLUMNS if c.name not in selected)
+
+
+def row_nulls(selected: frozenset[str] = frozenset()) -> tuple[Any, ...]:
+    """`row_columns(selected)` as typed NULLs, for the parts of a UNION that name no product."""
+    return tuple(cast(null(), c.type).label(c.name) for c in row_columns(selected))
+
+
+MAKER = _maker
+
+
+def maker_of_product() -> ColumnElement[bool]:
+    return _maker.c.id == Product.manufacturer_id
 
 
 @functools.lru_cache(maxsize=256)

@@ -81,7 +81,11 @@ class SearchQueries:
             raise bad_input(error.problems[0].message) from error
         if result.degraded_from:
             info.context.report("degraded", {"search": f"{result.degraded_from} unavailable"})
-        rows = await product_loader(info).load_many([h.product_id for h in result.hits])
+        loader = product_loader(info)
+        for hit in result.hits:
+            if hit.row is not None:  # read with the search's own visibility check
+                loader.prime(hit.product_id, hit.row)
+        rows = await loader.load_many([h.product_id for h in result.hits])
         edges = [
             SearchEdge(
                 cursor=result.cursor_of(index),
