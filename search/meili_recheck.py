@@ -1,8 +1,9 @@
 """What the database says after Meilisearch answered, in one statement (search/meili.py).
 
 Whether the partner's country still takes exports (the index filter cannot know an embargo),
-which of the page's hits `visible_products` allows, the products whose changes the indexer has
-not applied yet, and the names of the manufacturers the facet counts show. The statement is
+which of the page's hits `visible_products` allows, with their products' rows (so that the
+hits' nodes are not read again), the products whose changes the indexer has not applied yet,
+and the names of the manufacturers the facet counts show. The statement is
 built and compiled once per kind of caller and number of ids (a direct read,
 catalog/core/direct_reads.py): building it per search, and SQLAlchemy's cache key for it, cost
 more than running it.

@@ -177,10 +177,11 @@ class SqlSearch:
         ranked for the page and counted for the total and facets. Matching and checking
         visibility is what costs; doing it twice (hits, then counts) doubled the time.
 
-        Rows are (kind, id, score, facet, value, n, name, summary, description): a "hit" has
-        its rank in n and the display columns of its product (read for the page only); a
-        "count" has a facet (`""` for the total), a value and its count in n, and for a
-        manufacturer the organisation's name in `name`."""
+        Rows are (kind, id, score, facet, value, n, name, summary, description, <the rest of
+        a product row>): a "hit" has its rank in n and its product's row (read for the page
+        only: it serves as the node); a "count" has a facet (`""` for the total), a value and
+        its count in n, for a manufacturer the organisation's name in `name`, and NULLs for
+        the row."""
         name_exact = sa.case(
             (sa.func.lower(Product.name) == sa.bindparam("name_exact", type_=sa.String), 0),
             else_=1,
