@@ -32,7 +32,7 @@ from graphql import GraphQLObjectType, Undefined
 from graphql.pyutils import Path
 from strawberry.types.cast import get_strawberry_type_cast
 
-from schema.execution_base import ExecutionBase, FieldDetailsList
+from schema.execution_base import ExecutionBase, FieldDetailsList, path_to
 from schema.execution_plan import (
     ABSTRACT,
     LEAF,
@@ -80,14 +80,14 @@ class CompiledExecutionContext(ExecutionBase):
         try:
             for key, details, step in steps:
                 if step is None:
-                    field_path = Path(path, key, parent_type.name)
+                    field_path = path_to(path, key, parent_type.name)
                     result = self.execute_field(
                         parent_type, source_value, details, field_path, None
                     )
                 elif step.plain_leaf:
                     result = self._plain_leaf(step, parent_type, source_value, details, path, key)
                 else:
-                    field_path = Path(path, key, parent_type.name)
+                    field_path = path_to(path, key, parent_type.name)
                     result = self._run_step(
                         step, plan, key, parent_type, source_value, details, field_path
                     )
@@ -119,7 +119,7 @@ class CompiledExecutionContext(ExecutionBase):
                 return serialized
         except Exception:  # noqa: S110 - graphql-core's path below reports it
             pass
-        field_path = Path(path, key, parent_type.name)
+        field_path = path_to(path, key, parent_type.name)
         return self.execute_field(parent_type, source, details, field_path, None)
 
     def _run_step(
@@ -312,7 +312,7 @@ class CompiledExecutionContext(ExecutionBase):
         awaiting: list[int] = []
         try:
             for index, value in enumerate(items):
-                item_path = Path(path, index, None)
+                item_path = path_to(path, index, None)
                 try:
                     result = self._fill(plan, object_type, value, item_path)
                 except Exception as raw_error:
