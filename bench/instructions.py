@@ -131,7 +131,7 @@ async def _count(
         run = uuid.uuid4().hex[:12]
         keys = [f"count{run}n{i}" if chosen.keyed else "" for i in range(_WARM_UP + n)]
         bodies = [chosen.body_with_key(key) if key else chosen.body for key in keys]
-        for key, body in zip(keys[:_WARM_UP], bodies, strict=False):
+        for key, body in zip(keys[:_WARM_UP], bodies[:_WARM_UP], strict=True):
             _check(variant, key, await _call(app, chosen.path, body, headers))
         answers = []
         _switch(True)
