@@ -154,7 +154,7 @@ async def test_search_nodes_cost_no_statement_of_their_own(
     api: httpx.AsyncClient, seeded: Database, token_for: Any
 ) -> None:
     """The nodes come with the hits, read by the statement that checked their visibility: a
-    search with its nodes costs the statements of one without."""
+    GraphQL search with its nodes costs the statements of the backend's search alone."""
     partner = await token_for("demo-partner-PL")
     await _statements_of(api, seeded, partner, NODES % NODE_FIELDS)  # caches warm
     principal = await principal_for(seeded, "demo-partner-PL")
