@@ -82,19 +82,26 @@ def _measured(
         if len(_MEASURED) >= PARSED_DOCUMENTS:
             _MEASURED.clear()
         known = _MEASURED[key] = _Measures(schema, measure.variables, {})
-    else:
-        measure = None
+        _keep(known, variables, measure)
+        return measure
+    try:
+        found = known.by_values.get(_values_key(known.variables, variables))
+    except TypeError:  # variables that are not plain JSON: measured, not kept
+        found = None
+    if found is None:
+        found = measure_document(schema, document, variables, page_size_max)
+        _keep(known, variables, found)
+    return found
+
+
+def _keep(known: _Measures, variables: Mapping[str, Any] | None, measure: DocumentMeasure) -> None:
     try:
         values = _values_key(known.variables, variables)
-    except TypeError:  # variables that are not plain JSON: measured, not kept
-        return measure or measure_document(schema, document, variables, page_size_max)
-    found = known.by_values.get(values)
-    if found is None:
-        found = measure or measure_document(schema, document, variables, page_size_max)
-        if len(known.by_values) >= PARSED_DOCUMENTS:
-            known.by_values.clear()
-        known.by_values[values] = found
-    return found
+    except TypeError:  # not plain JSON: not kept
+        return
+    if len(known.by_values) >= PARSED_DOCUMENTS:
+        known.by_values.clear()
+    known.by_values[values] = measure
 
 
 def prepare_document(

@@ -25,7 +25,7 @@ from catalog.core.outbox import pending_entities
 from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
 from catalog.models.base import table_of
-from catalog.products.listing import MAKER, maker_of_product, row_columns, row_nulls
+from catalog.products.listing import MAKER, MAKER_OF_PRODUCT, row_columns, row_nulls
 from catalog.visibility import (
     CallerShape,
     caller_shape,
@@ -113,7 +113,7 @@ def _statement(
             sa.select(
                 sa.literal("visible"), sa.cast(col(Product.id), sa.String), null, *row_columns()
             )
-            .join(MAKER, maker_of_product())
+            .join(MAKER, MAKER_OF_PRODUCT)
             .where(on_page, visible_products_prepared(shape))
         )
     if maker_slots:

@@ -20,7 +20,7 @@ from catalog.core.direct_reads import DirectRead, direct_if_final
 from catalog.core.principal import Principal
 from catalog.models import Organisation, Product
 from catalog.products.filters import filter_clauses
-from catalog.products.listing import MAKER, maker_of_product, row_columns, row_nulls
+from catalog.products.listing import MAKER, MAKER_OF_PRODUCT, row_columns, row_nulls
 from catalog.visibility import release_country, visible_products
 from search.backend import (
     FACETS,
@@ -222,7 +222,7 @@ class SqlSearch:
                 *_shown,
                 *row_columns(_SELECTED),
             ).select_from(
-                top.join(Product, col(Product.id) == top.c.id).join(MAKER, maker_of_product())
+                top.join(Product, col(Product.id) == top.c.id).join(MAKER, MAKER_OF_PRODUCT)
             )
         ]
         if query.with_total or query.facets:

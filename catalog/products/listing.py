@@ -56,12 +56,14 @@ SORT_COLUMNS: dict[ProductOrder, list[SortColumn]] = {
 }
 
 
-_maker = table_of(Organisation).alias("maker")
+# A product's manufacturer, joined as `.join(MAKER, MAKER_OF_PRODUCT)`.
+MAKER = table_of(Organisation).alias("maker")
+MAKER_OF_PRODUCT: ColumnElement[bool] = MAKER.c.id == Product.manufacturer_id
 # What a product's manufacturer shows: every other column would be decoded for fifty rows a
 # page and never read. Its id is the product's manufacturer_id (the join), decoded once.
 _MAKER_FIELDS = ("slug", "name", "country")
 _PRODUCT_COLUMNS = tuple(table_of(Product).columns)
-_MAKER_COLUMNS = tuple(_maker.c[name].label(f"maker_{name}") for name in _MAKER_FIELDS)
+_MAKER_COLUMNS = tuple(MAKER.c[name].label(f"maker_{name}") for name in _MAKER_FIELDS)
 _MAKER_ATTRIBUTES = tuple((name, f"maker_{name}") for name in _MAKER_FIELDS)  # a row's names
 # Every product column under its own name, then the manufacturer's as `maker_<column>`.
 _PAGE_COLUMNS = [*_PRODUCT_COLUMNS, *_MAKER_COLUMNS]
@@ -73,20 +75,13 @@ def row_columns(selected: frozenset[str] = frozenset()) -> tuple[Any, ...]:
     """The columns of a product row as `get_many_visible` reads it, but those in `selected`
     (product columns a statement selects already, under their own names), for a statement
     that checks the products' visibility itself (search): its rows then serve as the products
-    they name. The statement joins `MAKER` on `maker_of_product()`."""
+    they name. The statement joins `MAKER` on `MAKER_OF_PRODUCT`."""
     return tuple(c for c in _PAGE_COLUMNS if c.name not in selected)
 
 
 def row_nulls(selected: frozenset[str] = frozenset()) -> tuple[Any, ...]:
     """`row_columns(selected)` as typed NULLs, for the parts of a UNION that name no product."""
     return tuple(cast(null(), c.type).label(c.name) for c in row_columns(selected))
-
-
-MAKER = _maker
-
-
-def maker_of_product() -> ColumnElement[bool]:
-    return _maker.c.id == Product.manufacturer_id
 
 
 @functools.lru_cache(maxsize=256)
@@ -130,7 +125,7 @@ def _visible_by_id(shape: CallerShape, slots: int) -> DirectRead:
     """Built once per kind of caller and number of ids, like the unfiltered page."""
     return DirectRead(
         select(*_PAGE_COLUMNS)
-        .join(_maker, _maker.c.id == Product.manufacturer_id)
+        .join(MAKER, MAKER_OF_PRODUCT)
         .where(id_slots(table_of(Product).c.id, slots), visible_products_prepared(shape)),
         brief=True,
     )
@@ -185,7 +180,7 @@ async def list_products(
 def _page_select(reads: frozenset[str] | None, order: ProductOrder) -> Select[Any]:
     if reads is not None:  # the cursors hold the ordering's columns
         reads = reads | {c.column.key for c in SORT_COLUMNS[order]}  # type: ignore[attr-defined]
-    return select(*page_columns(reads)).join(_maker, _maker.c.id == Product.manufacturer_id)
+    return select(*page_columns(reads)).join(MAKER, MAKER_OF_PRODUCT)
 
 
 @functools.lru_cache(maxsize=256)
