@@ -27,13 +27,14 @@ def database_url() -> str:
     )
 
 
-# Derived search structures (tables, FTS5 shadow tables, vocabulary) live outside
-# SQLModel.metadata: migration 0004 creates them and triggers maintain them.
+# Derived search structures (tables, FTS5 shadow tables, vocabulary, an index on `product`)
+# live outside SQLModel.metadata: migrations create them and triggers maintain them.
 SEARCH_INDEX_PREFIX = "product_search"
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    return not (type_ == "table" and name is not None and name.startswith(SEARCH_INDEX_PREFIX))
+    derived = type_ in ("table", "index")
+    return not (derived and name is not None and name.startswith(SEARCH_INDEX_PREFIX))
 
 
 def run_with(connection: Connection) -> None:
