@@ -147,6 +147,7 @@ class SqlSearch:
                 conditions.insert(0, matching.condition)
             stmt, direct, params = self.statements.get(self, query, matching, conditions)
             params.update(limit=query.first + 1, offset=query.offset)
+            params.update(facet_values=MAX_FACET_VALUES)
             params.update(name_exact=fold(query.text.strip()))
             if direct is None:  # an IN list in a filter: SQLAlchemy renders it per call
                 rows = list((await session.execute(stmt, params)).all())
@@ -228,15 +229,26 @@ class SqlSearch:
         if query.with_total or query.facets:
             parts.append(_count(hits, sa.literal(""), sa.cast(sa.null(), sa.String)))
         for name in query.facets:
-            column = hits.c[name]
-            # Manufacturer values carry the organisation's name as their label.
-            labelled = name == "manufacturer"
-            parts.append(
-                _count(
-                    hits, sa.literal(name), sa.cast(column, sa.String), column, labelled=labelled
-                )
-            )
+            parts.append(self._facet_count(hits, name))
         return sa.union_all(*parts)
+
+    def _facet_count(self, hits: Any, name: str) -> sa.Select[Any]:
+        """A facet's values as shown (`_facets`): most matches first, then by value, at most
+        `MAX_FACET_VALUES` of them; a query's manufacturers alone can number hundreds, each
+        a row to read. The order is the one `_facets` sorts by: the text's code points
+        (a manufacturer's id orders the same with or without its dashes)."""
+        column = hits.c[name]
+        value = sa.cast(column, sa.String)
+        # Manufacturer values carry the organisation's name as their label.
+        labelled = name == "manufacturer"
+        counted = (
+            _count(hits, sa.literal(name), value, column, labelled=labelled)
+            .where(column.is_not(None))
+            .order_by(sa.func.count().desc(), self.index.in_code_point_order(value))
+            .limit(sa.bindparam("facet_values", type_=sa.Integer))
+            .subquery()
+        )
+        return sa.select(*counted.c)
 
 
 class _Statements:
@@ -318,22 +330,22 @@ def _count(
     if labelled:
         label = sa.func.max(Organisation.name)
         source = hits.outerjoin(Organisation, col(Organisation.id) == group[0])
-    return (
-        sa.select(
-            sa.literal("count"),
-            sa.cast(sa.null(), sa.inspect(Product).c.id.type),
-            sa.cast(sa.null(), sa.Float),
-            facet,
-            value,
-            sa.func.count(),
-            label,
-            _NULL_TEXT,
-            _NULL_TEXT,
-            *row_nulls(_SELECTED),
-        )
-        .select_from(source)
-        .group_by(*group)
+    columns = (
+        sa.literal("count"),
+        sa.cast(sa.null(), sa.inspect(Product).c.id.type),
+        sa.cast(sa.null(), sa.Float),
+        facet,
+        value,
+        sa.func.count(),
+        label,
+        _NULL_TEXT,
+        _NULL_TEXT,
+        *row_nulls(_SELECTED),
     )
+    # Named by position: the union takes its names from the hits, and a facet's part is read
+    # through a subquery, where columns need names of their own.
+    named = (c.label(f"c{i}") for i, c in enumerate(columns))
+    return sa.select(*named).select_from(source).group_by(*group)
 
 
 def _facet_value(facet: str, value: str) -> str:

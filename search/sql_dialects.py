@@ -147,6 +147,10 @@ class SqliteIndex:
         """SQLite checks a correlated EXISTS row by row already."""
         return condition
 
+    def in_code_point_order(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        """SQLite's default collation (BINARY) compares UTF-8 bytes: code point order."""
+        return text
+
     async def refresh(self, session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
         keys = [i.hex for i in ids]  # SQLite stores UUIDs as 32 hex digits
         for start in range(0, len(keys), 500):
@@ -208,6 +212,11 @@ class PostgresIndex:
         (26,000 at 100k products) built to test a few hundred candidates; inside IS TRUE it
         stays a subplan that probes the release index once per candidate."""
         return condition.is_(sa.true())
+
+    def in_code_point_order(self, text: ColumnElement[Any]) -> ColumnElement[Any]:
+        """The database's collation may follow a locale (punctuation ignored at first); the
+        "C" collation compares bytes, so UTF-8 text sorts as Python sorts it."""
+        return sa.collate(text, "C")
 
     async def refresh(self, session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
         for start in range(0, len(ids), 500):

@@ -219,6 +219,22 @@ async def test_a_maker_shown_only_once_stale_counts_are_discounted_has_its_name(
     ]
 
 
+async def test_a_facet_shows_its_most_frequent_values_ties_in_code_point_order(
+    search: Search, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Values beyond those shown are never read, and the cut falls where the shown order puts
+    it: most matches first, then by value as Python orders text ("ML1.a" before "ML10": a
+    locale's collation, which ignores punctuation at first, would put it after)."""
+    for module in ("search.meili", "search.sql"):
+        monkeypatch.setattr(f"{module}.MAX_FACET_VALUES", 2)
+    for entry in ("ML10", "ML1a", "ML1.a", "ML2", "ML2"):
+        await add_product(search.db, f"Quennoby {entry}", countries=("PL",), control_entry=entry)
+    await search.sync()
+    result = await search.run("demo-partner-PL", "quennoby", facets=("controlEntry",))
+    assert result.total == 5
+    assert [(v.value, v.count) for v in result.facets[0].values] == [("ML2", 2), ("ML1.a", 1)]
+
+
 async def test_suspension_hides_at_once(search: Search) -> None:
     kremin = (await search.ids("demo-partner-PL", "Kremin"))[0]
     await set_status(search.db, kremin, ProductStatus.SUSPENDED)
