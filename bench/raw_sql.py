@@ -15,6 +15,8 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from catalog.core.db import SQLITE_READ_CACHE_KIB
+
 Row = Sequence[Any]
 
 _VISIBLE = """
@@ -50,6 +52,9 @@ class RawDatabase:
             # Autocommit: each read is its own implicit transaction, like a pooled session.
             self._sqlite = sqlite3.connect(self._url.database or "", isolation_level=None)
             self._sqlite.execute("PRAGMA busy_timeout=10000")
+            # The page cache the application's read connections have: the floor reads from the
+            # same memory, not from a smaller one.
+            self._sqlite.execute(f"PRAGMA cache_size=-{SQLITE_READ_CACHE_KIB:d}")
         else:
             dsn = self._url.set(drivername="postgresql").render_as_string(hide_password=False)
             self._pool = await asyncpg.create_pool(dsn, min_size=2, max_size=10)

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Integer, literal_column, select, text
 
 from catalog.core import sqlite_driver
-from catalog.core.db import Database
+from catalog.core.db import SQLITE_READ_CACHE_KIB, Database
 from catalog.core.direct_reads import DirectRead
 from catalog.core.sqlite_driver import PREFETCH_ROWS, LoopReader
 
@@ -251,3 +251,18 @@ async def test_a_brief_read_on_another_thread_takes_the_pools_way(
     assert readers == []
     assert [tuple(r) for r in await db.fetch(read, {"limit": 5})] == [(5,)]
     assert readers == [threading.get_ident()]
+
+
+@ONLY_SQLITE
+async def test_read_connections_keep_a_larger_page_cache_most_recent_first(db: Database) -> None:
+    """A search at 100,000 products reads more pages than SQLite's default cache holds; the
+    pool hands out the connection returned last, whose cache is warm."""
+    async with db.read_connection() as first, db.read_connection() as second:
+        pages = (await first.exec_driver_sql("PRAGMA cache_size")).scalar_one()
+        first_driver = (await first.get_raw_connection()).driver_connection
+        second_driver = (await second.get_raw_connection()).driver_connection
+    assert pages == -SQLITE_READ_CACHE_KIB
+    assert first_driver is not second_driver
+    async with db.read_connection() as again:
+        # `first` was returned last (the inner context closes first).
+        assert (await again.get_raw_connection()).driver_connection is first_driver
