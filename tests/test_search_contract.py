@@ -222,8 +222,8 @@ async def test_a_maker_shown_only_once_stale_counts_are_discounted_has_its_name(
 async def test_a_facet_shows_its_most_frequent_values_ties_in_code_point_order(
     search: Search, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Values beyond those shown are never read, and the cut falls where the shown order puts
-    it: most matches first, then by value as Python orders text ("ML1.a" before "ML10": a
+    """With fewer values shown than there are, the cut falls where the shown order puts it:
+    most matches first, then by value as Python orders text ("ML1.a" before "ML10": a
     locale's collation, which ignores punctuation at first, would put it after)."""
     for module in ("search.meili", "search.sql"):
         monkeypatch.setattr(f"{module}.MAX_FACET_VALUES", 2)
