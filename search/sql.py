@@ -243,7 +243,7 @@ class SqlSearch:
         labelled = name == "manufacturer"
         counted = (
             _count(hits, sa.literal(name), value, column, labelled=labelled)
-            .where(column.is_not(None))
+            .where(column.is_not(None))  # `_facets` shows no NULL value: none takes a place
             .order_by(sa.func.count().desc(), self.index.in_code_point_order(value))
             .limit(sa.bindparam("facet_values", type_=sa.Integer))
             .subquery()
