@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from catalog.core import db as db_module
-from catalog.core.db import Database, json_dumps
+from catalog.core.db import Database
+from catalog.core.json_columns import json_dumps
 from tests.databases import terminate_other_connections
 
 ONLY_POSTGRES = pytest.mark.parametrize("backend", ["postgres"])
@@ -90,7 +91,7 @@ async def test_a_busy_connection_is_not_pinged(db: Database, database_url: str) 
     ],
 )
 def test_json_columns_read_as_the_standard_decoder_reads_them(text: str) -> None:
-    from catalog.core.db import json_loads
+    from catalog.core.json_columns import json_loads
 
     expected, found = json.loads(text), json_loads(text)
     assert repr(found) == repr(expected)  # 2 and 2.0, -0.0 and 0.0 told apart

@@ -1,7 +1,6 @@
 """Async engines and sessions for SQLite (embedded default) and PostgreSQL (production)."""
 
 import errno
-import json
 import socket
 import threading
 import time
@@ -9,7 +8,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-import orjson
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
@@ -25,6 +23,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from catalog.core.changes import ChangeCounter
 from catalog.core.changes import install as install_change_signals
 from catalog.core.direct_reads import DirectRead
+from catalog.core.json_columns import json_dumps, json_loads
 from catalog.core.sqlite_driver import LoopReader, one_hop_creator
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -76,77 +75,6 @@ def _configure_sqlite(engine: AsyncEngine, *, begin: str | None, cache_kib: int 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
         connection.exec_driver_sql(begin)
-
-
-# Digits as "0" and nothing else changed: a run of 19 digits becomes a run of 19 zeros. A byte
-# table is six times faster than the regular expression [0-9]{19} on a product's specs, which
-# took longer than orjson's parse of them.
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_NINETEEN_DIGITS = b"0" * 19
-
-
-def json_loads(text: str) -> Any:
-    """JSON columns as Python values on both databases: orjson, several times faster on a
-    page's specs. The standard decoder wherever the two could differ: orjson reads an integer
-    past 64 bits as a float (any run of 19 digits sends the text to the standard decoder), and
-    refuses what the standard one accepts (NaN, lone surrogates)."""
-    try:
-        raw = text.encode()
-    except UnicodeEncodeError:  # a lone surrogate
-        return json.loads(text)
-    if _NINETEEN_DIGITS in raw.translate(_DIGITS_AS_ZERO):
-        return json.loads(text)
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
-
-
-# What orjson would write differently from the standard encoder is left to the standard one:
-# datetimes and dataclasses (refused by both), anything else orjson does not know.
-_DUMPS_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-_NON_FINITE = (float("inf"), float("-inf"))
-
-
-def _refuse(value: Any) -> Any:
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
-def json_dumps(value: Any) -> str:
-    """Python values as JSON column text on both databases: orjson, some fifteen times faster
-    on a licensing decision's two-hundred-line explanation. Text that reads back as the
-    standard encoder's does, or the standard encoder's own error:
-    - orjson writes NaN and the infinities as null, so text holding a null whose value holds
-      one of them is the standard encoder's. Only text that does not read back as its value
-      is walked for them: reading back and comparing runs in C, three times faster than the
-      walk over a decision's explanation, whose nulls are every rule's `failed_condition`;
-    - so is anything orjson refuses: a key that is not a string, an integer past 64 bits, a
-      lone surrogate, a type neither knows (Decimal, a set), datetimes and dataclasses (passed
-      through to be refused);
-    - orjson leaves non-ASCII characters unescaped, which changes no value;
-    - orjson writes a UUID and an enum member as their values where the standard encoder
-      refuses them; the columns' values never hold either (they come from JSON documents or
-      are built as plain values)."""
-    try:
-        text = orjson.dumps(value, default=_refuse, option=_DUMPS_OPTIONS)
-    except TypeError:
-        return json.dumps(value)
-    if b"null" in text and orjson.loads(text) != value and _holds_non_finite(value):
-        return json.dumps(value)
-    return text.decode()
-
-
-def _holds_non_finite(value: Any) -> bool:
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, float) and (item != item or item in _NON_FINITE):
-            return True
-        if isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, list | tuple):
-            pending.extend(item)
-    return False
 
 
 # A pooled PostgreSQL connection idle longer than this is checked before use (a server restart
