@@ -1,6 +1,6 @@
 """Read sessions: no transaction around them (on SQLite no BEGIN, so no snapshot held between
 statements), PostgreSQL's pooled connections checked only when they have been idle, and JSON
-column text read and written as the standard library would (catalog/core/db.py)."""
+column text read and written as the standard library would (catalog/core/json_columns.py)."""
 
 import asyncio
 import json
@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from catalog.core import db as db_module
+from catalog.core import json_columns
 from catalog.core.db import Database
-from catalog.core.json_columns import json_dumps
+from catalog.core.json_columns import FloatFree, json_dumps
 from tests.databases import terminate_other_connections
 
 ONLY_POSTGRES = pytest.mark.parametrize("backend", ["postgres"])
@@ -130,6 +131,22 @@ def test_what_the_standard_encoder_refuses_is_refused(value: object) -> None:
         json.dumps(value)
     with pytest.raises(TypeError):
         json_dumps(value)
+
+
+def test_an_object_made_without_floats_is_written_without_being_read_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its nulls cannot hide a NaN, so its text is not read back to look for one."""
+
+    def read_back(_text: bytes) -> object:
+        raise AssertionError("the text was read back")
+
+    value = FloatFree({"explanation": [{"failed_condition": None, "tier": 0}] * 3})
+    expected = json.dumps(value)
+    monkeypatch.setattr(json_columns.orjson, "loads", read_back)
+    assert json.loads(json_dumps(value)) == json.loads(expected)
+    with pytest.raises(AssertionError, match="read back"):
+        json_dumps({"explanation": [{"failed_condition": None, "tier": 0}]})
 
 
 def test_a_non_finite_number_under_a_null_is_written_as_the_standard_encoder_writes_it() -> None:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
+from catalog.core.json_columns import FloatFree, json_dumps
 from catalog.demo.catalogue import demo_catalogue
 from catalog.licensing.conditions import (
     PREFIX_ANSWERS_KEPT,
@@ -418,6 +419,31 @@ def test_routing_does_not_depend_on_rule_order(
         second.sla_working_days,
     )
     assert first.queue_reason == second.queue_reason
+
+
+def _floats_in(value: object) -> list[float]:
+    if isinstance(value, float):
+        return [value]
+    if isinstance(value, dict):
+        return [f for item in value.values() for f in _floats_in(item)]
+    if isinstance(value, list | tuple):
+        return [f for item in value for f in _floats_in(item)]
+    return []
+
+
+@given(facts_strategy, st.lists(rule_strategy, max_size=6), precedence_strategy)
+def test_a_stored_decision_holds_no_float(
+    facts: QuoteFacts, rules: list[Rule], precedence: list[str]
+) -> None:
+    """A case's decision is written without the column's check for NaN
+    (catalog/core/json_columns.py `FloatFree`): safe because nothing in it is a float."""
+    decision = route(
+        facts, rules, rule_set_version=1, submitted_on=MONDAY, queue_precedence=precedence
+    )
+    stored = decision.to_json()
+    assert isinstance(stored, FloatFree)
+    assert _floats_in(stored) == []
+    assert json.loads(json_dumps(stored)) == json.loads(json.dumps(stored))
 
 
 def test_stored_decision_carries_every_field_of_the_decision() -> None:

@@ -36,6 +36,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any, NamedTuple
 
+from catalog.core.json_columns import FloatFree
 from catalog.licensing.conditions import Check, QuoteFacts, failure_of, prepared_checks
 from catalog.licensing.sla import due_date
 
@@ -123,34 +124,37 @@ class RoutingDecision:
     value_eur: Decimal | None = None
     requires_documents: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> FloatFree:
         # Field by field rather than dataclasses.asdict, whose deep copy of two hundred
-        # evaluations was the largest single cost of routing a quote.
-        return {
-            "queue": self.queue,
-            "flags": list(self.flags),
-            "sla_working_days": self.sla_working_days,
-            "sla_due_on": self.sla_due_on.isoformat(),
-            "approvals_required": self.approvals_required,
-            "explanation": [
-                {
-                    "rule_id": e.rule_id,
-                    "rule_name": e.rule_name,
-                    "tier": e.tier,
-                    "matched": e.matched,
-                    "failed_condition": e.failed_condition,
-                }
-                for e in self.explanation
-            ],
-            "rule_set_version": self.rule_set_version,
-            "queue_rule_id": self.queue_rule_id,
-            "refused": self.refused,
-            "refusal_reason": self.refusal_reason,
-            "matched_rule_ids": list(self.matched_rule_ids),
-            "queue_reason": self.queue_reason,
-            "value_eur": None if self.value_eur is None else str(self.value_eur),
-            "requires_documents": list(self.requires_documents),
-        }
+        # evaluations was the largest single cost of routing a quote. No float: the value is a
+        # string, so the column is written without the check for NaN.
+        return FloatFree(
+            {
+                "queue": self.queue,
+                "flags": list(self.flags),
+                "sla_working_days": self.sla_working_days,
+                "sla_due_on": self.sla_due_on.isoformat(),
+                "approvals_required": self.approvals_required,
+                "explanation": [
+                    {
+                        "rule_id": e.rule_id,
+                        "rule_name": e.rule_name,
+                        "tier": e.tier,
+                        "matched": e.matched,
+                        "failed_condition": e.failed_condition,
+                    }
+                    for e in self.explanation
+                ],
+                "rule_set_version": self.rule_set_version,
+                "queue_rule_id": self.queue_rule_id,
+                "refused": self.refused,
+                "refusal_reason": self.refusal_reason,
+                "matched_rule_ids": list(self.matched_rule_ids),
+                "queue_reason": self.queue_reason,
+                "value_eur": None if self.value_eur is None else str(self.value_eur),
+                "requires_documents": list(self.requires_documents),
+            }
+        )
 
 
 # ---------------------------------------------------------------- gates
