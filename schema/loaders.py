@@ -15,10 +15,10 @@ from strawberry.types import Info
 
 from catalog.documents import service as documents
 from catalog.licensing import cases as licensing_cases
+from catalog.licensing.intake import CaseRow
 from catalog.models import (
     CaseDecision,
     Document,
-    LicensingCase,
     Officer,
     Organisation,
     Product,
@@ -123,7 +123,7 @@ async def _visible_quotes(context: Context, ids: list[uuid.UUID]) -> list[QuoteR
     return [found.get(i) for i in ids]
 
 
-async def _cases_of_quotes(context: Context, ids: list[uuid.UUID]) -> list[LicensingCase | None]:
+async def _cases_of_quotes(context: Context, ids: list[uuid.UUID]) -> list[CaseRow | None]:
     async with context.db.read() as session:
         found = await licensing_cases.cases_for_quotes(session, ids)
     return [found.get(i) for i in ids]
@@ -140,7 +140,7 @@ def quote_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, QuoteRequest
     return _loader(info, "quote", _visible_quotes)
 
 
-def quote_case_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, LicensingCase | None]:
+def quote_case_loader(info: Info[Context, Any]) -> DataLoader[uuid.UUID, CaseRow | None]:
     """The licensing case of a quote the caller was already allowed to see, by quote id."""
     return _loader(info, "quote_case", _cases_of_quotes)
 

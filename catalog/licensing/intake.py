@@ -5,6 +5,7 @@ offer the licence does not cover comes back for review, routed again."""
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +22,9 @@ from catalog.models import Country, LicensingCase, Organisation, Product, QuoteR
 from catalog.models.base import new_id, table_of, utcnow
 
 _CASE = table_of(LicensingCase)
+# A case as the model's instance, or, for a case just written, as the plain row written (the
+# same attribute names; see `QuoteRow` in catalog/quotes/requests.py).
+CaseRow = LicensingCase | SimpleNamespace
 _INSERT_CASE = sa.insert(_CASE)  # built once, like every statement of a quote
 
 

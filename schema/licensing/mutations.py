@@ -10,7 +10,7 @@ from strawberry.types import Info
 from catalog.core.errors import DomainError, not_found
 from catalog.licensing import cases as cases_domain
 from catalog.licensing import rules as rules_domain
-from catalog.models import LicensingCase as CaseRow
+from catalog.licensing.intake import CaseRow
 from catalog.models import RoutingRule as RuleRow
 from schema.context import Context
 from schema.documents.types import DocumentKindEnum

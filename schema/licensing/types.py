@@ -19,9 +19,9 @@ from catalog.core.enums import (
 from catalog.licensing import cases as cases_domain
 from catalog.licensing import rules as rules_domain
 from catalog.licensing.conditions import CONDITION_KEYS
+from catalog.licensing.intake import CaseRow
 from catalog.licensing.sla import is_overdue
 from catalog.models import CaseDecision as CaseDecisionRow
-from catalog.models import LicensingCase as CaseRow
 from catalog.models import RoutingRule as RuleRow
 from catalog.models.base import utcnow
 from schema.context import Context

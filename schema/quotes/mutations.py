@@ -10,9 +10,9 @@ import strawberry
 from strawberry.types import Info
 
 from catalog.core.errors import not_found
-from catalog.models import QuoteRequest as QuoteRow
 from catalog.quotes import offers, workflow
 from catalog.quotes import requests as domain
+from catalog.quotes.requests import QuoteRow
 from schema.context import Context
 from schema.errors import UserError, mutation_payload
 from schema.loaders import quote_case_loader

@@ -11,8 +11,8 @@ from strawberry.types import Info
 from catalog import access
 from catalog.core.enums import CaseStatus, QuoteStatus
 from catalog.models import QuoteOffer
-from catalog.models import QuoteRequest as QuoteRow
 from catalog.quotes.invariants import public_reason
+from catalog.quotes.requests import QuoteRow
 from schema.context import Context
 from schema.documents.types import Document
 from schema.licensing.types import LicensingCase
