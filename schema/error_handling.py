@@ -25,6 +25,7 @@ from catalog.core.db import is_statement_timeout, is_unavailable
 from schema.direct_execution import does_all_of, execute_prepared
 from schema.document import PreparedDocument
 from schema.errors import ErrorCode
+from schema.input_conversion import install_builders
 from schema.limits import Limits
 
 logger = logging.getLogger("market.graphql")
@@ -102,6 +103,7 @@ class MarketSchema(strawberry.Schema):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        install_builders(self)  # input objects built without Strawberry's per-field dispatch
         self.dev = dev
         # What the validation step checks besides the specification (schema/limits.py).
         self.limits = limits or Limits()
