@@ -151,7 +151,11 @@ async def product_page(request: Request, principal: Principal, db: Database) -> 
         first=PAGE_SIZE,
         after=None,
     )
-    page, makers = found.page, found.makers
+    page = found.page
+    makers = {}  # one per manufacturer on the page, shared by its products
+    for row in page.items:
+        if row.manufacturer_id not in makers:
+            makers[row.manufacturer_id] = products.maker_of(row)
     edges = [
         {"cursor": cursor, "node": product_json(row, makers[row.manufacturer_id])}  # type: ignore[arg-type]
         for row, cursor in zip(page.items, page.cursors, strict=True)

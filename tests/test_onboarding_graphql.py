@@ -255,3 +255,40 @@ async def test_rotation_invalidates_the_old_secret(
         "clientSecret": None,
         "errors": [{"code": "NOT_FOUND"}],
     }
+
+
+MAKERS_ON_PAGE = """{ products(first: 100) { edges { node { id
+  manufacturer { id name slug } } } } }"""
+MAKER_OF = """query($id: ID!) { product(id: $id) { manufacturer { id name } } }"""
+
+
+async def test_a_renamed_manufacturer_shows_its_new_name_on_the_next_read(
+    api: httpx.AsyncClient, token_for: TokenFor
+) -> None:
+    """Manufacturers read with product rows are kept by their values between requests
+    (schema/organisations/types.py `of_product_row`): a rename is other values."""
+    curator, partner = await token_for("demo-curator"), await token_for("demo-partner-PL")
+
+    async def makers() -> dict[str, tuple[str, str]]:
+        edges = (await gql(api, partner, MAKERS_ON_PAGE))["data"]["products"]["edges"]
+        return {
+            e["node"]["id"]: (e["node"]["manufacturer"]["slug"], e["node"]["manufacturer"]["name"])
+            for e in edges
+        }
+
+    before = await makers()
+    product_id, (slug, name) = next(iter(before.items()))
+    renamed = await gql(
+        api,
+        curator,
+        UPDATE_ORG,
+        {"input": {"organisationId": await _org_id(api, curator, slug), "name": name + " Ltd"}},
+    )
+    assert renamed["data"]["updateOrganisation"]["errors"] == []
+    after = await makers()
+    assert after[product_id] == (slug, name + " Ltd")
+    assert {p: m for p, m in after.items() if m[0] != slug} == {
+        p: m for p, m in before.items() if m[0] != slug
+    }
+    one = (await gql(api, partner, MAKER_OF, {"id": product_id}))["data"]["product"]
+    assert one["manufacturer"]["name"] == name + " Ltd"

@@ -2,6 +2,7 @@
 `visible_products`."""
 
 import functools
+import operator
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
@@ -96,6 +97,11 @@ def page_columns(read: frozenset[str] | None) -> tuple[Any, ...]:
     return (*product, *_MAKER_COLUMNS)
 
 
+# A product row's manufacturer as its values (id, then the `maker_` columns): what `maker_of`
+# makes of the row is decided by them alone.
+maker_values = operator.attrgetter("manufacturer_id", *(column for _, column in _MAKER_ATTRIBUTES))
+
+
 def maker_of(row: Any) -> SimpleNamespace:
     """The manufacturer read with a product row (the `maker_` columns), like an
     `Organisation`."""
@@ -134,10 +140,9 @@ def _visible_by_id(shape: CallerShape, slots: int) -> DirectRead:
 @dataclass(frozen=True, slots=True)
 class ProductPage:
     """A page of products as plain rows (read like `Product` instances: same attribute
-    names), with each one's manufacturer, read in the same statement."""
+    names), each with its manufacturer's columns, read in the same statement (`maker_of`)."""
 
     page: Page[Any]
-    makers: dict[uuid.UUID, SimpleNamespace]
 
 
 async def list_products(
@@ -169,12 +174,7 @@ async def list_products(
         values.update(visibility_values(principal))
         read = _unfiltered_page(caller_shape(principal), reads, order, bool(after))
         rows = await db.fetch(read, values)
-    page = page_of(rows, order, columns, first)
-    makers = {}
-    for row in page.items:
-        if row.manufacturer_id not in makers:
-            makers[row.manufacturer_id] = maker_of(row)
-    return ProductPage(page, makers)
+    return ProductPage(page_of(rows, order, columns, first))
 
 
 def _page_select(reads: frozenset[str] | None, order: ProductOrder) -> Select[Any]:

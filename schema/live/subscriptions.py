@@ -13,7 +13,6 @@ from catalog.access import catalogue_change, hears_catalogue
 from catalog.core.ids import to_global_id
 from catalog.core.live import LiveFeed
 from catalog.products.changes import visible_product_ids
-from catalog.products.listing import maker_of
 from schema.context import Context
 from schema.errors import ErrorCode, coded_error
 from schema.licensing.types import REVIEW, LicensingCase, load_case
@@ -106,7 +105,7 @@ class Subscription:
                 product = ChangedProduct(id=removed, name=None, listing=None)
             else:
                 known.add(product_id)
-                listing = Product.from_row(row, Manufacturer.from_row(maker_of(row)))
+                listing = Product.from_row(row, Manufacturer.of_product_row(row))
                 product = ChangedProduct(id=listing.id, name=row.name, listing=listing)
             told = CatalogueChange(change=change, product=product)
             yield shared_payload(info, ("CatalogueChange", product_id, change), told)

@@ -9,6 +9,7 @@ from strawberry.types import Info
 from catalog.core.enums import VettingStatus
 from catalog.models import Country as CountryRow
 from catalog.models import Organisation
+from catalog.products.listing import maker_of, maker_values
 from schema.context import Context
 from schema.loaders import manufacturer_products_loader
 from schema.relay import Node, lazy_type, page_size, to_global_id
@@ -26,6 +27,8 @@ VettingStatusEnum: TypeAlias = VettingStatus
 
 
 MANUFACTURER_PRODUCTS_DEFAULT = 20
+# Manufacturers read along with product rows, kept by their values (`of_product_row`).
+MAX_KEPT_MAKERS = 4096
 
 
 @strawberry.type
@@ -45,6 +48,21 @@ class Manufacturer(Node):
         return [product_type.from_row(row) for row in rows]
 
     @classmethod
+    def of_product_row(cls, row: Any) -> "Manufacturer":
+        """The manufacturer read with a product row (its `maker_` columns), kept by their
+        values: a page of fifty products by fifty manufacturers built fifty objects and their
+        global ids on every request. The object holds nothing but these values, so one made
+        from the same values is the same answer; a renamed manufacturer has other values,
+        so it gets a new one."""
+        key = maker_values(row)
+        found = _KEPT_MAKERS.get(key)
+        if found is None:
+            if len(_KEPT_MAKERS) >= MAX_KEPT_MAKERS:
+                _KEPT_MAKERS.clear()
+            found = _KEPT_MAKERS[key] = cls.from_row(maker_of(row))
+        return found
+
+    @classmethod
     def from_row(cls, row: Organisation | SimpleNamespace) -> "Manufacturer":
         """From the organisation, or from its columns read along with a product row."""
         return cls(
@@ -54,6 +72,9 @@ class Manufacturer(Node):
             name=row.name,
             country=row.country,
         )
+
+
+_KEPT_MAKERS: dict[tuple[Any, ...], Manufacturer] = {}
 
 
 @strawberry.type

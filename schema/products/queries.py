@@ -49,11 +49,9 @@ class ProductQuery:
         except DomainError as error:
             raise bad_input(error.problems[0].message) from error
         page = found.page
-        # One object per manufacturer on the page, shared by its products.
-        makers = {key: Manufacturer.from_row(maker) for key, maker in found.makers.items()}
         principal = info.context.principal
         return connection(
-            [Product.from_row(p, makers[p.manufacturer_id]) for p in page.items],
+            [Product.from_row(p, Manufacturer.of_product_row(p)) for p in page.items],
             page,
             after,
             lambda session: domain.count_products(session, principal, as_domain),

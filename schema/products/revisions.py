@@ -9,7 +9,6 @@ from strawberry.types import Info
 
 from catalog.core.enums import RevisionStatus
 from catalog.models import ProductRevision as RevisionRow
-from catalog.products.listing import maker_of
 from schema.context import Context
 from schema.loaders import product_loader
 from schema.organisations.types import Manufacturer
@@ -60,7 +59,7 @@ class ProductRevision:
         if row is None:
             return None
         product_type: type[Product] = lazy_type(PRODUCT_TYPES, "Product")
-        return product_type.from_row(row, Manufacturer.from_row(maker_of(row)))
+        return product_type.from_row(row, Manufacturer.of_product_row(row))
 
     @classmethod
     def from_row(cls, row: RevisionRow) -> "ProductRevision":

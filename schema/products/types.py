@@ -283,4 +283,4 @@ async def load_visible_product(info: Info[Context, Any], product_id: uuid.UUID) 
     row = await product_loader(info).load(product_id)
     if row is None:
         return None
-    return Product.from_row(row, Manufacturer.from_row(domain.maker_of(row)))
+    return Product.from_row(row, Manufacturer.of_product_row(row))

@@ -7,7 +7,6 @@ from strawberry.types import Info
 from strawberry.types.nodes import SelectedField, Selection
 
 from catalog.core.errors import DomainError
-from catalog.products.listing import maker_of
 from schema.context import Context
 from schema.loaders import product_loader
 from schema.organisations.types import Manufacturer
@@ -89,7 +88,7 @@ class SearchQueries:
         edges = [
             SearchEdge(
                 cursor=result.cursor_of(index),
-                node=Product.from_row(row, Manufacturer.from_row(maker_of(row))),
+                node=Product.from_row(row, Manufacturer.of_product_row(row)),
                 score=hit.score,
                 highlights=list(hit.highlights),
             )
