@@ -70,7 +70,7 @@ async def compare(
                         if writes is None or not chosen.keyed:
                             return None
                         server = servers[name]
-                        return KeyedRun(server.base_url, chosen, token, lambda: writes.count(ctx))
+                        return KeyedRun(server.base_url, chosen, token, *writes.bound(ctx))
 
                     def check(label: str, ledger: Ledger) -> None:
                         console.print(f"{label} {ledger.summary()}", soft_wrap=True)

@@ -221,11 +221,11 @@ async def load_dataset(
         if paused:
             await _set_search_triggers(session, "ENABLE")
         await _append_audit_event(session, seed, counts)
-    await _analyze(db)
+    await analyze(db)
     return LoadReport(**counts, seconds=time.perf_counter() - started)
 
 
-async def _analyze(db: Database) -> None:
+async def analyze(db: Database) -> None:
     """Fresh planner statistics and, on PostgreSQL, a visibility map (index-only scans), as a
     production database has once autovacuum has been by."""
     if db.is_sqlite:

@@ -95,6 +95,7 @@ class KeyedRun:
     variant: Variant
     token: str
     count: Callable[[], dict[str, int]]
+    after_run: Callable[[], None] | None = None
 
     def begin(self) -> str:
         self.before = self.count()
@@ -104,4 +105,7 @@ class KeyedRun:
         if counts is None:
             raise RuntimeError(f"{self.variant.label}: wrk reported no keyed counts")
         retried = retry(self.base_url, self.variant, self.token, counts.pending)
-        return reconcile(run, counts, retried, self.before, self.count())
+        ledger = reconcile(run, counts, retried, self.before, self.count())
+        if self.after_run is not None:
+            self.after_run()
+        return ledger

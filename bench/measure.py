@@ -172,7 +172,7 @@ def _writes(
     writes = scenario.writes
     if writes is None or not variant.keyed:
         return None
-    return KeyedRun(server.base_url, variant, token, lambda: writes.count(ctx))
+    return KeyedRun(server.base_url, variant, token, *writes.bound(ctx))
 
 
 def _load(
