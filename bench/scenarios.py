@@ -52,8 +52,8 @@ class WriteCheck:
     """For scenarios that write: count the rows a run wrote (e.g. {"quotes": n, "cases": m});
     after every run each count must equal the number of successful responses. `after_run`:
     what the database's own maintenance would have done by the next run (autovacuum is off on
-    the PostgreSQL this benchmark runs on, so its statistics would stay those of the empty
-    tables it loaded)."""
+    the PostgreSQL this benchmark runs on, so its statistics would stay those of the tables as
+    loaded)."""
 
     count: Callable[[ScenarioContext], dict[str, int]]
     after_run: Callable[[ScenarioContext], None] | None = None

@@ -126,8 +126,9 @@ class RoutingDecision:
 
     def to_json(self) -> FloatFree:
         # Field by field rather than dataclasses.asdict, whose deep copy of two hundred
-        # evaluations was the largest single cost of routing a quote. No float: the value is a
-        # string, so the column is written without the check for NaN.
+        # evaluations was the largest single cost of routing a quote. No float anywhere (the
+        # value in EUR is written as a string), so the column is written without the check
+        # for NaN.
         return FloatFree(
             {
                 "queue": self.queue,
