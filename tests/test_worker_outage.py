@@ -185,7 +185,9 @@ async def test_the_worker_rides_out_a_database_outage(
     finally:
         await db.dispose()
 
-    assert refused > 0 and writer.acknowledged > before + 20  # writes before, during, after
+    # As the wait above: at least 20 acknowledged after the outage began (it stops the writer
+    # as soon as they are, so exactly 20 is a pass).
+    assert refused > 0 and writer.acknowledged >= before + 20  # writes before, during, after
     arrived = {a.delivery_id for a in receiver.received()}
     assert arrived == {str(d) for d in delivered}  # every event at least once
     # A write cut off by the stop may have committed unacknowledged: it is an event too.
