@@ -26,6 +26,7 @@ graphql-core's path whole. `tests/test_execution_plan.py` proves the equality on
 generated from the schema.
 """
 
+from functools import partial
 from typing import Any
 
 from graphql import GraphQLObjectType, Undefined
@@ -140,6 +141,8 @@ class CompiledExecutionContext(ExecutionBase):
         try:
             if step.read is not None:
                 value = step.read(source)
+            elif step.info_later:
+                value = step.resolve(source, partial(self._info, step, details, parent_type, path))
             elif step.takes_info:
                 info = self._info(step, details, parent_type, path)
                 value = step.resolve(source, info)

@@ -35,6 +35,7 @@ from strawberry.types.cast import get_strawberry_type_cast
 from strawberry.types.field import StrawberryField
 
 from schema.execution_leaves import LeafReader, leaf_reader
+from schema.lazy_info import lazy_info_class
 
 # How a value of a type completes (compared by identity).
 LEAF = "leaf"
@@ -71,6 +72,9 @@ class FieldStep:
     read_name: str | None = None  # the attribute `read` reads, if that is what it does
     # Whether `resolve` needs graphql-core's resolve info (else it is given None).
     takes_info: bool = True
+    # Whether `resolve` takes a builder of that info instead, built only if the resolver reads
+    # its `Info` (Strawberry's resolver called directly: schema/lazy_info.py).
+    info_later: bool = False
 
     @property
     def plain_leaf(self) -> bool:
@@ -187,7 +191,9 @@ def _compile_field(
     attribute = attribute_read(field)
     read: Callable[[Any], Any] | None = operator.attrgetter(attribute) if attribute else None
     takes_info = direct is None or _resolver_takes_info(field)
-    return FieldStep(field, shape, direct or field.resolve, read, attribute, takes_info)
+    info_later = direct is not None and takes_info
+    resolve = direct or field.resolve
+    return FieldStep(field, shape, resolve, read, attribute, takes_info, info_later)
 
 
 def _resolver_takes_info(field: GraphQLField) -> bool:
@@ -199,7 +205,9 @@ def direct_resolver(field: GraphQLField) -> Callable[[Any, Any], Any] | None:
     """The resolver function of a field without arguments, extensions (permissions) or
     exception handlers, called as Strawberry calls it (the source as `self`, `root` or
     `parent`, Strawberry's `Info` where asked for) without the argument conversion and the
-    extension chain it builds on every call. None where anything of that stands between."""
+    extension chain it builds on every call. None where anything of that stands between.
+    Called with the source and a builder of graphql-core's resolve info: the `Info` it is
+    given builds that when first read (schema/lazy_info.py)."""
     definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if not isinstance(definition, StrawberryField) or field.resolve is None:
         return None
@@ -215,11 +223,17 @@ def direct_resolver(field: GraphQLField) -> Callable[[Any, Any], Any] | None:
     passes_self = resolver.self_parameter is not None
     source_names = [p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p]
     info_name = resolver.info_parameter.name if resolver.info_parameter else None
+    # The schema's `Info` class, as `strawberry_info` builds it.
+    config = getattr(_closure_of(strawberry_info).get("self"), "config", None)
+    info_class = getattr(config, "info_class", None)
+    if info_name is not None and not isinstance(info_class, type):
+        return None
+    make_info = lazy_info_class(info_class) if info_name is not None else None
 
-    def resolve(source: Any, info: Any) -> Any:
+    def resolve(source: Any, build_info: Any) -> Any:
         keywords = dict.fromkeys(source_names, source)
-        if info_name is not None:
-            keywords[info_name] = strawberry_info(info)
+        if make_info is not None:
+            keywords[info_name] = make_info(build_info, definition)
         return function(source, **keywords) if passes_self else function(**keywords)
 
     return resolve

@@ -89,6 +89,14 @@ class Item(Named):
         return f"{info.field_name}:{self.name}"
 
     @strawberry.field
+    def info_path(self, info: strawberry.Info) -> str:
+        return "/".join(map(str, info.path.as_list()))
+
+    @strawberry.field
+    def unread_info(self, info: strawberry.Info) -> int:  # asks for it, answers without it
+        return 1
+
+    @strawberry.field
     @staticmethod
     def rooted(root: "Item") -> int | None:
         return root.count if isinstance(root.count, int) else None
@@ -351,6 +359,27 @@ def test_plain_fields_are_read_without_a_resolver_call() -> None:
     query: Any = schema.type_map["Query"]
     with_arguments = field_step(schema, query, "products")
     assert with_arguments is None  # arguments: graphql-core's own path
+
+
+async def test_resolve_info_is_built_only_for_resolvers_that_read_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A resolver given Strawberry's `Info` builds graphql-core's resolve info only when it
+    reads it (schema/lazy_info.py), and then the same one graphql-core would give it."""
+    built: list[str] = []
+    original = CompiledExecutionContext.build_resolve_info
+
+    def counting(self: Any, field: Any, field_nodes: Any, parent: Any, path: Any) -> Any:
+        built.append(field_nodes[0].name.value)
+        return original(self, field, field_nodes, parent, path)
+
+    monkeypatch.setattr(CompiledExecutionContext, "build_resolve_info", counting)
+    ROOT.update(items=[Item(**_plain_values()) for _ in range(3)])
+    query = "{ items { unreadInfo infoPath infoName } }"
+    reference, compiled = await both_ways(query, toy_schema)
+    assert compiled == reference
+    assert "items/2/infoPath" in compiled and "infoName:Ravlyk" in compiled
+    assert "unreadInfo" not in built and built.count("infoPath") == 3
 
 
 async def test_a_union_member_is_resolved_once_per_class(monkeypatch: pytest.MonkeyPatch) -> None:
