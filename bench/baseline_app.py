@@ -143,7 +143,7 @@ async def typename(request: Request, principal: Principal, db: Database) -> Resp
 
 
 async def product_page(request: Request, principal: Principal, db: Database) -> Response:
-    found = await products.list_products(
+    page = await products.list_products(
         db,
         principal,
         product_filter=None,
@@ -151,7 +151,6 @@ async def product_page(request: Request, principal: Principal, db: Database) -> 
         first=PAGE_SIZE,
         after=None,
     )
-    page = found.page
     makers = {}  # one per manufacturer on the page, shared by its products
     for row in page.items:
         if row.manufacturer_id not in makers:

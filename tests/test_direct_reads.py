@@ -49,7 +49,7 @@ async def test_pages_are_sqlalchemys_rows_for_every_order_and_caller(
         first = await listing.list_products(
             seeded, principal, product_filter=None, order=order, first=3, after=None
         )
-        for after in (None, first.page.cursors[0]):
+        for after in (None, first.cursors[0]):
             values = {
                 **listing.page_values(order, columns, 3, after),
                 **visibility_values(principal),
@@ -93,7 +93,7 @@ async def test_statement_listeners_see_a_direct_read(seeded: Database) -> None:
         page = await listing.list_products(
             seeded, principal, product_filter=None, order=ProductOrder.NAME, first=5, after=None
         )
-        await listing.get_many_visible(seeded, principal, [r.id for r in page.page.items])
+        await listing.get_many_visible(seeded, principal, [r.id for r in page.items])
     assert counted.count == 2
     assert all(s.lstrip().upper().startswith("SELECT") for s in counted.statements)
 

@@ -4,7 +4,6 @@
 import functools
 import operator
 import uuid
-from dataclasses import dataclass
 from enum import StrEnum
 from types import SimpleNamespace
 from typing import Any
@@ -137,14 +136,6 @@ def _visible_by_id(shape: CallerShape, slots: int) -> DirectRead:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ProductPage:
-    """A page of products as plain rows (read like `Product` instances: same attribute
-    names), each with its manufacturer's columns, read in the same statement (`maker_of`)."""
-
-    page: Page[Any]
-
-
 async def list_products(
     db: Database,
     principal: Principal,
@@ -154,10 +145,11 @@ async def list_products(
     first: int,
     after: str | None,
     reads: frozenset[str] | None = None,
-) -> ProductPage:
-    """One statement per page, plain rows: a page of fifty ORM instances and a second query
-    for their manufacturers cost more than the whole statement. `reads`: the product columns
-    the caller reads; None reads every one."""
+) -> Page[Any]:
+    """One statement per page, plain rows read like `Product` instances (same attribute
+    names), each with its manufacturer's columns (`maker_of`): a page of fifty ORM instances
+    and a second query for their manufacturers cost more than the whole statement. `reads`:
+    the product columns the caller reads; None reads every one."""
     columns = SORT_COLUMNS[order]
     values = page_values(order, columns, first, after)
     clauses = filter_clauses(product_filter)
@@ -174,7 +166,7 @@ async def list_products(
         values.update(visibility_values(principal))
         read = _unfiltered_page(caller_shape(principal), reads, order, bool(after))
         rows = await db.fetch(read, values)
-    return ProductPage(page_of(rows, order, columns, first))
+    return page_of(rows, order, columns, first)
 
 
 def _page_select(reads: frozenset[str] | None, order: ProductOrder) -> Select[Any]:

@@ -37,7 +37,7 @@ class ProductQuery:
         size = page_size(info, first)
         as_domain = domain_filter(filter)
         try:
-            found = await domain.list_products(
+            page = await domain.list_products(
                 info.context.db,
                 info.context.principal,
                 product_filter=as_domain,
@@ -48,7 +48,6 @@ class ProductQuery:
             )
         except DomainError as error:
             raise bad_input(error.problems[0].message) from error
-        page = found.page
         principal = info.context.principal
         return connection(
             [Product.from_row(p, Manufacturer.of_product_row(p)) for p in page.items],
